@@ -1,0 +1,45 @@
+"""eventdata: validated, stored and honestly analysed political-violence event data.
+
+Examples
+--------
+>>> import eventdata as ed
+>>> events = ed.datasets.load_seed_incidents()
+>>> events["event_type"].value_counts()["Strategic developments"]
+np.int64(3)
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+
+from eventdata import codebook, datasets
+from eventdata.errors import (
+    CodebookWarning,
+    EventDataError,
+    EventDataWarning,
+    ReadError,
+    ValidationError,
+)
+from eventdata.io import read_acled
+from eventdata.schema import ACLED_SCHEMA, CORE_SCHEMA
+from eventdata.validation import Quarantine, validate
+
+try:
+    __version__ = version("eventdata")
+except PackageNotFoundError:  # running from a source tree that is not installed
+    __version__ = "0.0.0+unknown"
+
+__all__ = [
+    "ACLED_SCHEMA",
+    "CORE_SCHEMA",
+    "CodebookWarning",
+    "EventDataError",
+    "EventDataWarning",
+    "Quarantine",
+    "ReadError",
+    "ValidationError",
+    "codebook",
+    "datasets",
+    "read_acled",
+    "validate",
+]

@@ -1,0 +1,122 @@
+"""The ``eventdata`` command line.
+
+Subcommands print plain text for people and exit non-zero when something is
+wrong, so that scripts and CI pipelines can rely on them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+
+from eventdata import __version__
+from eventdata.datasets import SEED_PATH, simulate
+from eventdata.errors import EventDataError
+from eventdata.io import read_acled
+from eventdata.schema import schema_files, write_schema_files
+from eventdata.validation import validate
+
+__all__ = ["main"]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit code.
+
+    Examples
+    --------
+    >>> main(["validate", str(SEED_PATH)])
+    rows read:     6
+    rows valid:    6
+    rows rejected: 0
+    0
+    """
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "run"):
+        parser.print_help()
+        return 2
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            code = args.run(args)
+        for w in caught:
+            print(f"warning: {w.message}", file=sys.stderr)
+        return code
+    except EventDataError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="eventdata", description="Validate, store and analyse ACLED-style event data."
+    )
+    parser.add_argument("--version", action="version", version=f"eventdata {__version__}")
+    sub = parser.add_subparsers(title="commands")
+
+    p = sub.add_parser("validate", help="validate an ACLED export; exit 1 when rows fail")
+    p.add_argument("file", help="ACLED CSV (or .xlsx) export")
+    p.add_argument("--quarantine", metavar="OUT.csv", help="write the rejected rows here")
+    p.add_argument("--encoding", default="utf-8")
+    p.set_defaults(run=_validate)
+
+    p = sub.add_parser("schemas", help="write the schema files (or check them with --check)")
+    p.add_argument("--out", default="schemas", help="folder to write (default: schemas)")
+    p.add_argument("--check", action="store_true", help="exit 1 if the files differ from the code")
+    p.set_defaults(run=_schemas)
+
+    p = sub.add_parser("demo", help="run the example job on the bundled data")
+    p.add_argument("--seed", type=int, default=2022)
+    p.set_defaults(run=_demo)
+    return parser
+
+
+def _validate(args: argparse.Namespace) -> int:
+    result = read_acled(args.file, errors="quarantine", encoding=args.encoding)
+    print(result.summary())
+    if args.quarantine and result.n_rejected:
+        result.rejected.to_csv(args.quarantine, index=False)
+        print(f"rejected rows written to {args.quarantine}")
+    return 1 if result.n_rejected else 0
+
+
+def _schemas(args: argparse.Namespace) -> int:
+    out = Path(args.out)
+    if args.check:
+        stale = [
+            name
+            for name, text in schema_files().items()
+            if not (out / name).exists() or (out / name).read_text(encoding="utf-8") != text
+        ]
+        for name in stale:
+            print(f"out of date: {out / name}")
+        return 1 if stale else 0
+    for path in write_schema_files(out):
+        print(f"wrote {path}")
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    print(f"seed incidents ({SEED_PATH.name}):")
+    seed = read_acled(SEED_PATH)
+    print(
+        seed[["event_id_cnty", "event_date", "admin1", "location", "sub_event_type"]]
+        .assign(event_date=seed["event_date"].dt.date)
+        .to_string(index=False)
+    )
+    events = simulate(
+        "2016-01-01", "2022-12-31", seed=args.seed, anniversaries=["01-03"], effect=1.5
+    )
+    checked = validate(events, errors="quarantine")
+    print(f"\nsimulated Iraq and Syria 2016-2022 (seed {args.seed}):")
+    print(checked.summary())
+    per_year = events.groupby(events["event_date"].dt.year).size()
+    print("events per year: " + ", ".join(f"{y}: {n}" for y, n in per_year.items()))
+    return 0 if checked.n_rejected == 0 else 1
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

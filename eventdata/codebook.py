@@ -1,0 +1,253 @@
+"""The ACLED codebook vocabulary, defined once.
+
+Every category string eventdata knows (event types, sub-event types, disorder
+types, actor-type ("inter") codes, precision codes) lives here and nowhere
+else: the schema, the simulator, the exported schema files and the tests all
+read it from this module.
+
+Source: ACLED Codebook (2023 edition, with the 2024 change that writes actor
+types as text labels). The column list is the 31 columns of the current
+export, in ACLED's own order.
+
+Examples
+--------
+>>> from eventdata import codebook
+>>> codebook.EVENT_TYPES["Riots"]
+('Violent demonstration', 'Mob violence')
+>>> codebook.interaction_code(3, 8)
+38
+>>> codebook.interaction_code(6, 0)
+60
+"""
+
+from __future__ import annotations
+
+import re
+from types import MappingProxyType
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "ACLED_COLUMNS",
+    "CIVILIAN_TARGETING",
+    "CODEBOOK_VERSION",
+    "DISORDER_TYPES",
+    "EVENT_TYPES",
+    "GEO_PRECISION",
+    "INTER_CODES",
+    "LEGACY_OPTIONAL_COLUMNS",
+    "SUB_EVENT_TYPES",
+    "TIME_PRECISION",
+    "inter_code_from_label",
+    "interaction_code",
+    "interaction_from_label",
+]
+
+CODEBOOK_VERSION = "2024"
+
+#: The six event types and, for each, its sub-event types, in codebook order.
+EVENT_TYPES: MappingProxyType[str, tuple[str, ...]] = MappingProxyType(
+    {
+        "Battles": (
+            "Armed clash",
+            "Government regains territory",
+            "Non-state actor overtakes territory",
+        ),
+        "Explosions/Remote violence": (
+            "Chemical weapon",
+            "Air/drone strike",
+            "Suicide bomb",
+            "Shelling/artillery/missile attack",
+            "Remote explosive/landmine/IED",
+            "Grenade",
+        ),
+        "Violence against civilians": (
+            "Sexual violence",
+            "Attack",
+            "Abduction/forced disappearance",
+        ),
+        "Protests": (
+            "Peaceful protest",
+            "Protest with intervention",
+            "Excessive force against protesters",
+        ),
+        "Riots": ("Violent demonstration", "Mob violence"),
+        "Strategic developments": (
+            "Agreement",
+            "Arrests",
+            "Change to group/activity",
+            "Disrupted weapons use",
+            "Headquarters or base established",
+            "Looting/property destruction",
+            "Non-violent transfer of territory",
+            "Other",
+        ),
+    }
+)
+
+#: Every sub-event type, in codebook order (each belongs to exactly one event type).
+SUB_EVENT_TYPES: tuple[str, ...] = tuple(s for subs in EVENT_TYPES.values() for s in subs)
+
+#: The event type each sub-event type belongs to.
+EVENT_TYPE_OF_SUB_EVENT: MappingProxyType[str, str] = MappingProxyType(
+    {sub: event for event, subs in EVENT_TYPES.items() for sub in subs}
+)
+
+DISORDER_TYPES: tuple[str, ...] = (
+    "Political violence",
+    "Demonstrations",
+    "Strategic developments",
+    "Political violence; Demonstrations",
+)
+
+CIVILIAN_TARGETING: tuple[str, ...] = ("Civilian targeting",)
+
+#: Actor-type codes (``inter1``, ``inter2``); 0 means "no second actor".
+INTER_CODES: MappingProxyType[int, str] = MappingProxyType(
+    {
+        0: "No actor",
+        1: "State forces",
+        2: "Rebel group",
+        3: "Political militia",
+        4: "Identity militia",
+        5: "Rioters",
+        6: "Protesters",
+        7: "Civilians",
+        8: "External/Other forces",
+    }
+)
+
+TIME_PRECISION: MappingProxyType[int, str] = MappingProxyType(
+    {1: "day known", 2: "week known (date is within it)", 3: "month known (date is within it)"}
+)
+
+GEO_PRECISION: MappingProxyType[int, str] = MappingProxyType(
+    {
+        1: "town or village known",
+        2: "part of a region known (nearest town coded)",
+        3: "only the larger region known (its capital coded)",
+    }
+)
+
+#: The 31 columns of the current ACLED export, in ACLED's order.
+ACLED_COLUMNS: tuple[str, ...] = (
+    "event_id_cnty",
+    "event_date",
+    "year",
+    "time_precision",
+    "disorder_type",
+    "event_type",
+    "sub_event_type",
+    "actor1",
+    "assoc_actor_1",
+    "inter1",
+    "actor2",
+    "assoc_actor_2",
+    "inter2",
+    "interaction",
+    "civilian_targeting",
+    "iso",
+    "region",
+    "country",
+    "admin1",
+    "admin2",
+    "admin3",
+    "location",
+    "latitude",
+    "longitude",
+    "geo_precision",
+    "source",
+    "source_scale",
+    "notes",
+    "fatalities",
+    "tags",
+    "timestamp",
+)
+
+#: Columns that exports of older codebook versions lack; read as null, with a warning.
+LEGACY_OPTIONAL_COLUMNS: tuple[str, ...] = ("disorder_type", "civilian_targeting", "tags")
+
+# Text labels seen in 2024+ exports, lower-cased, with the singular/plural and
+# spelling variants users meet. Built from INTER_CODES so no label is retyped.
+_INTER_LABELS: dict[str, int] = {label.lower(): code for code, label in INTER_CODES.items()}
+_INTER_LABELS.update(
+    {
+        "": 0,
+        "state force": 1,
+        "rebel groups": 2,
+        "political militias": 3,
+        "identity militias": 4,
+        "rioter": 5,
+        "protester": 6,
+        "civilian": 7,
+        "external/other force": 8,
+        "external forces": 8,
+        "other forces": 8,
+        "other": 8,
+    }
+)
+
+
+def inter_code_from_label(label: str) -> int | None:
+    """Return the numeric actor-type code of a text label, or None if unknown.
+
+    Examples
+    --------
+    >>> inter_code_from_label("Rioters")
+    5
+    >>> inter_code_from_label("External/Other forces")
+    8
+    >>> inter_code_from_label("Aliens") is None
+    True
+    """
+    return _INTER_LABELS.get(label.strip().lower())
+
+
+def interaction_code(inter1, inter2):
+    """ACLED's two-digit interaction code from the two actor-type codes.
+
+    The lower code comes first; an event with one actor gets ``10 * inter1``.
+    Works on scalars and on arrays / Series alike.
+
+    Examples
+    --------
+    >>> interaction_code(7, 3)
+    37
+    >>> interaction_code(np.array([1, 6]), np.array([2, 0])).tolist()
+    [12, 60]
+    """
+    a = np.asarray(inter1)
+    b = np.asarray(inter2)
+    code = np.where(b == 0, 10 * a, 10 * np.minimum(a, b) + np.maximum(a, b))
+    if isinstance(inter1, pd.Series):
+        return pd.Series(code, index=inter1.index)
+    return code.item() if code.ndim == 0 else code
+
+
+_SPLIT = re.compile(r"\s*-\s*")
+
+
+def interaction_from_label(label: str) -> int | None:
+    """Numeric interaction code of a 2024+ text interaction, or None if unknown.
+
+    Examples
+    --------
+    >>> interaction_from_label("Rioters only")
+    50
+    >>> interaction_from_label("State forces-Rebel group")
+    12
+    >>> interaction_from_label("Civilians-Political militia")
+    37
+    """
+    text = label.strip()
+    if text.lower().endswith(" only"):
+        code = inter_code_from_label(text[: -len(" only")])
+        return None if code is None else 10 * code
+    parts = _SPLIT.split(text)
+    if len(parts) != 2:
+        return None
+    codes = [inter_code_from_label(p) for p in parts]
+    if None in codes:
+        return None
+    return int(interaction_code(codes[0], codes[1]))

@@ -1,0 +1,474 @@
+"""Synthetic ACLED records for Iraq and Syria, with known planted effects.
+
+The daily number of events follows a log-linear intensity with trend, weekly and
+yearly seasonality and an AR(1) latent process, and counts drawn from a
+gamma-Poisson (negative binomial) mixture: overdispersed and autocorrelated as
+real event counts are. Optional planted effects: a rate multiplier in a window
+around given anniversaries, and provinces whose share is multiplied.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from eventdata import codebook
+from eventdata.datasets.geography import COUNTRIES
+from eventdata.schema import ACLED_SCHEMA
+
+__all__ = ["daily_intensity", "simulate"]
+
+# Share of events by event type, roughly ACLED's mix for Iraq and Syria 2017-2022.
+_EVENT_TYPE_SHARE = {
+    "Battles": 0.24,
+    "Explosions/Remote violence": 0.32,
+    "Violence against civilians": 0.14,
+    "Protests": 0.14,
+    "Riots": 0.03,
+    "Strategic developments": 0.13,
+}
+# Relative weights of sub-event types within their event type (others: 0).
+_SUB_EVENT_WEIGHT = {
+    "Armed clash": 0.93,
+    "Government regains territory": 0.04,
+    "Non-state actor overtakes territory": 0.03,
+    "Air/drone strike": 0.25,
+    "Shelling/artillery/missile attack": 0.45,
+    "Remote explosive/landmine/IED": 0.25,
+    "Grenade": 0.04,
+    "Suicide bomb": 0.01,
+    "Attack": 0.85,
+    "Abduction/forced disappearance": 0.13,
+    "Sexual violence": 0.02,
+    "Peaceful protest": 0.88,
+    "Protest with intervention": 0.10,
+    "Excessive force against protesters": 0.02,
+    "Violent demonstration": 0.6,
+    "Mob violence": 0.4,
+    "Arrests": 0.2,
+    "Change to group/activity": 0.15,
+    "Disrupted weapons use": 0.3,
+    "Looting/property destruction": 0.2,
+    "Headquarters or base established": 0.03,
+    "Agreement": 0.02,
+    "Non-violent transfer of territory": 0.02,
+    "Other": 0.08,
+}
+_MEAN_FATALITIES = {
+    "Battles": 1.6,
+    "Explosions/Remote violence": 0.9,
+    "Violence against civilians": 0.8,
+    "Protests": 0.0,
+    "Riots": 0.05,
+    "Strategic developments": 0.0,
+}
+_DISORDER = {
+    "Battles": "Political violence",
+    "Explosions/Remote violence": "Political violence",
+    "Violence against civilians": "Political violence",
+    "Protests": "Demonstrations",
+    "Riots": "Demonstrations",
+    "Strategic developments": "Strategic developments",
+}
+_COALITION = "Global Coalition Against Daesh"
+# Actors per country: (name, inter code, relative weight as an armed actor).
+_ACTORS = {
+    "Iraq": [
+        ("Military Forces of Iraq (2018-)", 1, 6),
+        ("Police Forces of Iraq (2018-)", 1, 3),
+        ("Military Forces of Iraq (2018-) Popular Mobilization Forces", 1, 3),
+        ("Islamic State (Iraq)", 2, 6),
+        ("PKK: Kurdistan Workers Party", 2, 2),
+        ("Unidentified Armed Group (Iraq)", 3, 5),
+        ("Unidentified Tribal Militia (Iraq)", 4, 1),
+        ("Military Forces of Turkey (2016-)", 8, 3),
+        (_COALITION, 8, 1),
+    ],
+    "Syria": [
+        ("Military Forces of Syria (2000-)", 1, 8),
+        ("Islamic State (Syria)", 2, 4),
+        ("HTS: Hayat Tahrir al Sham", 2, 4),
+        ("QSD: Syrian Democratic Forces", 2, 5),
+        ("Opposition Rebels (Syria)", 2, 3),
+        ("Unidentified Armed Group (Syria)", 3, 6),
+        ("Unidentified Clan Militia (Syria)", 4, 1),
+        ("Military Forces of Turkey (2016-)", 8, 4),
+        ("Military Forces of Russia (2000-)", 8, 3),
+        (_COALITION, 8, 1),
+    ],
+}
+_SOURCES = {
+    "Iraq": [
+        ("Shafaq News", "National"),
+        ("Rudaw", "Subnational"),
+        ("Kurdistan 24", "Regional"),
+        ("Xinhua", "International"),
+        ("Al-Monitor", "Regional"),
+    ],
+    "Syria": [
+        ("SOHR", "Other"),
+        ("Deir Ezzor 24", "Subnational"),
+        ("Enab Baladi", "National"),
+        ("North Press Agency", "Subnational"),
+        ("Al-Monitor", "Regional"),
+    ],
+}
+# Day-of-week effect on the log rate (Monday first): fewer events on Fridays.
+_WEEKDAY = np.array([0.05, 0.05, 0.05, 0.05, -0.25, 0.0, 0.05])
+
+
+def daily_intensity(
+    start: str | pd.Timestamp,
+    end: str | pd.Timestamp,
+    *,
+    rate: float = 6.0,
+    trend: float = 0.0,
+    weekly: float = 1.0,
+    yearly: float = 0.2,
+    anniversaries: Sequence[str] = (),
+    effect: float = 1.0,
+    window: tuple[int, int] = (0, 6),
+) -> pd.Series:
+    """Expected events per day before the latent noise: trend, seasons, planted effect.
+
+    Parameters are those of :func:`simulate`. Returns a Series indexed by day.
+
+    Examples
+    --------
+    >>> mu = daily_intensity("2021-01-01", "2021-01-10", anniversaries=["01-03"], effect=2.0)
+    >>> bool(mu["2021-01-03"] > mu["2021-01-02"])
+    True
+    """
+    days = pd.date_range(start, end, freq="D")
+    t_years = (days - days[0]).days.to_numpy() / 365.25
+    doy = days.day_of_year.to_numpy()
+    log_mu = (
+        np.log(rate)
+        + trend * t_years
+        + weekly * _WEEKDAY[days.day_of_week.to_numpy()]
+        + yearly * np.sin(2 * np.pi * (doy - 80) / 365.25)
+    )
+    in_window = anniversary_window_mask(days, anniversaries, window)
+    log_mu = log_mu + np.log(effect) * in_window
+    return pd.Series(np.exp(log_mu), index=days, name="intensity")
+
+
+def anniversary_window_mask(
+    days: pd.DatetimeIndex, anniversaries: Sequence[str], window: tuple[int, int]
+) -> np.ndarray:
+    """True for days within ``window`` (days relative, both ends included) of an anniversary."""
+    mask = np.zeros(len(days), dtype=bool)
+    if not len(days):
+        return mask
+    for anniversary in anniversaries:
+        month, day = (int(x) for x in anniversary.split("-"))
+        for year in range(days[0].year - 1, days[-1].year + 2):
+            try:
+                centre = pd.Timestamp(year=year, month=month, day=day)
+            except ValueError:  # 29 February in a common year
+                continue
+            lo = centre + pd.Timedelta(days=window[0])
+            hi = centre + pd.Timedelta(days=window[1])
+            mask |= (days >= lo) & (days <= hi)
+    return mask
+
+
+def simulate(
+    start: str | pd.Timestamp = "2016-01-01",
+    end: str | pd.Timestamp = "2022-12-31",
+    *,
+    seed: int,
+    rate: float = 6.0,
+    anniversaries: Sequence[str] = (),
+    effect: float = 1.0,
+    window: tuple[int, int] = (0, 6),
+    hot_provinces: Sequence[str] = (),
+    hot_factor: float = 1.0,
+    province_weights: str = "realistic",
+    countries: Sequence[str] = ("Iraq", "Syria"),
+    trend: float = 0.0,
+    weekly: float = 1.0,
+    yearly: float = 0.2,
+    dispersion: float = 6.0,
+    autocorrelation: float = 0.7,
+    noise: float = 0.4,
+) -> pd.DataFrame:
+    """Realistic synthetic ACLED records for Iraq and Syria.
+
+    Parameters
+    ----------
+    start, end : date-like
+        First and last day (both included).
+    seed : int
+        Seed of the random generator (required: results are reproducible).
+    rate : float
+        Mean events per day over both countries, before effects.
+    anniversaries : sequence of "MM-DD"
+        Days around which the rate is multiplied by ``effect``.
+    effect : float
+        Rate multiplier inside each anniversary window (1: no effect).
+    window : (int, int)
+        Days relative to the anniversary, both ends included.
+    hot_provinces : sequence of str
+        admin1 names whose weight is multiplied by ``hot_factor``.
+    hot_factor : float
+        Multiplier of hot provinces' rates relative to the others in their country.
+    province_weights : {"realistic", "uniform"}
+        Province mix within a country: ACLED-like activity weights, or equal.
+    countries : sequence of str
+        Any of "Iraq", "Syria".
+    trend : float
+        Change of the log rate per year.
+    weekly : float
+        Scale of the day-of-week effect (1: Fridays about 25% lower).
+    yearly : float
+        Amplitude of the yearly seasonal wave on the log scale.
+    dispersion : float
+        Gamma shape of the daily overdispersion (smaller: more overdispersed;
+        variance = mean + mean**2 / dispersion).
+    autocorrelation : float
+        AR(1) coefficient of the latent log-rate process.
+    noise : float
+        Standard deviation of the stationary latent process.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Typed ACLED records (the 31 codebook columns), sorted by date.
+
+    Examples
+    --------
+    >>> import eventdata as ed
+    >>> events = ed.datasets.simulate("2021-01-01", "2021-12-31", seed=1)
+    >>> sorted(events["country"].unique())
+    ['Iraq', 'Syria']
+    >>> len(ed.validate(events)) == len(events)
+    True
+    """
+    rng = np.random.default_rng(seed)
+    unknown = set(countries) - set(COUNTRIES)
+    if unknown:
+        raise ValueError(f"simulate knows Iraq and Syria only, not {sorted(unknown)}")
+    mu = daily_intensity(
+        start,
+        end,
+        rate=rate,
+        trend=trend,
+        weekly=weekly,
+        yearly=yearly,
+        anniversaries=anniversaries,
+        effect=effect,
+        window=window,
+    )
+    n_days = len(mu)
+    latent = np.empty(n_days)
+    innovations = rng.normal(0.0, noise * np.sqrt(1 - autocorrelation**2), n_days)
+    latent[0] = rng.normal(0.0, noise)
+    for i in range(1, n_days):
+        latent[i] = autocorrelation * latent[i - 1] + innovations[i]
+    lam = mu.to_numpy() * np.exp(latent - noise**2 / 2)
+    lam = lam * rng.gamma(dispersion, 1.0 / dispersion, n_days)
+    daily = rng.poisson(lam)
+    dates = np.repeat(mu.index.to_numpy(), daily)
+    n = len(dates)
+
+    weights = np.array([1.0 if c == "Iraq" else 1.5 for c in countries])
+    country = np.asarray(countries, dtype=object)[
+        rng.choice(len(countries), size=n, p=weights / weights.sum())
+    ]
+    frame = pd.DataFrame({"event_date": dates, "country": country})
+    parts = [
+        _country_records(part, c, rng, hot_provinces, hot_factor, province_weights)
+        for c, part in frame.groupby("country", sort=True)
+    ]
+    events = (
+        pd.concat(parts)
+        if parts
+        else _country_records(frame, "Iraq", rng, hot_provinces, hot_factor, province_weights)
+    )
+    events = events.sort_values(["event_date", "country"], kind="stable").reset_index(drop=True)
+    return _finish(events, rng)
+
+
+def _country_records(
+    part: pd.DataFrame,
+    country: str,
+    rng: np.random.Generator,
+    hot_provinces: Sequence[str],
+    hot_factor: float,
+    province_weights: str,
+) -> pd.DataFrame:
+    n = len(part)
+    info = COUNTRIES[country]
+    provinces = info.provinces
+    if province_weights == "realistic":
+        w = np.array([p.weight for p in provinces], dtype=float)
+    elif province_weights == "uniform":
+        w = np.ones(len(provinces))
+    else:
+        raise ValueError("province_weights must be 'realistic' or 'uniform'")
+    w = w * np.array([hot_factor if p.admin1 in hot_provinces else 1.0 for p in provinces])
+    which = rng.choice(len(provinces), size=n, p=w / w.sum())
+    lat = np.array([p.latitude for p in provinces])[which] + rng.normal(0, 0.12, n)
+    lon = np.array([p.longitude for p in provinces])[which] + rng.normal(0, 0.12, n)
+
+    types = list(_EVENT_TYPE_SHARE)
+    share = np.array(list(_EVENT_TYPE_SHARE.values()))
+    event_type = np.asarray(types, dtype=object)[rng.choice(len(types), size=n, p=share)]
+    sub_event = np.empty(n, dtype=object)
+    for etype, subs in codebook.EVENT_TYPES.items():
+        rows = np.flatnonzero(event_type == etype)
+        sw = np.array([_SUB_EVENT_WEIGHT.get(s, 0.0) for s in subs])
+        sub_event[rows] = np.asarray(subs, dtype=object)[
+            rng.choice(len(subs), size=len(rows), p=sw / sw.sum())
+        ]
+    actor1, inter1, actor2, inter2 = _actors(event_type, sub_event, country, rng)
+    fat_mean = np.array([_MEAN_FATALITIES[e] for e in event_type])
+    fatalities = np.where(
+        fat_mean > 0, rng.negative_binomial(0.5, 0.5 / (0.5 + np.maximum(fat_mean, 1e-9))), 0
+    )
+    source_idx = rng.integers(0, len(_SOURCES[country]), n)
+    return pd.DataFrame(
+        {
+            "event_date": part["event_date"].to_numpy(),
+            "country": country,
+            "iso": info.iso,
+            "iso3": info.iso3,
+            "region": info.region,
+            "admin1": np.asarray([p.admin1 for p in provinces], dtype=object)[which],
+            "location": np.asarray([p.capital for p in provinces], dtype=object)[which],
+            "latitude": np.round(np.clip(lat, -90, 90), 4),
+            "longitude": np.round(np.clip(lon, -180, 180), 4),
+            "event_type": event_type,
+            "sub_event_type": sub_event,
+            "actor1": actor1,
+            "inter1": inter1,
+            "actor2": actor2,
+            "inter2": inter2,
+            "fatalities": fatalities,
+            "source": np.asarray([s for s, _ in _SOURCES[country]], dtype=object)[source_idx],
+            "source_scale": np.asarray([s for _, s in _SOURCES[country]], dtype=object)[source_idx],
+        }
+    )
+
+
+def _actors(
+    event_type: np.ndarray, sub_event: np.ndarray, country: str, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    n = len(event_type)
+    pool = _ACTORS[country]
+    names = np.asarray([a for a, _, _ in pool], dtype=object)
+    codes = np.array([c for _, c, _ in pool])
+    w = np.array([x for _, _, x in pool], dtype=float)
+    w_state = np.where(codes == 1, w, 0.0)
+    civilians, protesters, rioters = (
+        f"Civilians ({country})",
+        f"Protesters ({country})",
+        f"Rioters ({country})",
+    )
+
+    def armed(size: int, weights: np.ndarray = w) -> np.ndarray:
+        return rng.choice(len(pool), size=size, p=weights / weights.sum())
+
+    i1 = armed(n)
+    actor1, inter1 = names[i1].copy(), codes[i1].copy()
+    actor2 = np.full(n, None, dtype=object)
+    inter2 = np.zeros(n, dtype=np.int64)
+
+    battles = event_type == "Battles"
+    i2 = armed(n)
+    i2 = np.where(i2 == i1, (i2 + 1) % len(pool), i2)
+    actor2[battles], inter2[battles] = names[i2][battles], codes[i2][battles]
+
+    remote = event_type == "Explosions/Remote violence"
+    u = rng.random(n)
+    at_civilians = remote & (u < 0.3)
+    at_armed = remote & (u >= 0.3) & (u < 0.75)
+    actor2[at_armed], inter2[at_armed] = names[i2][at_armed], codes[i2][at_armed]
+    vac = (event_type == "Violence against civilians") | at_civilians
+    actor2[vac], inter2[vac] = civilians, 7
+
+    protest = event_type == "Protests"
+    actor1[protest], inter1[protest] = protesters, 6
+    riot = event_type == "Riots"
+    actor1[riot], inter1[riot] = rioters, 5
+    policed = (protest & (sub_event != "Peaceful protest")) | (riot & (u < 0.3))
+    state = armed(n, w_state)
+    actor2[policed], inter2[policed] = names[state][policed], 1
+    mob = riot & (sub_event == "Mob violence") & ~policed
+    actor2[mob], inter2[mob] = civilians, 7
+    return actor1, inter1, actor2, inter2
+
+
+def _finish(events: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+    n = len(events)
+    event_date = pd.to_datetime(events["event_date"]).astype("datetime64[ns]")
+    prefix = events["iso3"].to_numpy(dtype=str)
+    number = events.groupby("country").cumcount().to_numpy() + 1
+    event_id = pd.Series(prefix, dtype="string") + pd.Series(number.astype(str), dtype="string")
+    etype = events["event_type"]
+    coalition_target = events["actor2"].eq(_COALITION).fillna(False).to_numpy()
+    civilians = (etype == "Violence against civilians").to_numpy() | events["inter2"].eq(
+        7
+    ).to_numpy()
+    civilians &= ~etype.isin(["Protests", "Riots"]).to_numpy()
+    changed = event_date + pd.to_timedelta(rng.integers(2, 21, n), unit="D")
+    timestamp = (changed - pd.Timestamp("1970-01-01")) // pd.Timedelta(seconds=1)
+    where = events["location"] + ", " + events["admin1"]
+    target = np.where(coalition_target, " targeted a base hosting US-led coalition forces", "")
+    notes = (
+        "On "
+        + event_date.dt.strftime("%d %B %Y")
+        + ", "
+        + events["actor1"].astype(str)
+        + " ("
+        + events["sub_event_type"].astype(str).str.lower()
+        + ")"
+        + pd.Series(target, index=events.index)
+        + " in "
+        + where
+        + ". "
+        + events["fatalities"].astype(str)
+        + " fatalities. [simulated]"
+    )
+    precision = rng.choice([1, 2, 3], size=n, p=[0.88, 0.10, 0.02])
+    geo = rng.choice([1, 2, 3], size=n, p=[0.6, 0.35, 0.05])
+    inter1 = events["inter1"].to_numpy(dtype="int64")
+    inter2 = events["inter2"].to_numpy(dtype="int64")
+    columns = {
+        "event_id_cnty": event_id.to_numpy(),
+        "event_date": event_date.to_numpy(),
+        "year": event_date.dt.year.to_numpy(),
+        "time_precision": precision,
+        "disorder_type": etype.map(_DISORDER).to_numpy(),
+        "event_type": etype.to_numpy(),
+        "sub_event_type": events["sub_event_type"].to_numpy(),
+        "actor1": events["actor1"].to_numpy(),
+        "assoc_actor_1": None,
+        "inter1": inter1,
+        "actor2": events["actor2"].to_numpy(),
+        "assoc_actor_2": None,
+        "inter2": inter2,
+        "interaction": codebook.interaction_code(inter1, inter2),
+        "civilian_targeting": np.where(civilians, codebook.CIVILIAN_TARGETING[0], None),
+        "iso": events["iso"].to_numpy(),
+        "region": events["region"].to_numpy(),
+        "country": events["country"].to_numpy(),
+        "admin1": events["admin1"].to_numpy(),
+        "admin2": events["location"].to_numpy(),
+        "admin3": None,
+        "location": events["location"].to_numpy(),
+        "latitude": events["latitude"].to_numpy(),
+        "longitude": events["longitude"].to_numpy(),
+        "geo_precision": geo,
+        "source": events["source"].to_numpy(),
+        "source_scale": events["source_scale"].to_numpy(),
+        "notes": notes.to_numpy(),
+        "fatalities": events["fatalities"].to_numpy(),
+        "tags": None,
+        "timestamp": timestamp.to_numpy(),
+    }
+    out = pd.DataFrame(columns)
+    return out.astype(ACLED_SCHEMA.dtypes)[list(ACLED_SCHEMA.columns)]

@@ -1,0 +1,54 @@
+"""The exceptions and warnings eventdata raises.
+
+One small hierarchy so that a notebook user can catch everything of ours with
+``EventDataError`` and a script can catch the specific case it cares about.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = [
+    "CodebookWarning",
+    "EventDataError",
+    "EventDataWarning",
+    "ReadError",
+    "ValidationError",
+]
+
+
+class EventDataError(Exception):
+    """Base class of every error eventdata raises on purpose."""
+
+
+class ReadError(EventDataError, ValueError):
+    """A file could not be read as an event table (not a CSV, empty, bad encoding, ...)."""
+
+
+class ValidationError(EventDataError, ValueError):
+    """Rows broke the schema's rules.
+
+    Attributes
+    ----------
+    failures : pandas.DataFrame
+        One row per (row, rule) broken, with columns ``row`` (position in the
+        input, 0-based), ``event_id_cnty``, ``column``, ``rule`` and ``value``.
+    n_rows : int
+        How many input rows were checked.
+    """
+
+    def __init__(self, message: str, failures: pd.DataFrame, n_rows: int) -> None:
+        super().__init__(message)
+        self.failures = failures
+        self.n_rows = n_rows
+
+
+class EventDataWarning(UserWarning):
+    """Base class of eventdata's warnings."""
+
+
+class CodebookWarning(EventDataWarning):
+    """The input follows another version of the codebook (missing or extra columns, text codes)."""

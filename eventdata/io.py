@@ -1,0 +1,217 @@
+"""Reading ACLED exports (CSV, or Excel when openpyxl is installed).
+
+The reader takes exports as users really have them: older codebook versions,
+dates re-saved by Excel, text actor types, ``NA`` written by R, truncated or
+malformed lines. A file that cannot be read at all gets one clear
+:class:`~eventdata.errors.ReadError`; rows that can be read but break the
+schema are reported or quarantined by :func:`eventdata.validate`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+from pathlib import Path
+from typing import IO
+
+import pandas as pd
+
+from eventdata.errors import ReadError
+from eventdata.schema import ACLED_SCHEMA
+from eventdata.validation import Errors, Quarantine, validate
+
+__all__ = ["read_acled", "read_table"]
+
+# Tokens read as missing. Not pandas' long default list: "NA" is what R writes,
+# but "None" or "n/a" could be real text in notes.
+NA_VALUES = ["", "NA", "N/A", "NULL", "NaN", "nan"]
+
+Source = str | os.PathLike | IO[str] | IO[bytes]
+
+_EXTRA_FIELDS = "extra_fields"
+
+
+def read_acled(
+    source: Source,
+    *,
+    errors: Errors = "raise",
+    encoding: str = "utf-8",
+) -> pd.DataFrame | Quarantine:
+    """Read an ACLED export and return it typed and validated.
+
+    Parameters
+    ----------
+    source : path or file-like
+        A CSV export (any codebook version since 2019), or ``.xlsx`` when
+        openpyxl is installed.
+    errors : {"raise", "quarantine"}
+        ``"raise"`` (default): any failing row raises :class:`~eventdata.ValidationError`
+        naming every failing row and rule. ``"quarantine"``: return a
+        :class:`~eventdata.validation.Quarantine` with ``.valid`` and ``.rejected``;
+        together they hold every row read, once.
+    encoding : str
+        Text encoding of a CSV; pass ``"cp1252"`` for files re-saved by an old Excel.
+
+    Returns
+    -------
+    pandas.DataFrame or Quarantine
+
+    Raises
+    ------
+    ReadError
+        The file is missing, empty, not a CSV, or not in the given encoding.
+    ValidationError
+        Rows break the schema (``errors="raise"``), or required columns are missing.
+
+    Examples
+    --------
+    >>> import eventdata as ed
+    >>> from eventdata.datasets import SEED_PATH
+    >>> events = ed.read_acled(SEED_PATH)
+    >>> events["event_type"].dtype.name, events["fatalities"].dtype.name
+    ('category', 'Int64')
+    """
+    raw, malformed = read_table(source, encoding=encoding)
+    result = validate(raw, errors=errors, schema=ACLED_SCHEMA)
+    if not malformed:
+        return result
+    if errors == "raise":
+        lines = ", ".join(str(m["line"]) for m in malformed[:20])
+        more = f" and {len(malformed) - 20} more" if len(malformed) > 20 else ""
+        raise ReadError(
+            f"{len(malformed)} malformed line(s) (more fields than the header): "
+            f"line {lines}{more}. Use errors='quarantine' to set them aside."
+        )
+    return _add_malformed(result, raw, malformed)
+
+
+def read_table(source: Source, *, encoding: str = "utf-8") -> tuple[pd.DataFrame, list[dict]]:
+    """Read a CSV or Excel table as strings, without interpreting any value.
+
+    Returns the frame and the malformed lines (more fields than the header),
+    each as ``{"line": line number, "fields": [...]}``; no line is dropped silently.
+    """
+    name = _name(source)
+    if name.lower().endswith((".xlsx", ".xls")):
+        return _read_excel(source, name), []
+    data = _read_bytes(source, name)
+    if not data.strip():
+        raise ReadError(f"{name}: the file is empty")
+    if b"\x00" in data[:4096]:
+        raise ReadError(f"{name}: this is a binary file, not a CSV export")
+    try:
+        text = data.decode(
+            "utf-8-sig" if encoding.lower().replace("_", "-") == "utf-8" else encoding
+        )
+    except UnicodeDecodeError as exc:
+        raise ReadError(
+            f"{name}: not valid {encoding} text (byte {exc.start}: "
+            f"{data[exc.start : exc.start + 1]!r}); if it was re-saved by Excel, "
+            "try encoding='cp1252'"
+        ) from None
+    return _parse_csv(text, name)
+
+
+def _parse_csv(text: str, name: str) -> tuple[pd.DataFrame, list[dict]]:
+    options = dict(dtype=str, keep_default_na=False, na_values=NA_VALUES, skipinitialspace=False)
+    try:
+        return pd.read_csv(io.StringIO(text), **options), []
+    except pd.errors.EmptyDataError:
+        raise ReadError(f"{name}: the file has no header row") from None
+    except pd.errors.ParserError:
+        pass  # malformed lines: re-read, keeping them aside
+    malformed: list[dict] = []
+    header = next(csv.reader(io.StringIO(text)))
+
+    def keep_aside(fields: list[str]) -> None:
+        malformed.append({"fields": fields})
+        return None
+
+    try:
+        frame = pd.read_csv(io.StringIO(text), engine="python", on_bad_lines=keep_aside, **options)
+    except (pd.errors.ParserError, csv.Error) as exc:
+        raise ReadError(f"{name}: not a readable CSV file ({exc})") from None
+    _locate_malformed(text, len(header), malformed)
+    return frame, malformed
+
+
+def _locate_malformed(text: str, width: int, malformed: list[dict]) -> None:
+    """Give each malformed record its line number in the file."""
+    lines = [
+        reader.line_num
+        for reader in [csv.reader(io.StringIO(text))]
+        for record in reader
+        if len(record) > width
+    ]
+    for entry, line in zip(malformed, lines, strict=False):
+        entry["line"] = line
+
+
+def _add_malformed(result: Quarantine, raw: pd.DataFrame, malformed: list[dict]) -> Quarantine:
+    columns = list(raw.columns)
+    width = len(columns)
+    records = []
+    for m in malformed:
+        fields = m["fields"]
+        record = dict(zip(columns, fields[:width], strict=False))
+        record[_EXTRA_FIELDS] = ",".join(fields[width:])
+        record["reason"] = (
+            f"malformed line {m.get('line', '?')}: {len(fields)} fields where the header has "
+            f"{width}"
+        )
+        records.append(record)
+    extra = pd.DataFrame.from_records(records)
+    rejected = pd.concat([result.rejected, extra], ignore_index=True)
+    extra_failures = pd.DataFrame(
+        {
+            "row": pd.array([None] * len(records), dtype="Int64"),
+            "event_id_cnty": extra.get("event_id_cnty"),
+            "column": "(line)",
+            "rule": "as many fields as the header",
+            "value": extra[_EXTRA_FIELDS],
+        }
+    )
+    failures = pd.concat(
+        [result.failures.astype({"row": "Int64"}), extra_failures], ignore_index=True
+    )
+    return Quarantine(
+        valid=result.valid,
+        rejected=rejected,
+        failures=failures,
+        n_rows=result.n_rows + len(records),
+    )
+
+
+def _name(source: Source) -> str:
+    if isinstance(source, (str, os.PathLike)):
+        return os.fspath(source)
+    return getattr(source, "name", "<buffer>") or "<buffer>"
+
+
+def _read_bytes(source: Source, name: str) -> bytes:
+    if isinstance(source, (str, os.PathLike)):
+        path = Path(source)
+        if not path.exists():
+            raise ReadError(f"{name}: no such file")
+        if path.is_dir():
+            raise ReadError(f"{name}: is a folder, not a CSV file")
+        return path.read_bytes()
+    data = source.read()
+    return data.encode("utf-8") if isinstance(data, str) else data
+
+
+def _read_excel(source: Source, name: str) -> pd.DataFrame:
+    try:
+        import openpyxl  # noqa: F401
+    except ImportError:
+        raise ReadError(
+            f"{name}: reading Excel files needs openpyxl (pip install 'eventdata[excel]')"
+        ) from None
+    try:
+        frame = pd.read_excel(source, dtype=str, keep_default_na=False, na_values=NA_VALUES)
+    except Exception as exc:  # openpyxl raises many types for a broken workbook
+        raise ReadError(f"{name}: not a readable Excel workbook ({exc})") from None
+    if frame.empty and not len(frame.columns):
+        raise ReadError(f"{name}: the workbook is empty")
+    return frame

@@ -1,0 +1,493 @@
+"""Typing and validating incident frames, with every failure kept as data.
+
+:func:`validate` turns a frame (as read from a CSV: strings; or already typed)
+into the schema's dtypes and checks every rule lazily, so that one pass names
+every failing row and every rule it broke. With ``errors="raise"`` it raises
+:class:`~eventdata.errors.ValidationError`; with ``errors="quarantine"`` it
+returns a :class:`Quarantine` whose ``valid`` and ``rejected`` frames account
+for every input row exactly once.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+
+from eventdata import codebook
+from eventdata.errors import CodebookWarning, ValidationError
+from eventdata.schema import ACLED_SCHEMA, SCHEMAS, Field, IncidentSchema
+
+__all__ = ["Quarantine", "validate"]
+
+Errors = Literal["raise", "quarantine"]
+
+_REQUIRED = "required (no missing value)"
+FAILURE_COLUMNS = ["row", "event_id_cnty", "column", "rule", "value"]
+
+# Formats tried, in order, on date strings that are not ISO 8601. ACLED's own
+# export tool writes "21 March 2020"; Excel re-saves it as "21-Mar-20".
+_DATE_FORMATS = ("%d %B %Y", "%d-%b-%y", "%d-%b-%Y", "%d %b %Y", "%B %d, %Y", "%d-%B-%Y")
+_EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+
+
+@dataclass(frozen=True)
+class Quarantine:
+    """The outcome of validating with ``errors="quarantine"``.
+
+    Attributes
+    ----------
+    valid : pandas.DataFrame
+        The rows that passed, typed to the schema.
+    rejected : pandas.DataFrame
+        The rows that failed, as they were given, plus a ``reason`` column
+        naming every rule each row broke.
+    failures : pandas.DataFrame
+        One row per (row, rule) broken: ``row`` (0-based position in the input),
+        ``event_id_cnty``, ``column``, ``rule``, ``value``.
+    n_rows : int
+        Rows in the input; always ``len(valid) + len(rejected)``.
+
+    Examples
+    --------
+    >>> import eventdata as ed
+    >>> events = ed.datasets.load_seed_incidents()
+    >>> bad = events.assign(fatalities=events["fatalities"].astype("object"))
+    >>> bad.loc[0, "fatalities"] = -3
+    >>> q = ed.validate(bad, errors="quarantine")
+    >>> len(q.valid) + len(q.rejected) == len(events)
+    True
+    >>> q.rejected["reason"].iloc[0]
+    'fatalities: >= 0 (got -3)'
+    """
+
+    valid: pd.DataFrame
+    rejected: pd.DataFrame
+    failures: pd.DataFrame
+    n_rows: int
+
+    @property
+    def n_valid(self) -> int:
+        """Number of rows that passed."""
+        return len(self.valid)
+
+    @property
+    def n_rejected(self) -> int:
+        """Number of rows that failed."""
+        return len(self.rejected)
+
+    def by_rule(self) -> pd.DataFrame:
+        """Rejected rows counted per (column, rule), most frequent first."""
+        return (
+            self.failures.groupby(["column", "rule"], dropna=False)["row"]
+            .nunique()
+            .rename("rows")
+            .sort_values(ascending=False)
+            .reset_index()
+        )
+
+    def to_frame(self) -> pd.DataFrame:
+        """Tidy summary: one row per (column, rule) with the number of rows that broke it."""
+        return self.by_rule()
+
+    def summary(self) -> str:
+        """A short text report: rows read, valid, rejected, and rejections by rule."""
+        lines = [
+            f"rows read:     {self.n_rows}",
+            f"rows valid:    {self.n_valid}",
+            f"rows rejected: {self.n_rejected}",
+        ]
+        if self.n_rejected:
+            lines.append("rejected rows by rule:")
+            for rec in self.by_rule().itertuples(index=False):
+                lines.append(f"  {rec.rows:>7}  {rec.column}: {rec.rule}")
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return (
+            f"Quarantine(n_rows={self.n_rows}, n_valid={self.n_valid}, "
+            f"n_rejected={self.n_rejected})"
+        )
+
+    def _repr_html_(self) -> str:
+        table = self.by_rule().to_html(index=False) if self.n_rejected else ""
+        return (
+            f"<p><b>Quarantine</b>: {self.n_rows} rows read, {self.n_valid} valid, "
+            f"{self.n_rejected} rejected</p>{table}"
+        )
+
+
+def validate(
+    events: pd.DataFrame,
+    *,
+    errors: Errors = "raise",
+    schema: IncidentSchema | str = ACLED_SCHEMA,
+) -> pd.DataFrame | Quarantine:
+    """Type a frame to an incident schema and check every rule.
+
+    Parameters
+    ----------
+    events : pandas.DataFrame
+        Incident records, with string columns as read from a CSV or already typed.
+        The input is never modified.
+    errors : {"raise", "quarantine"}
+        ``"raise"``: raise :class:`~eventdata.ValidationError` naming every failing
+        row and rule. ``"quarantine"``: return a :class:`Quarantine` with the valid
+        rows typed and the rejected rows kept with their reasons.
+    schema : IncidentSchema or {"acled", "core"}
+        The schema to validate against (default: ACLED's).
+
+    Returns
+    -------
+    pandas.DataFrame or Quarantine
+        The typed frame (``errors="raise"``), or the quarantine.
+
+    Raises
+    ------
+    ValidationError
+        With ``errors="raise"`` when any row fails, and in either mode when a
+        required column is missing altogether.
+
+    Examples
+    --------
+    >>> import eventdata as ed
+    >>> events = ed.datasets.load_seed_incidents()
+    >>> typed = ed.validate(events)
+    >>> str(typed["event_date"].dtype), str(typed["fatalities"].dtype)
+    ('datetime64[ns]', 'Int64')
+    """
+    if errors not in ("raise", "quarantine"):
+        raise ValueError(f"errors must be 'raise' or 'quarantine', not {errors!r}")
+    if isinstance(schema, str):
+        schema = SCHEMAS[schema]
+    if not isinstance(events, pd.DataFrame):
+        raise TypeError(f"events must be a pandas DataFrame, not {type(events).__name__}")
+    _check_columns(events, schema)
+    raw = events
+    frame = events.reset_index(drop=True)
+    typed, problems = _coerce(frame, schema)
+    failures = _collect_failures(typed, problems, schema)
+    bad_rows = np.unique(failures["row"].to_numpy(dtype="int64"))
+    if errors == "raise":
+        if len(bad_rows):
+            raise ValidationError(_message(failures, len(frame)), failures, len(frame))
+        typed.index = raw.index
+        return typed
+    ok = np.ones(len(frame), dtype=bool)
+    ok[bad_rows] = False
+    valid = typed.loc[ok]
+    valid.index = raw.index[ok]
+    rejected = raw.iloc[bad_rows].copy()
+    rejected["reason"] = pd.Series(
+        _reasons(failures, bad_rows), index=rejected.index, dtype="string"
+    )
+    return Quarantine(valid=valid, rejected=rejected, failures=failures, n_rows=len(frame))
+
+
+def _check_columns(events: pd.DataFrame, schema: IncidentSchema) -> None:
+    missing = [c for c in schema.required_columns if c not in events.columns]
+    if missing:
+        failures = pd.DataFrame(
+            {
+                "row": pd.array([None] * len(missing), dtype="Int64"),
+                "event_id_cnty": None,
+                "column": missing,
+                "rule": "column present",
+                "value": None,
+            }
+        )
+        found = ", ".join(map(str, events.columns[:12])) + (
+            ", ..." if len(events.columns) > 12 else ""
+        )
+        raise ValidationError(
+            f"missing required column(s) for the {schema.name!r} schema: {', '.join(missing)} "
+            f"(columns found: {found})",
+            failures,
+            len(events),
+        )
+    absent = [c for c in schema.columns if c not in events.columns]
+    if absent:
+        warnings.warn(
+            f"column(s) {', '.join(absent)} absent (an older codebook version?): read as null",
+            CodebookWarning,
+            stacklevel=3,
+        )
+
+
+def _coerce(frame: pd.DataFrame, schema: IncidentSchema) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
+    """Cast each schema column to its dtype; values that do not parse become problems."""
+    columns: dict[str, pd.Series] = {}
+    problems: list[pd.DataFrame] = []
+    n = len(frame)
+    for name, spec in schema.fields.items():
+        if name not in frame.columns:
+            columns[name] = (
+                pd.Series(pd.array([None] * n, dtype=spec.dtype))
+                if n
+                else (pd.Series([], dtype=spec.dtype))
+            )
+            continue
+        values, bad, rule = _coerce_column(frame[name], spec)
+        columns[name] = values
+        if bad.any():
+            problems.append(_failure_rows(frame, np.flatnonzero(bad), name, rule, frame[name]))
+    extras = {c: frame[c] for c in frame.columns if c not in schema.fields}
+    typed = pd.DataFrame({**columns, **extras}, index=frame.index)
+    return typed, problems
+
+
+def _coerce_column(raw: pd.Series, spec: Field) -> tuple[pd.Series, np.ndarray, str]:
+    """Return (typed values, mask of values that did not parse, rule those broke)."""
+    target = spec.dtype
+    if raw.dtype == target:
+        return raw.reset_index(drop=True), np.zeros(len(raw), dtype=bool), ""
+    text = _as_text(raw)
+    present = text.notna().to_numpy()
+    if spec.kind == "string":
+        return text.astype(target), np.zeros(len(raw), dtype=bool), ""
+    if spec.kind == "category":
+        known = text.isin(target.categories).fillna(False).to_numpy(dtype=bool)
+        values = pd.Categorical(text.where(known), categories=target.categories)
+        bad = present & ~known
+        return pd.Series(values), bad, f"in the codebook vocabulary {list(spec.categories)}"
+    if spec.kind == "date":
+        values = _parse_dates(raw, text)
+        return values, present & values.isna().to_numpy(), "a valid date"
+    # integer and number
+    integer_rule = "an integer"
+    if spec.name in ("inter1", "inter2", "interaction"):
+        text = _inter_labels_to_codes(text, spec.name)
+        integer_rule = "an actor-type code (or its codebook label)"
+    numbers = pd.to_numeric(text, errors="coerce") if raw.dtype != "float64" else raw
+    numbers = pd.Series(np.asarray(numbers, dtype="float64"))
+    bad = present & numbers.isna().to_numpy()
+    if spec.kind == "number":
+        return numbers.astype(target), bad, "a number"
+    values = numbers.to_numpy()
+    infinite = np.isinf(values)
+    fractional = np.zeros(len(values), dtype=bool)
+    finite = np.isfinite(values)
+    fractional[finite] = values[finite] % 1 != 0
+    bad = bad | fractional | infinite
+    numbers = numbers.where(~(fractional | infinite))
+    return numbers.astype(target), bad, integer_rule
+
+
+def _as_text(raw: pd.Series) -> pd.Series:
+    """Values as stripped strings with empty strings as missing (positional index)."""
+    if isinstance(raw.dtype, pd.CategoricalDtype):
+        raw = raw.astype("object")
+    text = raw.reset_index(drop=True).astype(pd.StringDtype()).str.strip()
+    return text.mask(text == "")
+
+
+def _parse_dates(raw: pd.Series, text: pd.Series) -> pd.Series:
+    if pd.api.types.is_datetime64_any_dtype(raw.dtype):
+        values = raw.reset_index(drop=True)
+        if getattr(values.dt, "tz", None) is not None:
+            values = values.dt.tz_localize(None)
+        return values.astype("datetime64[ns]")
+    # Dates repeat: parse each distinct string once.
+    uniques = pd.Series(text.dropna().unique(), dtype="object")
+    parsed = pd.Series(pd.NaT, index=uniques.index, dtype="datetime64[ns]")
+    todo = uniques.notna()
+    iso = uniques.str.match(r"^\d{4}-\d{2}-\d{2}([ T].*)?$")
+    if iso.any():
+        parsed[iso] = pd.to_datetime(uniques[iso], format="ISO8601", errors="coerce")
+    todo &= parsed.isna()
+    for fmt in _DATE_FORMATS:
+        if not todo.any():
+            break
+        parsed[todo] = pd.to_datetime(uniques[todo], format=fmt, errors="coerce")
+        todo &= parsed.isna()
+    if todo.any():
+        parsed[todo] = _parse_slashed_or_serial(uniques[todo])
+    # Dates before ACLED's and UCDP's coverage or in the far future are typos.
+    parsed = parsed.where((parsed.dt.year >= 1900) & (parsed.dt.year <= 2100))
+    lookup = pd.Series(parsed.to_numpy(), index=uniques.to_numpy())
+    return pd.Series(lookup.reindex(text.to_numpy()).to_numpy(), dtype="datetime64[ns]")
+
+
+def _parse_slashed_or_serial(values: pd.Series) -> pd.Series:
+    """Excel's other manglings: serial day numbers, and d/m/Y or m/d/Y.
+
+    Slashed dates are read day-first unless some value can only be month-first
+    (a middle part above 12); if neither order is forced, day-first is assumed
+    with a warning, since ACLED writes day-first dates.
+    """
+    out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
+    serial = values.str.fullmatch(r"\d{5}(\.0+)?")
+    if serial.any():
+        days = pd.to_numeric(values[serial], errors="coerce")
+        out[serial] = _EXCEL_EPOCH + pd.to_timedelta(days, unit="D")
+    slashed = values.str.fullmatch(r"\d{1,2}/\d{1,2}/\d{2,4}")
+    if slashed.any():
+        parts = values[slashed].str.split("/", expand=True).astype(int)
+        month_first = bool((parts[1] > 12).any()) and not bool((parts[0] > 12).any())
+        if not month_first and not bool((parts[0] > 12).any()):
+            warnings.warn(
+                "slashed dates such as "
+                f"{values[slashed].iloc[0]!r} are ambiguous: read as day/month/year",
+                CodebookWarning,
+                stacklevel=5,
+            )
+        for fmt in ("%m/%d/%Y", "%m/%d/%y") if month_first else ("%d/%m/%Y", "%d/%m/%y"):
+            todo = slashed & out.isna()
+            out[todo] = pd.to_datetime(values[todo], format=fmt, errors="coerce")
+    return out
+
+
+def _inter_labels_to_codes(text: pd.Series, name: str) -> pd.Series:
+    """2024+ exports write actor types as text: map known labels to codes."""
+    is_label = text.notna() & ~text.str.fullmatch(r"[+-]?\d+(\.0*)?").fillna(False).astype(bool)
+    if not is_label.any():
+        return text
+    convert = (
+        codebook.interaction_from_label if name == "interaction" else codebook.inter_code_from_label
+    )
+    labels = text[is_label]
+    mapping = {lab: convert(lab) for lab in labels.unique()}
+    codes = labels.map(lambda lab: None if mapping[lab] is None else str(mapping[lab]))
+    out = text.copy()
+    out[is_label] = codes.astype(pd.StringDtype())
+    warnings.warn(
+        f"{name}: text labels mapped to codebook codes ({len(mapping)} distinct labels)",
+        CodebookWarning,
+        stacklevel=5,
+    )
+    return out
+
+
+def _failure_rows(
+    frame: pd.DataFrame, rows: np.ndarray, column: str, rule: str, values: pd.Series | None
+) -> pd.DataFrame:
+    ids = (
+        frame["event_id_cnty"].iloc[rows].astype("string").to_numpy()
+        if "event_id_cnty" in frame.columns
+        else None
+    )
+    shown = None if values is None else values.iloc[rows].astype("string").to_numpy()
+    return pd.DataFrame(
+        {"row": rows, "event_id_cnty": ids, "column": column, "rule": rule, "value": shown}
+    )
+
+
+def _collect_failures(
+    typed: pd.DataFrame, problems: list[pd.DataFrame], schema: IncidentSchema
+) -> pd.DataFrame:
+    """Parse problems plus the schema's rules, one row per (row, column, rule)."""
+    problems = list(problems)
+    dup_copies = _exact_duplicate_copies(typed, schema)
+    if len(dup_copies):
+        problems.append(
+            _failure_rows(
+                typed,
+                dup_copies,
+                "event_id_cnty",
+                "an exact copy of an earlier row",
+                typed.get("event_id_cnty"),
+            )
+        )
+    checked = typed
+    if len(dup_copies):
+        keep = np.ones(len(typed), dtype=bool)
+        keep[dup_copies] = False
+        checked = typed.loc[keep]
+    pandera_schema = schema.to_pandera()
+    try:
+        pandera_schema.validate(checked[list(schema.columns)], lazy=True)
+    except pa.errors.SchemaErrors as exc:
+        problems.append(_translate(exc.failure_cases, typed, schema))
+    if not problems:
+        return pd.DataFrame({c: pd.Series(dtype="object") for c in FAILURE_COLUMNS}).astype(
+            {"row": "int64"}
+        )
+    failures = pd.concat(problems, ignore_index=True)
+    # A value that did not parse is null after coercion: report it once, as unparseable.
+    required = failures["rule"] == _REQUIRED
+    keys = pd.MultiIndex.from_arrays([failures["row"], failures["column"]])
+    echo = required & keys.isin(keys[~required.to_numpy()])
+    failures = failures.loc[~echo]
+    failures = failures.drop_duplicates(["row", "column", "rule"])
+    return failures.sort_values(["row", "column"], kind="stable").reset_index(drop=True)
+
+
+def _exact_duplicate_copies(typed: pd.DataFrame, schema: IncidentSchema) -> np.ndarray:
+    """Positions of rows identical (in every schema column) to an earlier row with the same id."""
+    if "event_id_cnty" not in typed.columns:
+        return np.array([], dtype="int64")
+    ids = typed["event_id_cnty"]
+    repeated = ids.duplicated(keep=False) & ids.notna()
+    if not repeated.any():
+        return np.array([], dtype="int64")
+    subset = typed.loc[repeated, list(schema.columns)]
+    return np.flatnonzero(repeated.to_numpy())[subset.duplicated(keep="first").to_numpy()]
+
+
+def _translate(cases: pd.DataFrame, typed: pd.DataFrame, schema: IncidentSchema) -> pd.DataFrame:
+    """pandera's failure cases as (row, event id, column, rule, value) rows."""
+    rows = []
+    pandera_schema_checks = schema.frame_rules
+    for case in cases.itertuples(index=False):
+        if case.index is None or pd.isna(case.index):
+            continue  # column-level (dtype) failures are impossible after coercion
+        row = int(case.index)
+        check = str(case.check)
+        if (
+            case.schema_context == "DataFrameSchema"
+            and case.check_number is not None
+            and (not pd.isna(case.check_number))
+        ):
+            _, text, cols, _ = pandera_schema_checks[int(case.check_number)]
+            # pandera reports a frame-level failure once per column: keep the first.
+            rows.append((row, cols[0], text, _values(typed, row, cols)))
+            continue
+        column = str(case.column)
+        if check == "not_nullable":
+            rule = _REQUIRED
+        elif check == "field_uniqueness":
+            rule = "unique (another row has this id)"
+        else:
+            spec = schema.fields[column]
+            rule = spec.rules()[int(case.check_number)][0]
+        rows.append(
+            (row, column, rule, None if pd.isna(case.failure_case) else str(case.failure_case))
+        )
+    out = pd.DataFrame(rows, columns=["row", "column", "rule", "value"])
+    out["event_id_cnty"] = typed["event_id_cnty"].iloc[out["row"].to_numpy()].to_numpy()
+    return out[FAILURE_COLUMNS]
+
+
+def _values(typed: pd.DataFrame, row: int, cols: tuple[str, ...]) -> str:
+    return ", ".join(f"{c}={typed[c].iloc[row]}" for c in cols)
+
+
+def _reasons(failures: pd.DataFrame, rows: np.ndarray) -> list[str]:
+    text = failures["column"].astype(str) + ": " + failures["rule"].astype(str)
+    has_value = failures["value"].notna()
+    text = text.where(~has_value, text + " (got " + failures["value"].astype(str) + ")")
+    joined = text.groupby(failures["row"].to_numpy()).agg("; ".join)
+    return joined.reindex(rows).tolist()
+
+
+def _message(failures: pd.DataFrame, n_rows: int, limit: int = 50) -> str:
+    bad = failures["row"].nunique()
+    lines = [f"{bad} of {n_rows} rows failed validation:"]
+    shown = failures.drop_duplicates("row").head(limit)["row"]
+    reasons = _reasons(failures, shown.to_numpy())
+    ids = failures.drop_duplicates("row").head(limit)["event_id_cnty"]
+    for row, event_id, reason in zip(shown, ids, reasons, strict=True):
+        label = f"row {row}" + ("" if pd.isna(event_id) else f" ({event_id})")
+        lines.append(f"  {label}: {reason}")
+    if bad > limit:
+        lines.append(f"  ... and {bad - limit} more rows (all of them in the error's .failures)")
+    counts = failures.groupby(["column", "rule"])["row"].nunique().sort_values(ascending=False)
+    lines.append("rows failing each rule:")
+    for (column, rule), count in counts.items():
+        lines.append(f"  {count:>7}  {column}: {rule}")
+    lines.append("Use errors='quarantine' to keep the valid rows and set the rejected ones aside.")
+    return "\n".join(lines)
