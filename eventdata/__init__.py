@@ -22,6 +22,7 @@ from eventdata.errors import (
 )
 from eventdata.io import read_acled
 from eventdata.schema import ACLED_SCHEMA, CORE_SCHEMA
+from eventdata.series import counts, filter_events
 from eventdata.validation import Quarantine, validate
 
 try:
@@ -39,7 +40,9 @@ __all__ = [
     "ReadError",
     "ValidationError",
     "codebook",
+    "counts",
     "datasets",
+    "filter_events",
     "read_acled",
     "validate",
 ]

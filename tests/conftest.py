@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import io
-from pathlib import Path
-
 import os
+from pathlib import Path
 
 import pandas as pd
 import pytest

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from eventdata.datasets.simulate import simulate
+from eventdata.datasets.simulate import simulate, simulate_counts
 
-__all__ = ["SEED_PATH", "load_seed_incidents", "simulate"]
+__all__ = ["SEED_PATH", "load_seed_incidents", "simulate", "simulate_counts"]
 
 #: The seed incidents as an ACLED-style CSV export inside the installed package.
 SEED_PATH: Path = Path(str(resources.files("eventdata.datasets") / "data" / "seed_incidents.csv"))

@@ -1,0 +1,127 @@
+"""counts and filter_events: complete calendars, honest precision handling, selections."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import eventdata as ed
+from eventdata.series import counts, filter_events
+
+
+def test_daily_counts_are_zero_filled_over_the_whole_calendar(seed_events):
+    daily = counts(seed_events, start="2021-12-25", end="2022-01-10")
+    assert len(daily) == 17
+    assert (
+        daily["date"].is_monotonic_increasing
+        and daily["date"].diff().dropna().eq(pd.Timedelta(days=1)).all()
+    )
+    assert daily["count"].sum() == 5  # one event is dated to the week only
+    assert daily["count"].dtype == "int64"
+    assert daily.attrs["time_precision"] == {"policy": "exclude", "excluded": 1, "spread": 0}
+
+
+def test_counts_agree_with_a_plain_groupby(simulated):
+    table = counts(simulated, by=["country", "admin1"], precision="keep")
+    plain = simulated.groupby(["country", "admin1", "event_date"]).size()
+    merged = table.set_index(["country", "admin1", "date"])["count"]
+    assert (
+        merged[merged > 0].sort_index().equals(plain.sort_index().rename("count").astype("int64"))
+    )
+    n_groups = simulated[["country", "admin1"]].drop_duplicates().shape[0]
+    n_days = (simulated["event_date"].max() - simulated["event_date"].min()).days + 1
+    assert len(table) == n_groups * n_days
+    assert table["count"].sum() == len(simulated)
+
+
+def test_precision_policies_on_simulated_data(simulated):
+    coarse = int((simulated["time_precision"] > 1).sum())
+    excluded = counts(simulated)
+    kept = counts(simulated, precision="keep")
+    spread = counts(simulated, precision="spread", start="2020-12-01", end="2023-01-31")
+    assert excluded["count"].sum() == len(simulated) - coarse
+    assert excluded.attrs["time_precision"]["excluded"] == coarse
+    assert kept["count"].sum() == len(simulated)
+    assert spread["count"].sum() == pytest.approx(len(simulated))
+    assert spread.attrs["time_precision"]["spread"] == coarse
+    assert not np.allclose(spread["count"], spread["count"].round())
+    weekly = counts(simulated, freq="W")
+    month_only = int((simulated["time_precision"] > 2).sum())
+    assert weekly["count"].sum() == len(simulated) - month_only
+    assert counts(simulated, freq="M")["count"].sum() == len(simulated)
+
+
+def test_spread_puts_a_week_event_over_seven_days(seed_events):
+    week_event = seed_events[seed_events["time_precision"] == 2]
+    spread = counts(week_event, precision="spread", start="2021-12-30", end="2022-01-10")
+    nonzero = spread[spread["count"] > 0]
+    assert nonzero["date"].dt.strftime("%m-%d").tolist() == [
+        "01-02",
+        "01-03",
+        "01-04",
+        "01-05",
+        "01-06",
+        "01-07",
+        "01-08",
+    ]
+    assert np.allclose(nonzero["count"], 1 / 7)
+
+
+def test_weeks_months_and_fatalities(simulated):
+    weekly = counts(simulated, freq="W")
+    assert (weekly["date"].dt.day_of_week == 0).all()  # weeks start on Monday
+    monthly = counts(simulated, freq="M", value="fatalities", by="country")
+    assert (monthly["date"].dt.day == 1).all()
+    assert monthly.columns.tolist() == ["date", "country", "fatalities"]
+    assert monthly["fatalities"].sum() == simulated["fatalities"].sum()
+
+
+def test_categorical_groups_keep_their_dtype(simulated):
+    table = counts(simulated, by="event_type", freq="M")
+    assert table["event_type"].dtype == simulated["event_type"].dtype
+
+
+def test_counts_reject_bad_options(seed_events):
+    with pytest.raises(ValueError, match="freq"):
+        counts(seed_events, freq="H")
+    with pytest.raises(ValueError, match="precision"):
+        counts(seed_events, precision="smear")
+    with pytest.raises(ed.EventDataError, match="admin9"):
+        counts(seed_events, by="admin9")
+
+
+def test_the_seed_question_is_one_call(seed_events):
+    attacks = filter_events(
+        seed_events,
+        countries=["Iraq", "Syria"],
+        actors="coalition|united states",
+        text="base|coalition",
+        start="2022-01-03",
+        end="2022-01-09",
+    )
+    assert len(attacks) == 6
+    syria_attacks = filter_events(
+        seed_events, event_types="Explosions/Remote violence", actors="^Unidentified"
+    )
+    # any actor column matches: the coalition strike on the militia (SYR-002) too
+    assert syria_attacks["event_id_cnty"].tolist() == [
+        "SEED-SYR-001",
+        "SEED-SYR-002",
+        "SEED-SYR-003",
+    ]
+
+
+def test_filters_match_a_plain_boolean_mask(simulated):
+    got = filter_events(
+        simulated, admin1=["Idleb", "Aleppo"], sub_event_types="Armed clash", start="2022-03-01"
+    )
+    mask = (
+        simulated["admin1"].isin(["Idleb", "Aleppo"])
+        & (simulated["sub_event_type"] == "Armed clash")
+        & (simulated["event_date"] >= "2022-03-01")
+    )
+    pd.testing.assert_frame_equal(got, simulated[mask])
+    by_text = filter_events(simulated, text="US-LED COALITION")
+    assert len(by_text) == (simulated["actor2"] == "Global Coalition Against Daesh").sum()
+    assert filter_events(simulated, actors="nobody at all").empty
