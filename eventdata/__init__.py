@@ -20,9 +20,12 @@ from eventdata.errors import (
     ReadError,
     ValidationError,
 )
+from eventdata.incidents import read_incidents, write_template
 from eventdata.io import read_acled
+from eventdata.matching import combine_sources, match_events
 from eventdata.schema import ACLED_SCHEMA, CORE_SCHEMA
 from eventdata.series import counts, filter_events
+from eventdata.ucdp import read_ucdp_ged
 from eventdata.validation import Quarantine, validate
 
 try:
@@ -40,9 +43,14 @@ __all__ = [
     "ReadError",
     "ValidationError",
     "codebook",
+    "combine_sources",
     "counts",
     "datasets",
     "filter_events",
+    "match_events",
     "read_acled",
+    "read_incidents",
+    "read_ucdp_ged",
     "validate",
+    "write_template",
 ]

@@ -31,6 +31,7 @@ import pandas as pd
 __all__ = [
     "ACLED_COLUMNS",
     "CIVILIAN_TARGETING",
+    "COARSE_EVENT_CLASS",
     "CODEBOOK_VERSION",
     "DISORDER_TYPES",
     "EVENT_TYPES",
@@ -39,6 +40,9 @@ __all__ = [
     "LEGACY_OPTIONAL_COLUMNS",
     "SUB_EVENT_TYPES",
     "TIME_PRECISION",
+    "UCDP_DATE_PRECISION",
+    "UCDP_TYPE_OF_VIOLENCE",
+    "UCDP_WHERE_PRECISION",
     "inter_code_from_label",
     "interaction_code",
     "interaction_from_label",
@@ -251,3 +255,39 @@ def interaction_from_label(label: str) -> int | None:
     if None in codes:
         return None
     return int(interaction_code(codes[0], codes[1]))
+
+
+# --- UCDP GED (Georeferenced Event Dataset) codes, for the GED reader ---------
+
+#: GED ``type_of_violence`` codes and the event-type label they get in the core schema.
+UCDP_TYPE_OF_VIOLENCE: MappingProxyType[int, str] = MappingProxyType(
+    {1: "State-based conflict", 2: "Non-state conflict", 3: "One-sided violence"}
+)
+
+#: GED ``date_prec`` codes (1 exact day ... 5 year) onto the core ``time_precision``
+#: (1 day, 2 week, 3 month or coarser): a 2-6 day range and a week are week-level.
+UCDP_DATE_PRECISION: MappingProxyType[int, int] = MappingProxyType({1: 1, 2: 2, 3: 2, 4: 3, 5: 3})
+
+#: GED ``where_prec`` codes (1 exact place ... 7 international waters) onto the core
+#: ``geo_precision``: within 25 km, a second-order area or a linear feature (road,
+#: river) is "part of a region" (2); a first-order area, the country, or waters is 3.
+UCDP_WHERE_PRECISION: MappingProxyType[int, int] = MappingProxyType(
+    {1: 1, 2: 2, 3: 2, 4: 3, 5: 2, 6: 3, 7: 3}
+)
+
+
+#: A coarse event class shared by every source, used to match events across
+#: datasets (ACLED event types and UCDP types of violence).
+COARSE_EVENT_CLASS: MappingProxyType[str, str] = MappingProxyType(
+    {
+        "Battles": "armed conflict",
+        "Explosions/Remote violence": "armed conflict",
+        "Violence against civilians": "violence against civilians",
+        "Protests": "demonstration",
+        "Riots": "demonstration",
+        "Strategic developments": "other",
+        UCDP_TYPE_OF_VIOLENCE[1]: "armed conflict",
+        UCDP_TYPE_OF_VIOLENCE[2]: "armed conflict",
+        UCDP_TYPE_OF_VIOLENCE[3]: "violence against civilians",
+    }
+)

@@ -12,16 +12,17 @@ from __future__ import annotations
 import csv
 import io
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
 import pandas as pd
 
 from eventdata.errors import ReadError
-from eventdata.schema import ACLED_SCHEMA
+from eventdata.schema import ACLED_SCHEMA, IncidentSchema
 from eventdata.validation import Errors, Quarantine, validate
 
-__all__ = ["read_acled", "read_table"]
+__all__ = ["read_acled", "read_table", "read_validated"]
 
 # Tokens read as missing. Not pandas' long default list: "NA" is what R writes,
 # but "None" or "n/a" could be real text in notes.
@@ -72,18 +73,41 @@ def read_acled(
     >>> events["event_type"].dtype.name, events["fatalities"].dtype.name
     ('category', 'Int64')
     """
+    return read_validated(source, schema=ACLED_SCHEMA, errors=errors, encoding=encoding)
+
+
+def read_validated(
+    source: Source,
+    *,
+    schema: IncidentSchema,
+    errors: Errors = "raise",
+    encoding: str = "utf-8",
+    prepare: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
+) -> pd.DataFrame | Quarantine:
+    """Read a table, optionally map it onto a schema's columns, and validate it.
+
+    The one reading path of every source (ACLED, UCDP GED, hand-coded incidents):
+    file errors become :class:`~eventdata.errors.ReadError`, malformed lines are
+    raised or quarantined, and ``prepare`` (raw string frame -> frame in the
+    schema's column names, same index) adapts a source's own columns. Rejected
+    rows are reported as they were read, before ``prepare``.
+    """
     raw, malformed = read_table(source, encoding=encoding)
-    result = validate(raw, errors=errors, schema=ACLED_SCHEMA)
-    if not malformed:
-        return result
-    if errors == "raise":
+    frame = raw if prepare is None else prepare(raw)
+    result = validate(frame, errors=errors, schema=schema)
+    if malformed and errors == "raise":
         lines = ", ".join(str(m["line"]) for m in malformed[:20])
         more = f" and {len(malformed) - 20} more" if len(malformed) > 20 else ""
         raise ReadError(
             f"{len(malformed)} malformed line(s) (more fields than the header): "
             f"line {lines}{more}. Use errors='quarantine' to set them aside."
         )
-    return _add_malformed(result, raw, malformed)
+    if not isinstance(result, Quarantine):
+        return result
+    if prepare is not None:
+        rejected = raw.loc[result.rejected.index].assign(reason=result.rejected["reason"])
+        result = Quarantine(result.valid, rejected, result.failures, result.n_rows)
+    return _add_malformed(result, raw, malformed) if malformed else result
 
 
 def read_table(source: Source, *, encoding: str = "utf-8") -> tuple[pd.DataFrame, list[dict]]:

@@ -31,7 +31,15 @@ from pandera import extensions
 
 from eventdata import codebook
 
-__all__ = ["ACLED_SCHEMA", "CORE_SCHEMA", "Field", "IncidentSchema", "write_schema_files"]
+__all__ = [
+    "ACLED_SCHEMA",
+    "CORE_SCHEMA",
+    "INCIDENT_SCHEMA",
+    "UCDP_GED_SCHEMA",
+    "Field",
+    "IncidentSchema",
+    "write_schema_files",
+]
 
 SCHEMA_VERSION = "1.0.0"
 
@@ -395,8 +403,123 @@ ACLED_SCHEMA = CORE_SCHEMA.extend(
     ),
 )
 
+
+@extensions.register_check_method()
+def event_date_not_after_date_end(df: pd.DataFrame) -> pd.Series:
+    """True where the event's first day is not after its last day (or either is missing)."""
+    start, end = df["event_date"], df["date_end"]
+    return (start.isna() | end.isna() | (start <= end)).astype(bool)
+
+
+_GED_ONLY = (
+    "type_of_violence",
+    "date_prec",
+    "where_prec",
+    "date_end",
+    "low",
+    "high",
+    "conflict_name",
+    "dyad_name",
+    "adm_1",
+    "adm_2",
+    "source_office",
+    "dataset",
+)
+
+UCDP_GED_SCHEMA = CORE_SCHEMA.extend(
+    name="ucdp_ged",
+    description=(
+        "A UCDP Georeferenced Event Dataset (GED) event mapped onto the core schema: "
+        "date_start as event_date, side_a/side_b as actors, best as fatalities, "
+        "type_of_violence as event_type, precision codes mapped (see eventdata.codebook)."
+    ),
+    order=(*CORE_SCHEMA.columns, *_GED_ONLY),
+    fields=[
+        Field(
+            "event_type",
+            "category",
+            "UCDP type of violence, as a label.",
+            True,
+            tuple(codebook.UCDP_TYPE_OF_VIOLENCE.values()),
+        ),
+        Field(
+            "type_of_violence",
+            "integer",
+            "1 state-based, 2 non-state, 3 one-sided.",
+            True,
+            tuple(codebook.UCDP_TYPE_OF_VIOLENCE),
+        ),
+        Field(
+            "date_prec",
+            "integer",
+            "GED date precision (1 day ... 5 year).",
+            True,
+            tuple(codebook.UCDP_DATE_PRECISION),
+        ),
+        Field(
+            "where_prec",
+            "integer",
+            "GED location precision (1 exact ... 7 waters).",
+            True,
+            tuple(codebook.UCDP_WHERE_PRECISION),
+        ),
+        Field("date_end", "date", "Last day of the event.", True),
+        Field("low", "integer", "Low estimate of deaths.", True, minimum=0),
+        Field("high", "integer", "High estimate of deaths.", True, minimum=0),
+        Field("conflict_name", "string", "UCDP conflict name."),
+        Field("dyad_name", "string", "UCDP dyad name."),
+        Field("adm_1", "string", "First-order admin unit as GED wrote it."),
+        Field("adm_2", "string", "Second-order admin unit as GED wrote it."),
+        Field("source_office", "string", "Source office (news agency)."),
+        Field("dataset", "string", "Source dataset of the record.", True),
+    ],
+    frame_rules=(
+        (
+            "event_date_not_after_date_end",
+            "date_start (event_date) is not after date_end",
+            ("event_date", "date_end"),
+            pa.Check.event_date_not_after_date_end(),
+        ),
+    ),
+)
+
+
+@extensions.register_check_method()
+def source_url_is_http(df: pd.DataFrame) -> pd.Series:
+    """True where source_url is missing or an http(s) address."""
+    url = df["source_url"].astype("string")
+    return (url.isna() | url.str.match(r"^https?://\S+$")).fillna(True).astype(bool)
+
+
+INCIDENT_SCHEMA = CORE_SCHEMA.extend(
+    name="incident",
+    description=(
+        "An incident coded by hand from a report (news article, NGO report), ACLED-style: "
+        "the core columns with ACLED's event and sub-event types, and the report cited."
+    ),
+    order=(*CORE_SCHEMA.columns, "notes", "source_url", "coder", "dataset"),
+    fields=[
+        ACLED_SCHEMA.fields["event_type"],
+        ACLED_SCHEMA.fields["sub_event_type"],
+        Field("source", "string", "Citation of the report: publication, title, date.", True),
+        Field("source_url", "string", "Address of the report, if online."),
+        Field("notes", "string", "What happened, in the coder's own words."),
+        Field("coder", "string", "Who coded the incident."),
+        Field("dataset", "string", "Source dataset of the record.", True),
+    ],
+    frame_rules=(
+        ACLED_SCHEMA.frame_rules[0],
+        (
+            "source_url_is_http",
+            "source_url, when given, is an http(s) address",
+            ("source_url",),
+            pa.Check.source_url_is_http(),
+        ),
+    ),
+)
+
 SCHEMAS: MappingProxyType[str, IncidentSchema] = MappingProxyType(
-    {s.name: s for s in (CORE_SCHEMA, ACLED_SCHEMA)}
+    {s.name: s for s in (CORE_SCHEMA, ACLED_SCHEMA, UCDP_GED_SCHEMA, INCIDENT_SCHEMA)}
 )
 
 
@@ -417,6 +540,15 @@ def schema_files() -> dict[str, str]:
                 "geo_precision": {str(k): v for k, v in codebook.GEO_PRECISION.items()},
                 "civilian_targeting": list(codebook.CIVILIAN_TARGETING),
                 "acled_columns": list(codebook.ACLED_COLUMNS),
+                "ucdp_type_of_violence": {
+                    str(k): v for k, v in codebook.UCDP_TYPE_OF_VIOLENCE.items()
+                },
+                "ucdp_date_prec_to_time_precision": {
+                    str(k): v for k, v in codebook.UCDP_DATE_PRECISION.items()
+                },
+                "ucdp_where_prec_to_geo_precision": {
+                    str(k): v for k, v in codebook.UCDP_WHERE_PRECISION.items()
+                },
             },
             indent=2,
         )

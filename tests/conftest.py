@@ -21,6 +21,7 @@ settings.load_profile("ci" if os.environ.get("CI") else "dev")
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 ACLED_EXPORTS = SHARED / "acled-exports"
 REFERENCE = SHARED / "reference"
+UCDP_GED = SHARED / "ucdp-ged"
 
 
 def shared_file(folder: Path, name: str) -> Path:

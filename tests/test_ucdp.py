@@ -1,0 +1,106 @@
+"""UCDP GED: read by name, validated, mapped onto the core schema, totals reproduced."""
+
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+import pytest
+
+import eventdata as ed
+from eventdata.schema import CORE_SCHEMA
+from eventdata.ucdp import DeathEstimateWarning, read_ucdp_ged
+from tests.conftest import UCDP_GED, shared_file
+
+HEADER = (
+    "id,type_of_violence,side_a,side_b,where_prec,where_coordinates,adm_1,latitude,longitude,"
+    "country,date_prec,date_start,date_end,best,low,high,source_article"
+)
+ROWS = [
+    "10,3,IS,Civilians,1,Mosul town,Nīnawá province,36.34,43.13,Iraq,1,"
+    "2015-06-01,2015-06-01,4,4,6,AFP",
+    "11,1,Government of Iraq,IS,4,Anbar,Al Anbār province,33.4,43.3,Iraq,4,"
+    "2015-06-01,2015-06-30,20,15,30,",
+    "12,2,PUK,KDP,2,Erbil,Arbīl province,36.19,44.01,Iraq,2,2015-06-03,2015-06-05,1,1,1,Rudaw",
+]
+
+
+def ged(*rows: str) -> io.StringIO:
+    return io.StringIO("\n".join([HEADER, *rows]) + "\n")
+
+
+@pytest.fixture(scope="module")
+def iraq():
+    path = shared_file(UCDP_GED, "iraq-1989-2018-hdx.csv")
+    with pytest.warns(DeathEstimateWarning, match="69 GED row"):
+        return read_ucdp_ged(path)
+
+
+def test_published_totals_are_reproduced(iraq):
+    assert len(iraq) == 7473
+    per_year = iraq.groupby(iraq["event_date"].dt.year).size()
+    assert per_year[[2014, 2015, 2016]].tolist() == [796, 686, 725]
+    assert iraq.loc[iraq["event_date"].dt.year == 2014, "fatalities"].sum() == 15092
+    assert iraq["type_of_violence"].value_counts().to_dict() == {1: 5775, 3: 1553, 2: 145}
+
+
+def test_hxl_row_is_skipped_and_names_lose_the_province_suffix(iraq):
+    assert not iraq["event_id_cnty"].str.contains("#").any()
+    assert "Al Başrah" in set(iraq["admin1"])  # two spaces before "province" in the file
+    assert not iraq["admin1"].str.contains("province").fillna(False).any()
+    assert "Al Anbār province" in set(iraq["adm_1"])  # kept as written
+
+
+def test_mapping_onto_the_core_schema():
+    frame = read_ucdp_ged(ged(*ROWS))
+    assert list(frame.columns[: len(CORE_SCHEMA.columns)]) == list(CORE_SCHEMA.columns)
+    assert frame["event_type"].tolist() == [
+        "One-sided violence",
+        "State-based conflict",
+        "Non-state conflict",
+    ]
+    assert frame["time_precision"].tolist() == [1, 3, 2]  # date_prec 1, 4 (month), 2 (range)
+    assert frame["geo_precision"].tolist() == [1, 3, 2]  # where_prec 1, 4 (admin1), 2
+    assert frame["source"].tolist() == ["AFP", "UCDP GED", "Rudaw"]
+    assert frame["actor1"].tolist() == ["IS", "Government of Iraq", "PUK"]
+    assert (frame["dataset"] == "ucdp_ged").all()
+
+
+BROKEN = [
+    (0, "type_of_violence", "4"),
+    (0, "date_prec", "6"),
+    (0, "where_prec", "8"),
+    (0, "date_end", "2015-05-30"),  # before date_start
+    (0, "latitude", "95"),
+    (0, "best", "-2"),
+    (0, "id", "11"),  # duplicate id
+]
+
+
+@pytest.mark.parametrize(("row", "column", "value"), BROKEN)
+def test_broken_rows_are_quarantined_as_read_with_reasons(row, column, value):
+    table = pd.read_csv(ged(*ROWS), dtype=str, keep_default_na=False)
+    table.loc[row, column] = value
+    q = read_ucdp_ged(io.StringIO(table.to_csv(index=False)), errors="quarantine")
+    assert q.n_valid + q.n_rejected == 3
+    assert q.n_rejected >= 1
+    assert 0 in q.rejected.index
+    assert q.rejected.loc[0, column] == value  # the row as read, GED's own columns
+    assert q.rejected["reason"].str.len().gt(0).all()
+    with pytest.raises(ed.ValidationError):
+        read_ucdp_ged(io.StringIO(table.to_csv(index=False)))
+
+
+def test_not_a_ged_file():
+    with pytest.raises(ed.ValidationError, match="not a UCDP GED file.*type_of_violence"):
+        read_ucdp_ged(io.StringIO("id,date\n1,2020-01-01\n"))
+
+
+def test_ged_runs_through_the_same_counting_code_as_acled(iraq, seed_events):
+    monthly = ed.counts(iraq, freq="M", start="2014-01-01", end="2014-12-31")
+    assert monthly["count"].sum() == int(
+        (iraq["event_date"].dt.year == 2014).sum()
+        - ((iraq["event_date"].dt.year == 2014) & (iraq["time_precision"] > 3)).sum()
+    )
+    same_shape = ed.counts(seed_events, freq="M")
+    assert list(monthly.columns) == list(same_shape.columns)
