@@ -12,13 +12,14 @@ from __future__ import annotations
 import csv
 import io
 import os
+import warnings
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO
+from typing import IO, Literal
 
 import pandas as pd
 
-from eventdata.errors import ReadError
+from eventdata.errors import CodebookWarning, ReadError
 from eventdata.schema import ACLED_SCHEMA, IncidentSchema
 from eventdata.validation import Errors, Quarantine, validate
 
@@ -38,6 +39,7 @@ def read_acled(
     *,
     errors: Errors = "raise",
     encoding: str = "utf-8",
+    monadic: Literal["dyadic", "keep"] = "dyadic",
 ) -> pd.DataFrame | Quarantine:
     """Read an ACLED export and return it typed and validated.
 
@@ -53,6 +55,15 @@ def read_acled(
         together they hold every row read, once.
     encoding : str
         Text encoding of a CSV; pass ``"cp1252"`` for files re-saved by an old Excel.
+    monadic : {"dyadic", "keep"}
+        ACLED's export tool can write one row per actor ("monadic": the event id
+        repeats and ``actor2``, ``assoc_actor_2``, ``inter2`` are absent). Such a
+        file is recognised, with a :class:`~eventdata.CodebookWarning`, and by
+        default returned one row per event (dyadic: the second actor's row becomes
+        ``actor2``); ``"keep"`` returns the valid events one row per actor again
+        (without the actor2 columns). The rows of one event must agree on every
+        other column, else they are all rejected. In a quarantine, ``n_rows`` counts
+        the rows read; a rejected event shows all its rows.
 
     Returns
     -------
@@ -73,7 +84,76 @@ def read_acled(
     >>> events["event_type"].dtype.name, events["fatalities"].dtype.name
     ('category', 'Int64')
     """
-    return read_validated(source, schema=ACLED_SCHEMA, errors=errors, encoding=encoding)
+    if monadic not in ("dyadic", "keep"):
+        raise ValueError(f"monadic must be 'dyadic' or 'keep', not {monadic!r}")
+    result = read_validated(
+        source, schema=ACLED_SCHEMA, errors=errors, encoding=encoding, prepare=_combine_monadic
+    )
+    if monadic == "dyadic":
+        return result
+    if isinstance(result, Quarantine):
+        return Quarantine(
+            _split_dyadic(result.valid), result.rejected, result.failures, result.n_rows
+        )
+    return _split_dyadic(result)
+
+
+_DYADIC_ONLY = ("actor2", "assoc_actor_2", "inter2")
+_ACTOR_SIDE = ("actor1", "assoc_actor_1", "inter1")
+
+
+def _combine_monadic(raw: pd.DataFrame) -> pd.DataFrame:
+    """One row per event from a one-row-per-actor export; other files pass unchanged.
+
+    The combined frame's index is the first row of each event;
+    ``attrs["partner_rows"]`` maps it to the second actor's row, so that a
+    rejected event can be reported with all the rows it was read from.
+    """
+    if any(c in raw.columns for c in _DYADIC_ONLY) or "event_id_cnty" not in raw.columns:
+        return raw
+    ids = raw["event_id_cnty"]
+    has_id = ids.notna()
+    order = pd.Series(0, index=raw.index)
+    order[has_id] = raw.loc[has_id].groupby("event_id_cnty", sort=False).cumcount()
+    size = ids.map(ids[has_id].value_counts()).fillna(1)
+    shared = [c for c in raw.columns if c not in _ACTOR_SIDE]
+    first_rows = raw.index[(order == 0) & (size == 2)]
+    second_rows = raw.index[(order == 1) & (size == 2)]
+    second_by_id = pd.Series(second_rows, index=raw.loc[second_rows, "event_id_cnty"].to_numpy())
+    partner_of_first = second_by_id.reindex(raw.loc[first_rows, "event_id_cnty"].to_numpy())
+    # the two rows of an event must agree on everything but the actor side
+    first_values = raw.loc[first_rows, shared].fillna("\0").to_numpy()
+    second_values = raw.loc[partner_of_first.to_numpy(), shared].fillna("\0").to_numpy()
+    agree = (first_values == second_values).all(axis=1)
+    combinable = first_rows[agree]
+    partner = pd.Index(partner_of_first.to_numpy()[agree])
+    combined = raw.drop(index=partner).copy()
+    for column in _DYADIC_ONLY:
+        combined[column] = pd.NA
+    combined.loc[combinable, "actor2"] = raw.loc[partner, "actor1"].to_numpy()
+    combined.loc[combinable, "assoc_actor_2"] = raw.loc[partner, "assoc_actor_1"].to_numpy()
+    combined.loc[combinable, "inter2"] = raw.loc[partner, "inter1"].to_numpy()
+    combined.loc[combined["inter2"].isna() & ~combined.index.isin(combinable), "inter2"] = "0"
+    combined.attrs["partner_rows"] = dict(zip(combinable, partner, strict=True))
+    warnings.warn(
+        f"monadic export (one row per actor): {len(raw)} rows read as {len(combined)} events",
+        CodebookWarning,
+        stacklevel=4,
+    )
+    return combined
+
+
+def _split_dyadic(events: pd.DataFrame) -> pd.DataFrame:
+    """The valid events one row per actor, as ACLED's monadic export writes them."""
+    first = events.drop(columns=list(_DYADIC_ONLY))
+    with_second = events["actor2"].notna()
+    second = (
+        events.loc[with_second]
+        .drop(columns=list(_ACTOR_SIDE))
+        .rename(columns=dict(zip(_DYADIC_ONLY, _ACTOR_SIDE, strict=True)))[first.columns]
+    )
+    rows = pd.concat([first, second]).sort_index(kind="stable")
+    return rows
 
 
 def read_validated(
@@ -105,8 +185,18 @@ def read_validated(
     if not isinstance(result, Quarantine):
         return result
     if prepare is not None:
-        rejected = raw.loc[result.rejected.index].assign(reason=result.rejected["reason"])
-        result = Quarantine(result.valid, rejected, result.failures, result.n_rows)
+        partners = frame.attrs.get("partner_rows", {})
+        reason = result.rejected["reason"]
+        rows = [r for i in result.rejected.index for r in (i, partners.get(i)) if r is not None]
+        rejected = raw.loc[rows].assign(
+            reason=[
+                reason[i]
+                for i in result.rejected.index
+                for r in (i, partners.get(i))
+                if r is not None
+            ]
+        )
+        result = Quarantine(result.valid, rejected, result.failures, len(raw))
     return _add_malformed(result, raw, malformed) if malformed else result
 
 

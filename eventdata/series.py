@@ -143,6 +143,9 @@ def counts(
         1/n to each day of its month), giving fractional counts;
         ``"keep"`` counts them on the date coded, as naive code would.
 
+    Rows sharing an ``event_id_cnty`` (a monadic export kept one row per actor)
+    are counted once.
+
     Returns
     -------
     pandas.DataFrame
@@ -174,6 +177,9 @@ def counts(
     period, finest_exact = _FREQ[freq]
     name = "count" if value == "events" else "fatalities"
 
+    if "event_id_cnty" in events.columns and events["event_id_cnty"].duplicated().any():
+        # a monadic frame (one row per actor) or combined copies: count each event once
+        events = events.drop_duplicates("event_id_cnty")
     dates = pd.to_datetime(events["event_date"])
     lo = pd.Timestamp(start) if start is not None else dates.min()
     hi = pd.Timestamp(end) if end is not None else dates.max()

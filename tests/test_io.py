@@ -161,3 +161,33 @@ def test_excel_workbook(tmp_path, seed_events):
     broken.write_bytes(b"PK\x03\x04 not really a zip")
     with pytest.raises(ed.ReadError, match="Excel"):
         ed.read_acled(broken)
+
+
+def _monadic(raw: pd.DataFrame) -> pd.DataFrame:
+    """The seed incidents as ACLED's monadic export writes them: one row per actor."""
+    first = raw.drop(columns=["actor2", "assoc_actor_2", "inter2"])
+    second = first.assign(
+        actor1=raw["actor2"], assoc_actor_1=raw["assoc_actor_2"], inter1=raw["inter2"]
+    )
+    return pd.concat([first, second]).sort_index(kind="stable").reset_index(drop=True)
+
+
+def test_monadic_export_is_recognised_and_read_one_row_per_event(raw_seed, seed_events):
+    text = _monadic(raw_seed).to_csv(index=False)
+    with pytest.warns(ed.CodebookWarning, match="monadic export.*12 rows read as 6 events"):
+        events = ed.read_acled(io.StringIO(text))
+    pd.testing.assert_frame_equal(events.reset_index(drop=True), seed_events)
+    kept = ed.read_acled(io.StringIO(text), monadic="keep")
+    assert len(kept) == 12 and "actor2" not in kept.columns
+    assert (
+        ed.counts(kept, freq="W")["count"].sum() == ed.counts(seed_events, freq="W")["count"].sum()
+    )
+
+
+def test_monadic_rows_that_disagree_reject_the_whole_event(raw_seed):
+    monadic = _monadic(raw_seed)
+    monadic.loc[1, "fatalities"] = "3"  # the second actor's row of SEED-IRQ-001
+    q = ed.read_acled(io.StringIO(monadic.to_csv(index=False)), errors="quarantine")
+    assert q.n_rows == 12 and q.n_valid == 5
+    assert q.rejected["event_id_cnty"].tolist() == ["SEED-IRQ-001", "SEED-IRQ-001"]
+    assert q.rejected["fatalities"].tolist() == ["0", "3"]  # both rows, as read
