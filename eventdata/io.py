@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import IO, Literal
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
 
 from eventdata.errors import CodebookWarning, ReadError
 from eventdata.schema import ACLED_SCHEMA, IncidentSchema
@@ -179,7 +181,7 @@ def read_validated(
         lines = ", ".join(str(m["line"]) for m in malformed[:20])
         more = f" and {len(malformed) - 20} more" if len(malformed) > 20 else ""
         raise ReadError(
-            f"{len(malformed)} malformed line(s) (more fields than the header): "
+            f"{len(malformed)} malformed line(s) (not as many fields as the header): "
             f"line {lines}{more}. Use errors='quarantine' to set them aside."
         )
     if not isinstance(result, Quarantine):
@@ -203,8 +205,10 @@ def read_validated(
 def read_table(source: Source, *, encoding: str = "utf-8") -> tuple[pd.DataFrame, list[dict]]:
     """Read a CSV or Excel table as strings, without interpreting any value.
 
-    Returns the frame and the malformed lines (more fields than the header),
-    each as ``{"line": line number, "fields": [...]}``; no line is dropped silently.
+    CSV files are parsed by pyarrow's multi-threaded reader, every column as text.
+    Returns the frame and the malformed lines (a number of fields other than the
+    header's), each as ``{"line": line number, "fields": [...]}``; no line is
+    dropped silently.
     """
     name = _name(source)
     if name.lower().endswith((".xlsx", ".xls")):
@@ -214,50 +218,72 @@ def read_table(source: Source, *, encoding: str = "utf-8") -> tuple[pd.DataFrame
         raise ReadError(f"{name}: the file is empty")
     if b"\x00" in data[:4096]:
         raise ReadError(f"{name}: this is a binary file, not a CSV export")
-    try:
-        text = data.decode(
-            "utf-8-sig" if encoding.lower().replace("_", "-") == "utf-8" else encoding
-        )
-    except UnicodeDecodeError as exc:
-        raise ReadError(
-            f"{name}: not valid {encoding} text (byte {exc.start}: "
-            f"{data[exc.start : exc.start + 1]!r}); if it was re-saved by Excel, "
-            "try encoding='cp1252'"
-        ) from None
-    return _parse_csv(text, name)
+    utf8 = encoding.lower().replace("_", "-") in ("utf-8", "utf8", "utf-8-sig")
+    if not utf8:
+        try:
+            data = data.decode(encoding).encode("utf-8")
+        except (UnicodeDecodeError, LookupError) as exc:
+            raise ReadError(f"{name}: not readable as {encoding} text ({exc})") from None
+    return _parse_csv(data, name, encoding)
 
 
-def _parse_csv(text: str, name: str) -> tuple[pd.DataFrame, list[dict]]:
-    options = dict(dtype=str, keep_default_na=False, na_values=NA_VALUES, skipinitialspace=False)
-    try:
-        return pd.read_csv(io.StringIO(text), **options), []
-    except pd.errors.EmptyDataError:
-        raise ReadError(f"{name}: the file has no header row") from None
-    except pd.errors.ParserError:
-        pass  # malformed lines: re-read, keeping them aside
+def _parse_csv(data: bytes, name: str, encoding: str) -> tuple[pd.DataFrame, list[dict]]:
+    header = _header(data, name, encoding)
     malformed: list[dict] = []
-    header = next(csv.reader(io.StringIO(text)))
 
-    def keep_aside(fields: list[str]) -> None:
-        malformed.append({"fields": fields})
-        return None
+    def keep_aside(row: pacsv.InvalidRow) -> str:
+        malformed.append({"fields": next(csv.reader([row.text]), [])})
+        return "skip"
 
     try:
-        frame = pd.read_csv(io.StringIO(text), engine="python", on_bad_lines=keep_aside, **options)
-    except (pd.errors.ParserError, csv.Error) as exc:
+        table = pacsv.read_csv(
+            io.BytesIO(data),
+            parse_options=pacsv.ParseOptions(
+                newlines_in_values=True, invalid_row_handler=keep_aside
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types={column: pa.string() for column in header},
+                null_values=NA_VALUES,
+                strings_can_be_null=True,
+            ),
+        )
+    except pa.ArrowInvalid as exc:
+        if "UTF8" in str(exc):
+            raise ReadError(_not_utf8(data, name)) from None
         raise ReadError(f"{name}: not a readable CSV file ({exc})") from None
-    _locate_malformed(text, len(header), malformed)
+    frame = table.to_pandas(types_mapper={pa.string(): pd.StringDtype()}.get)
+    if malformed:
+        _locate_malformed(data.decode("utf-8-sig"), len(header), malformed)
     return frame, malformed
+
+
+def _header(data: bytes, name: str, encoding: str) -> list[str]:
+    first = data[:65536].decode("utf-8-sig", errors="replace")
+    header = next(csv.reader(io.StringIO(first)), [])
+    if not header or not any(h.strip() for h in header):
+        raise ReadError(f"{name}: the file has no header row")
+    duplicated = sorted({h for h in header if header.count(h) > 1})
+    if duplicated:
+        raise ReadError(f"{name}: column name(s) used twice in the header: {duplicated}")
+    return header
+
+
+def _not_utf8(data: bytes, name: str) -> str:
+    try:
+        data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        where = f" (byte {exc.start}: {data[exc.start : exc.start + 1]!r})"
+    else:  # pragma: no cover - pyarrow and Python agree on UTF-8
+        where = ""
+    return (
+        f"{name}: not valid utf-8 text{where}; if it was re-saved by Excel, try encoding='cp1252'"
+    )
 
 
 def _locate_malformed(text: str, width: int, malformed: list[dict]) -> None:
     """Give each malformed record its line number in the file."""
-    lines = [
-        reader.line_num
-        for reader in [csv.reader(io.StringIO(text))]
-        for record in reader
-        if len(record) > width
-    ]
+    reader = csv.reader(io.StringIO(text))
+    lines = [reader.line_num for record in reader if record and len(record) != width]
     for entry, line in zip(malformed, lines, strict=False):
         entry["line"] = line
 

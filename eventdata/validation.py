@@ -16,7 +16,9 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-import pandera.pandas as pa
+import pandera.pandas as pandera
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from eventdata import codebook
 from eventdata.errors import CodebookWarning, ValidationError
@@ -262,8 +264,7 @@ def _coerce_column(raw: pd.Series, spec: Field) -> tuple[pd.Series, np.ndarray, 
     if spec.name in ("inter1", "inter2", "interaction"):
         text = _inter_labels_to_codes(text, spec.name)
         integer_rule = "an actor-type code (or its codebook label)"
-    numbers = pd.to_numeric(text, errors="coerce") if raw.dtype != "float64" else raw
-    numbers = pd.Series(np.asarray(numbers, dtype="float64"))
+    numbers = pd.Series(_to_float(text) if raw.dtype != "float64" else raw.to_numpy())
     bad = present & numbers.isna().to_numpy()
     if spec.kind == "number":
         return numbers.astype(target), bad, "a number"
@@ -275,6 +276,14 @@ def _coerce_column(raw: pd.Series, spec: Field) -> tuple[pd.Series, np.ndarray, 
     bad = bad | fractional | infinite
     numbers = numbers.where(~(fractional | infinite))
     return numbers.astype(target), bad, integer_rule
+
+
+def _to_float(text: pd.Series) -> np.ndarray:
+    """Strings to float64, NaN where not a number: pyarrow's cast, or pandas' when that fails."""
+    try:
+        return pc.cast(pa.array(text.array), pa.float64()).to_numpy(zero_copy_only=False)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, TypeError):
+        return np.asarray(pd.to_numeric(text, errors="coerce"), dtype="float64")
 
 
 def _as_text(raw: pd.Series) -> pd.Series:
@@ -400,7 +409,7 @@ def _collect_failures(
     pandera_schema = schema.to_pandera()
     try:
         pandera_schema.validate(checked[list(schema.columns)], lazy=True)
-    except pa.errors.SchemaErrors as exc:
+    except pandera.errors.SchemaErrors as exc:
         problems.append(_translate(exc.failure_cases, typed, schema))
     if not problems:
         return pd.DataFrame({c: pd.Series(dtype="object") for c in FAILURE_COLUMNS}).astype(
