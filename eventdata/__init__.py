@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
-from eventdata import codebook, datasets
+from eventdata import acled, codebook, datasets
 from eventdata.errors import (
     CodebookWarning,
     EventDataError,
@@ -42,6 +42,7 @@ __all__ = [
     "Quarantine",
     "ReadError",
     "ValidationError",
+    "acled",
     "codebook",
     "combine_sources",
     "counts",
