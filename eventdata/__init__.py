@@ -28,6 +28,16 @@ from eventdata.series import counts, filter_events
 from eventdata.ucdp import read_ucdp_ged
 from eventdata.validation import Quarantine, validate
 
+
+def __getattr__(name: str):
+    # eventdata.plot loads matplotlib and seaborn: only when first used
+    if name == "plot":
+        import importlib
+
+        return importlib.import_module("eventdata.plot")
+    raise AttributeError(f"module 'eventdata' has no attribute {name!r}")
+
+
 try:
     __version__ = version("eventdata")
 except PackageNotFoundError:  # running from a source tree that is not installed
@@ -49,6 +59,7 @@ __all__ = [
     "datasets",
     "filter_events",
     "match_events",
+    "plot",
     "read_acled",
     "read_incidents",
     "read_ucdp_ged",
