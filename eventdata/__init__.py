@@ -13,6 +13,7 @@ from __future__ import annotations
 from importlib.metadata import PackageNotFoundError, version
 
 from eventdata import acled, codebook, datasets
+from eventdata.alerts import EscalationAlerts, escalation_alerts
 from eventdata.errors import (
     CodebookWarning,
     EventDataError,
@@ -21,6 +22,7 @@ from eventdata.errors import (
     ValidationError,
 )
 from eventdata.incidents import read_incidents, write_template
+from eventdata.interrupted import InterruptedTimeSeries, interrupted_time_series
 from eventdata.io import read_acled
 from eventdata.matching import combine_sources, match_events
 from eventdata.schema import ACLED_SCHEMA, CORE_SCHEMA
@@ -47,8 +49,10 @@ __all__ = [
     "ACLED_SCHEMA",
     "CORE_SCHEMA",
     "CodebookWarning",
+    "EscalationAlerts",
     "EventDataError",
     "EventDataWarning",
+    "InterruptedTimeSeries",
     "Quarantine",
     "ReadError",
     "ValidationError",
@@ -57,7 +61,9 @@ __all__ = [
     "combine_sources",
     "counts",
     "datasets",
+    "escalation_alerts",
     "filter_events",
+    "interrupted_time_series",
     "match_events",
     "plot",
     "read_acled",

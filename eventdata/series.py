@@ -152,7 +152,8 @@ def counts(
         Columns ``date`` (period start), the ``by`` columns, and ``count`` (or
         ``fatalities``); one row per period and group, zeros included, sorted by
         group then date. ``attrs["time_precision"]`` records the policy and how
-        many rows were excluded or spread.
+        many rows were excluded or spread; ``attrs["span"]`` the first and last
+        day covered (a weekly or monthly table's edge periods may be partial).
 
     Examples
     --------
@@ -225,6 +226,8 @@ def counts(
         if isinstance(events[column].dtype, pd.CategoricalDtype):
             table[column] = table[column].astype(events[column].dtype)
     table.attrs["time_precision"] = report
+    # the days covered, so that a partly covered first or last period can be told apart
+    table.attrs["span"] = (lo, hi)
     return table
 
 

@@ -1,0 +1,453 @@
+"""Escalation alerts: flag periods with more events than the recent past predicts.
+
+:func:`escalation_alerts` runs one of the CDC's Early Aberration Reporting
+System (EARS) detectors, C1, C2 or C3, or a Poisson CUSUM, over a count series
+and returns, per period, the count, the baseline it was judged against, the
+detector's statistic, its threshold and whether the period alerts.
+
+EARS (Hutwagner et al. 2003; definitions as in Fricker et al. 2008):
+
+- **C1** compares the count with the mean and standard deviation of the 7
+  periods immediately before it: ``C1_t = (y_t - mean) / sd``; alert when
+  ``C1_t > 3``.
+- **C2** is C1 with a 2-period guard band: the baseline is periods ``t-9`` to
+  ``t-3``, so that the start of an escalation does not inflate its own
+  baseline; alert when ``C2_t > 3``.
+- **C3** adds up the C2 exceedances of the last three periods:
+  ``C3_t = sum over i = t-2, t-1, t of max(0, C2_i - 1)``; alert when ``C3_t > 2``.
+
+The standard deviation is the sample one (``ddof=1``, as R's ``sd``). A flat
+baseline (all counts equal, often all zero in sparse event data) has standard
+deviation 0 and would make any single event an infinite statistic; the
+standard deviation is therefore floored at ``min_sd`` (default 0.5, the value
+Howard Burkom suggests for sparse data, as quoted by the R ``surveillance``
+package's ``earsC(minSigma=)``, whose own default is 0). With the default, a
+period alerts after a flat baseline if its count exceeds the baseline mean by
+more than 1.5 events (C1, C2).
+
+The thresholds are of a normal distribution (3 standard deviations is a
+one-sided 0.00135 tail), but the mean and standard deviation come from only 7
+periods and counts are not normal: even on Poisson counts EARS alerts far more
+often than 0.135% of periods, and on overdispersed, autocorrelated counts such
+as political violence much more again. In simulation (tests/test_alerts.py,
+20 years of daily counts around 6 a day) C1, C2 and C3 alerted on 2.2%, 2.2%
+and 8.6% of Poisson days, and on 4.8%, 5.6% and 16.6% of days of
+:func:`eventdata.datasets.simulate_counts` (same mean, variance 3.5 times it,
+AR(1) latent rate). Treat an EARS alert as "look at this", not as a
+calibrated test.
+
+The **Poisson CUSUM** (Lucas 1985) accumulates evidence of a shift from an
+in-control mean ``mu0`` to ``mu1 = shift * mu0``:
+``S_t = max(0, S_{t-1} + y_t - k)`` with ``k = (mu1 - mu0) / (log mu1 - log mu0)``,
+alerts when ``S_t > h`` and restarts from 0 after an alert. ``mu0`` is the mean
+of the first ``reference`` periods (which are then not monitored) unless given.
+Unless ``h`` is given it is chosen so that, on Poisson counts with mean
+``mu0``, the in-control average run length (periods between false alerts) is
+at least ``arl0`` (the smallest such ``h`` on the grid), computed with the
+Markov chain of Brook and Evans (1972) on a fine grid of ``S`` (``k`` is
+rounded to that grid, by at most a 40th of ``k`` or of the in-control standard
+deviation, so that the chain is exact for the CUSUM run). Overdispersion
+shortens the run length just as it inflates EARS: tuned to one false alert a
+year, the CUSUM alerted on 0.37% of the Poisson days above and 5.4% of the
+simulated ones. An estimated ``mu0`` adds error too.
+
+References
+----------
+Hutwagner L, Thompson W, Seeman GM, Treadwell T. The bioterrorism preparedness
+and response Early Aberration Reporting System (EARS). J Urban Health
+2003;80(2 Suppl 1):i89-i96.
+
+Fricker RD, Hegler BL, Dunfee DA. Comparing syndromic surveillance detection
+methods: EARS' versus a CUSUM-based methodology. Stat Med 2008;27:3407-3429.
+
+Lucas JM. Counted data CUSUM's. Technometrics 1985;27(2):129-144.
+
+Brook D, Evans DA. An approach to the probability distribution of cusum run
+length. Biometrika 1972;59(3):539-549.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+from numpy.lib.stride_tricks import sliding_window_view
+from scipy import stats
+
+from eventdata.errors import EventDataError
+from eventdata.interrupted import _check_counts, _format_label, _label_name
+
+__all__ = ["EscalationAlerts", "escalation_alerts"]
+
+Method = Literal["ears-c1", "ears-c2", "ears-c3", "cusum"]
+_GUARD = {"ears-c1": 0, "ears-c2": 2, "ears-c3": 2}
+_THRESHOLD = {"ears-c1": 3.0, "ears-c2": 3.0, "ears-c3": 2.0}
+_COLUMNS = [
+    "count",
+    "baseline_mean",
+    "baseline_sd",
+    "statistic",
+    "threshold",
+    "upper_bound",
+    "alert",
+]
+# Grid points of the run-length Markov chain per in-control standard deviation
+# (or per k, if smaller), and the most in-control states it may have.
+_GRID_PER_SD = 20
+_MAX_STATES = 4000
+
+
+@dataclass(frozen=True, eq=False)
+class EscalationAlerts:
+    """Per-period detector output and the parameters it ran with.
+
+    Attributes
+    ----------
+    method : str
+        ``"ears-c1"``, ``"ears-c2"``, ``"ears-c3"`` or ``"cusum"``.
+    threshold : float
+        The statistic's alert threshold (3 for C1 and C2, 2 for C3, ``h`` for CUSUM).
+    parameters : dict
+        Everything else the detector used: EARS ``baseline``, ``guard``,
+        ``min_sd``; CUSUM ``in_control_mean``, ``shift``, ``k``, ``h``,
+        ``arl0`` (None when ``h`` was given) and ``reference`` periods.
+    frame : pandas.DataFrame
+        One row per period: the index label (``date`` for dates), ``count``,
+        ``baseline_mean`` (EARS window mean, or CUSUM ``mu0``), ``baseline_sd``
+        (EARS window standard deviation after the ``min_sd`` floor; NaN for
+        CUSUM), ``statistic`` (C1/C2/C3 or ``S_t``), ``threshold``,
+        ``upper_bound`` (the count above which this period alerts, given the
+        past; ``-inf`` when any count would) and ``alert``. Periods without
+        enough history have NaN statistics and no alert.
+    """
+
+    method: str
+    threshold: float
+    parameters: dict[str, Any] = field(repr=False)
+    frame: pd.DataFrame = field(repr=False)
+
+    @property
+    def n_alerts(self) -> int:
+        """How many periods alert."""
+        return int(self.frame["alert"].sum())
+
+    @property
+    def alerts(self) -> pd.Index:
+        """Labels of the periods that alert."""
+        return pd.Index(self.frame.loc[self.frame["alert"], self.frame.columns[0]])
+
+    def to_frame(self) -> pd.DataFrame:
+        """The per-period table (a copy): see ``frame``."""
+        return self.frame.copy()
+
+    def summary(self) -> str:
+        """A few lines of text: the detector, its parameters and the alerts."""
+        monitored = int(self.frame["statistic"].notna().sum())
+        shown = ", ".join(_format_label(label) for label in self.alerts[:10])
+        more = f" and {self.n_alerts - 10} more" if self.n_alerts > 10 else ""
+        return "\n".join(
+            [
+                f"Escalation alerts: {self._describe()}",
+                f"{self.n_alerts} alert(s) in {monitored} monitored periods"
+                + (f": {shown}{more}" if self.n_alerts else ""),
+            ]
+        )
+
+    def _repr_html_(self) -> str:
+        head = html.escape(f"Escalation alerts: {self._describe()}; {self.n_alerts} alert(s)")
+        alerting = self.frame.loc[self.frame["alert"]].head(20)
+        table = alerting.to_html(index=False, float_format=lambda x: f"{x:.3g}")
+        return f"<div><p><strong>{head}</strong></p>{table}</div>"
+
+    def _describe(self) -> str:
+        p = self.parameters
+        if self.method == "cusum":
+            return (
+                f"Poisson CUSUM, in-control mean {p['in_control_mean']:.4g}, shift x{p['shift']:g} "
+                f"(k = {p['k']:.4g}), h = {self.threshold:.4g}"
+                + (f" (in-control ARL {p['arl0']:g})" if p["arl0"] is not None else "")
+            )
+        name = self.method.upper().replace("EARS-", "EARS ")
+        return (
+            f"{name}, statistic > {self.threshold:g}, {p['baseline']}-period baseline, "
+            f"guard {p['guard']}, minimum sd {p['min_sd']:g}"
+        )
+
+
+def escalation_alerts(
+    series: pd.Series,
+    *,
+    method: Method = "ears-c2",
+    baseline: int = 7,
+    threshold: float | None = None,
+    min_sd: float = 0.5,
+    in_control_mean: float | None = None,
+    reference: int = 28,
+    shift: float = 1.5,
+    h: float | None = None,
+    arl0: float = 365.0,
+) -> EscalationAlerts:
+    """Flag periods whose count is unusually high for the recent past.
+
+    Parameters
+    ----------
+    series : pandas.Series
+        Counts per period (non-negative, no missing values), in time order,
+        on a zero-filled calendar (e.g. ``table.set_index("date")["count"]``
+        from :func:`eventdata.counts`).
+    method : {"ears-c2", "ears-c1", "ears-c3", "cusum"}
+        The detector (see the module notes): EARS C1 (baseline just before),
+        C2 (2-period guard band; the default), C3 (C2 exceedances summed over
+        3 periods), or a Poisson CUSUM.
+    baseline : int
+        EARS baseline length in periods (7 in the EARS definitions).
+    threshold : float, optional
+        Alert when the EARS statistic exceeds it (default 3 for C1 and C2, 2
+        for C3). Ignored by the CUSUM (use ``h``).
+    min_sd : float
+        EARS floor of the baseline standard deviation (0 disables it; a flat
+        baseline then alerts on any count above its mean).
+    in_control_mean : float, optional
+        CUSUM in-control mean per period; default the mean of the first
+        ``reference`` periods, which are then not monitored.
+    reference : int
+        CUSUM periods used to estimate ``in_control_mean``.
+    shift : float
+        CUSUM rate multiplier to detect (> 1): 1.5 tunes it to a 50% rise.
+    h : float, optional
+        CUSUM decision threshold in events; default chosen for ``arl0``.
+    arl0 : float
+        CUSUM in-control average run length, in periods, used to choose ``h``
+        (365: one false alert a year of daily Poisson counts).
+
+    Returns
+    -------
+    EscalationAlerts
+        ``to_frame()`` has one row per period with ``count``,
+        ``baseline_mean``, ``baseline_sd``, ``statistic``, ``threshold``,
+        ``upper_bound`` and ``alert``.
+
+    Raises
+    ------
+    EventDataError
+        If the counts are missing, negative or too few for the method.
+    ValueError
+        If an option is invalid.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> days = pd.date_range("2023-03-01", periods=12, freq="D")
+    >>> daily = pd.Series([4, 5, 3, 6, 4, 5, 4, 5, 3, 5, 21, 6], index=days)
+    >>> result = escalation_alerts(daily, method="ears-c2")
+    >>> [d.strftime("%m-%d") for d in result.alerts]
+    ['03-11']
+    >>> result.to_frame()["statistic"].round(2).tolist()[9:]
+    [0.59, 16.83, 1.54]
+    """
+    counts = _check_counts(series)
+    if method in _GUARD:
+        detector = _ears(counts, method, baseline, threshold, min_sd)
+    elif method == "cusum":
+        detector = _cusum(counts, in_control_mean, reference, shift, h, arl0)
+    else:
+        raise ValueError(f"method must be one of ears-c1, ears-c2, ears-c3, cusum, not {method!r}")
+    columns, limit, parameters = detector
+    columns["count"] = series.to_numpy()  # as given (integers stay integers)
+    label = _label_name(series.index)
+    frame = pd.DataFrame({label: series.index, **columns})[[label, *_COLUMNS]]
+    return EscalationAlerts(method=method, threshold=limit, parameters=parameters, frame=frame)
+
+
+def _ears(
+    counts: np.ndarray, method: str, baseline: int, threshold: float | None, min_sd: float
+) -> tuple[dict[str, np.ndarray], float, dict[str, Any]]:
+    if not isinstance(baseline, int | np.integer) or baseline < 2:
+        raise ValueError(f"baseline must be an integer of at least 2, not {baseline!r}")
+    if not min_sd >= 0:
+        raise ValueError(f"min_sd must be non-negative, not {min_sd!r}")
+    limit = _THRESHOLD[method] if threshold is None else float(threshold)
+    guard = _GUARD[method]
+    n = len(counts)
+    lag = baseline + guard
+    needed = lag + (3 if method == "ears-c3" else 1)
+    if n < needed:
+        raise EventDataError(f"{method} needs at least {needed} periods, the series has {n}")
+    mean = np.full(n, np.nan)
+    sd = np.full(n, np.nan)
+    windows = sliding_window_view(counts, baseline)[: n - lag]
+    mean[lag:] = windows.mean(axis=1)
+    sd[lag:] = np.maximum(windows.std(axis=1, ddof=1), min_sd)
+    c2 = _standardised(counts, mean, sd)
+    if method == "ears-c3":
+        excess = np.maximum(c2 - 1.0, 0.0)  # NaN stays NaN
+        before = np.full(n, np.nan)
+        before[2:] = excess[1:-1] + excess[:-2]
+        statistic = before + excess
+        with np.errstate(invalid="ignore"):
+            upper = np.where(
+                before > limit, -np.inf, mean + sd * (1.0 + limit - np.minimum(before, limit))
+            )
+        upper[np.isnan(before)] = np.nan
+    else:
+        statistic = c2
+        upper = mean + limit * sd
+    columns = _columns(counts, mean, sd, statistic, limit, upper)
+    return columns, limit, {"baseline": int(baseline), "guard": guard, "min_sd": float(min_sd)}
+
+
+def _standardised(counts: np.ndarray, mean: np.ndarray, sd: np.ndarray) -> np.ndarray:
+    """(y - mean) / sd, with 0/0 as 0 and y/0 as +-inf (a flat baseline, no floor)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = (counts - mean) / sd
+    return np.where((sd == 0) & (counts == mean), 0.0, z)
+
+
+def _cusum(
+    counts: np.ndarray,
+    in_control_mean: float | None,
+    reference: int,
+    shift: float,
+    h: float | None,
+    arl0: float,
+) -> tuple[dict[str, np.ndarray], float, dict[str, Any]]:
+    if not shift > 1:
+        raise ValueError(f"shift must be above 1 (the rise to detect), not {shift!r}")
+    n = len(counts)
+    start = 0
+    if in_control_mean is None:
+        if not isinstance(reference, int | np.integer) or reference < 1:
+            raise ValueError(f"reference must be a positive integer, not {reference!r}")
+        if n <= reference:
+            raise EventDataError(
+                f"the CUSUM estimates its in-control mean from the first {reference} periods "
+                f"and monitors the rest; the series has only {n}"
+            )
+        mu0 = float(counts[:reference].mean())
+        start = int(reference)
+    else:
+        mu0 = float(in_control_mean)
+    if not mu0 > 0:
+        raise EventDataError(
+            "the CUSUM in-control mean must be positive (no events in the reference periods?)"
+        )
+    exact_k = _reference_value(mu0, shift)
+    grid = _grid(mu0, exact_k)
+    # k on the run-length chain's grid, so that the chain is exact for the CUSUM run
+    # (the rounding is at most 1/40 of k or of an in-control standard deviation).
+    k = round(exact_k * grid) / grid
+    if h is None:
+        if not arl0 > 1:
+            raise ValueError(f"arl0 must be above 1 period, not {arl0!r}")
+        h = _decision_interval(mu0, k, arl0, grid)
+        target: float | None = float(arl0)
+    else:
+        target = None
+        if not h > 0:
+            raise ValueError(f"h must be positive, not {h!r}")
+    h = float(h)
+    statistic = np.full(n, np.nan)
+    upper = np.full(n, np.nan)
+    cumulative = 0.0
+    for t in range(start, n):
+        upper[t] = h + k - cumulative
+        cumulative = max(0.0, cumulative + counts[t] - k)
+        statistic[t] = cumulative
+        if cumulative > h:
+            cumulative = 0.0  # restart after an alert
+    mean = np.where(np.arange(n) >= start, mu0, np.nan)
+    columns = _columns(counts, mean, np.full(n, np.nan), statistic, h, upper)
+    parameters = {
+        "in_control_mean": mu0,
+        "shift": float(shift),
+        "k": k,
+        "h": h,
+        "arl0": target,
+        "reference": start,
+    }
+    return columns, h, parameters
+
+
+def _reference_value(mu0: float, shift: float) -> float:
+    """Lucas's k: the count at which the Poisson log-likelihood ratio of mu1 to mu0 is 0."""
+    mu1 = shift * mu0
+    return (mu1 - mu0) / (np.log(mu1) - np.log(mu0))
+
+
+def _grid(mu0: float, k: float) -> int:
+    """Grid points per event of the run-length chain: 20 per standard deviation or per k."""
+    return int(np.ceil(_GRID_PER_SD / min(max(np.sqrt(mu0), 0.5), k)))
+
+
+def _decision_interval(mu0: float, k: float, arl0: float, grid: int) -> float:
+    """An h whose in-control ARL is the first on the chain's grid to reach arl0.
+
+    With k on the grid, S moves on it too; h is put half a step above the last
+    in-control level so that rounding in S cannot flip a comparison.
+    """
+    low, high = -1, grid
+    while _run_length(mu0, k, high, grid) < arl0:
+        low, high = high, 2 * high
+        if high > _MAX_STATES:
+            raise ValueError(
+                f"arl0={arl0:g} needs a decision threshold beyond what can be computed here; "
+                "give h instead"
+            )
+    while high - low > 1:
+        middle = (low + high) // 2
+        if _run_length(mu0, k, middle, grid) < arl0:
+            low = middle
+        else:
+            high = middle
+    return (high + 0.5) / grid
+
+
+def _run_length(mu0: float, k: float, states: int, grid: int) -> float:
+    """In-control ARL from S = 0 of the Poisson CUSUM with h = states / grid.
+
+    S lives on multiples of 1 / grid (k rounded to that grid); states 0..states
+    are in control, anything above alerts (Brook and Evans 1972).
+    """
+    step = round(k * grid)
+    level = np.arange(states + 1)
+    # From level s a count y goes to s + grid * y - step (or 0); at most this many counts matter.
+    top = int((states + step) // grid) + 1
+    pmf = stats.poisson.pmf(np.arange(top + 1), mu0)
+    cdf = np.cumsum(pmf)
+    transition = np.zeros((states + 1, states + 1))
+    # To 0: every count with s + grid * y - step <= 0.
+    floor_count = np.floor((step - level) / grid).astype(int)
+    transition[:, 0] = np.where(floor_count >= 0, cdf[np.clip(floor_count, 0, top)], 0.0)
+    for y in range(top + 1):
+        target = level + grid * y - step
+        inside = (target > 0) & (target <= states)
+        transition[level[inside], target[inside]] += pmf[y]
+    try:
+        run = np.linalg.solve(np.eye(states + 1) - transition, np.ones(states + 1))[0]
+    except np.linalg.LinAlgError:  # false alerts too rare to tell from none in floating point
+        return np.inf
+    return float(run) if np.isfinite(run) and run >= 1 else np.inf
+
+
+def _columns(
+    counts: np.ndarray,
+    mean: np.ndarray,
+    sd: np.ndarray,
+    statistic: np.ndarray,
+    limit: float,
+    upper: np.ndarray,
+) -> dict[str, np.ndarray]:
+    with np.errstate(invalid="ignore"):
+        alert = np.nan_to_num(statistic, nan=-np.inf) > limit
+    return {
+        "count": counts,
+        "baseline_mean": mean,
+        "baseline_sd": sd,
+        "statistic": statistic,
+        "threshold": np.full(len(counts), limit),
+        "upper_bound": upper,
+        "alert": alert,
+    }
