@@ -19,6 +19,7 @@ from eventdata.errors import (
     EventDataError,
     EventDataWarning,
     ReadError,
+    StoreError,
     ValidationError,
 )
 from eventdata.incidents import read_incidents, write_template
@@ -27,6 +28,7 @@ from eventdata.io import read_acled
 from eventdata.matching import combine_sources, match_events
 from eventdata.schema import ACLED_SCHEMA, CORE_SCHEMA
 from eventdata.series import counts, filter_events
+from eventdata.store import EventStore, StoreChange, read_parquet, write_acled, write_parquet
 from eventdata.ucdp import read_ucdp_ged
 from eventdata.validation import Quarantine, validate
 
@@ -52,9 +54,12 @@ __all__ = [
     "EscalationAlerts",
     "EventDataError",
     "EventDataWarning",
+    "EventStore",
     "InterruptedTimeSeries",
     "Quarantine",
     "ReadError",
+    "StoreChange",
+    "StoreError",
     "ValidationError",
     "acled",
     "codebook",
@@ -68,7 +73,10 @@ __all__ = [
     "plot",
     "read_acled",
     "read_incidents",
+    "read_parquet",
     "read_ucdp_ged",
     "validate",
+    "write_acled",
+    "write_parquet",
     "write_template",
 ]

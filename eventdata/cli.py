@@ -15,8 +15,9 @@ from pathlib import Path
 from eventdata import __version__
 from eventdata.datasets import SEED_PATH, simulate
 from eventdata.errors import EventDataError
-from eventdata.io import read_acled
+from eventdata.io import read_acled, read_table
 from eventdata.schema import schema_files, write_schema_files
+from eventdata.store import EventStore, export, read_parquet
 from eventdata.validation import validate
 
 __all__ = ["main"]
@@ -68,6 +69,32 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--check", action="store_true", help="exit 1 if the files differ from the code")
     p.set_defaults(run=_schemas)
 
+    p = sub.add_parser(
+        "ingest", help="apply an ACLED export (and deletions) to a local Parquet store"
+    )
+    p.add_argument("file", help="ACLED CSV (or .xlsx) export")
+    p.add_argument("--store", required=True, metavar="DIR", help="the store's folder")
+    p.add_argument(
+        "--deletions", metavar="FILE", help="ACLED deletions: event_id_cnty, deleted_timestamp"
+    )
+    p.add_argument(
+        "--quarantine",
+        metavar="OUT.csv",
+        help="where to write rejected rows (default: DIR-rejected-<time>.csv beside the store)",
+    )
+    p.add_argument("--encoding", default="utf-8")
+    p.set_defaults(run=_ingest)
+
+    p = sub.add_parser("export", help="write stored events to one .parquet or ACLED-style .csv")
+    p.add_argument("--store", required=True, metavar="DIR", help="the store's folder")
+    p.add_argument("--out", required=True, metavar="FILE", help="FILE.parquet or FILE.csv")
+    p.add_argument("--country", action="append", dest="countries", help="repeat for several")
+    p.add_argument("--start", help="first day (YYYY-MM-DD)")
+    p.add_argument("--end", help="last day (YYYY-MM-DD), included")
+    p.add_argument("--event-type", action="append", dest="event_types", help="repeatable")
+    p.add_argument("--admin1", action="append", help="repeatable")
+    p.set_defaults(run=_export)
+
     p = sub.add_parser("demo", help="run the example job on the bundled data")
     p.add_argument("--seed", type=int, default=2022)
     p.set_defaults(run=_demo)
@@ -96,6 +123,35 @@ def _schemas(args: argparse.Namespace) -> int:
         return 1 if stale else 0
     for path in write_schema_files(out):
         print(f"wrote {path}")
+    return 0
+
+
+def _ingest(args: argparse.Namespace) -> int:
+    checked = read_acled(args.file, errors="quarantine", encoding=args.encoding)
+    deletions = read_table(args.deletions)[0] if args.deletions else None
+    store = EventStore(args.store)
+    change = store.upsert(checked.valid, deletions=deletions)
+    print(f"rows read: {checked.n_rows}, valid: {checked.n_valid}, rejected: {checked.n_rejected}")
+    print(change.summary())
+    if checked.n_rejected:
+        stamp = change.when.strftime("%Y%m%dT%H%M%S")
+        out = Path(args.quarantine or store.path.parent / f"{store.path.name}-rejected-{stamp}.csv")
+        checked.rejected.to_csv(out, index=False)
+        print(f"{checked.n_rejected} rejected rows written to {out}")
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    events = read_parquet(
+        args.store,
+        countries=args.countries,
+        start=args.start,
+        end=args.end,
+        event_types=args.event_types,
+        admin1=args.admin1,
+    )
+    out = export(events, args.out)
+    print(f"wrote {len(events)} events to {out}")
     return 0
 
 

@@ -16,6 +16,7 @@ __all__ = [
     "EventDataError",
     "EventDataWarning",
     "ReadError",
+    "StoreError",
     "ValidationError",
 ]
 
@@ -44,6 +45,14 @@ class ValidationError(EventDataError, ValueError):
         super().__init__(message)
         self.failures = failures
         self.n_rows = n_rows
+
+
+class StoreError(EventDataError):
+    """A Parquet file or store could not be read or written as asked.
+
+    Raised for a missing or foreign file, a dataset written with an incompatible
+    schema version, a damaged store, a bad filter, or a column that cannot be stored.
+    """
 
 
 class EventDataWarning(UserWarning):

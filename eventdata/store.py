@@ -1,0 +1,1720 @@
+"""Parquet storage: exact round trips, a local ACLED mirror with weekly updates, exports.
+
+:func:`write_parquet` and :func:`read_parquet` store a validated frame as
+Parquet and give it back exactly (same rows, values and dtypes, categoricals
+with their full codebook vocabularies). A dataset is a folder of hive-style
+partitions (``country=Iraq/year=2022/part-<uuid>.parquet``), rows sorted by
+``event_date`` within each file, so that filters read only the matching files
+(partition pruning) and row groups (``event_date`` statistics).
+
+:class:`EventStore` keeps such a folder as a mirror of ACLED: ``upsert`` applies
+an export by ``event_id_cnty`` and ``timestamp`` (a row replaces the stored one
+only when it is newer), ``delete`` applies ACLED's deletions, ``log`` lists the
+changes. Every write is atomic: data files are immutable, and a small manifest
+(``_eventdata.json``) naming the live file of each partition is replaced with
+write-to-temp, fsync and ``os.replace``. A crash at any moment leaves the
+previous state whole; readers never see a half-written state; leftovers of a
+crash are removed on the next open or write.
+
+The folder stays a plain Parquet dataset: pyarrow, DuckDB or Polars read it
+without eventdata (hive partitioning), and each file carries its provenance
+(schema name and version, eventdata and codebook versions, row count, date and
+timestamp ranges) in its key-value metadata under the key ``eventdata``.
+
+Examples
+--------
+>>> import tempfile
+>>> import eventdata as ed
+>>> from eventdata.store import EventStore
+>>> events = ed.datasets.load_seed_incidents()
+>>> with tempfile.TemporaryDirectory() as folder:
+...     store = EventStore(folder)
+...     change = store.upsert(events)
+...     iraq = store.read(countries="Iraq")
+>>> change.added, len(iraq), str(iraq["event_date"].dtype)
+(6, 3, 'datetime64[ns]')
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import json
+import os
+import re
+import time
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
+
+from eventdata import codebook
+from eventdata.errors import StoreError, ValidationError
+from eventdata.schema import ACLED_SCHEMA
+from eventdata.validation import FAILURE_COLUMNS, validate
+
+__all__ = [
+    "EventStore",
+    "StoreChange",
+    "StoreError",
+    "export",
+    "read_parquet",
+    "write_acled",
+    "write_parquet",
+]
+
+#: The manifest of a dataset folder: the live file of each partition, the store's
+#: metadata, its log and its deletions. Names starting with "_" are skipped by
+#: pyarrow's, Spark's and Polars' dataset discovery.
+MANIFEST = "_eventdata.json"
+LOCK = "_eventdata.lock"
+#: Version of the folder layout and manifest (not of the incident schema).
+FORMAT_VERSION = 1
+#: Key of the provenance record in each Parquet file's key-value metadata.
+METADATA_KEY = b"eventdata"
+DEFAULT_PARTITION_BY = ("country", "year")
+#: Rows per row group: small enough that a date filter skips most of a big
+#: country-year file, large enough to keep per-group overhead negligible.
+ROW_GROUP_SIZE = 16_384
+#: Seconds a writer waits for another writer of the same store before giving up.
+LOCK_TIMEOUT = 600.0
+#: Threads that build and write partitions in parallel.
+_WORKERS = min(4, os.cpu_count() or 1)
+
+_ID, _DATE, _TIMESTAMP = "event_id_cnty", "event_date", "timestamp"
+_SORT_KEYS = [(_DATE, "ascending"), (_ID, "ascending")]
+_OUR_FILE = re.compile(r"\.?part-[0-9a-f]{32}\.parquet(\.tmp)?|_eventdata\.json\.[0-9a-f]{32}\.tmp")
+_FORMAT = ds.ParquetFileFormat()
+_FILESYSTEM = pa.fs.LocalFileSystem()
+_LOG_COLUMNS = (
+    "when",
+    "operation",
+    "added",
+    "updated",
+    "unchanged",
+    "stale",
+    "deleted",
+    "not_found",
+    "stale_deletions",
+    "rows",
+    "partitions",
+)
+
+
+def _checkpoint(name: str) -> None:
+    """A named moment of a write; does nothing (tests replace it to crash a writer there).
+
+    The moments, in order: ``"data-written"`` (new data files in place, manifest
+    not yet written), ``"manifest-written"`` (temporary manifest written and
+    synced, not yet switched), ``"manifest-replaced"`` (the new state is live),
+    ``"old-file-removed"`` (after each replaced file is removed).
+    """
+
+
+# --------------------------------------------------------------------------------------
+# Results
+
+
+@dataclass(frozen=True)
+class StoreChange:
+    """What one write did to a store: one entry of :meth:`EventStore.log`.
+
+    Attributes
+    ----------
+    operation : {"write", "upsert", "delete", "compact"}
+    when : pandas.Timestamp
+        When the change was committed (UTC).
+    added, updated : int
+        Rows new to the store, and stored rows replaced by a newer version.
+    unchanged : int
+        Rows whose timestamp equals the stored row's (not rewritten).
+    stale : int
+        Rows older than the stored row, or than the row's recorded deletion: ignored.
+    deleted : int
+        Stored rows removed.
+    not_found : int
+        Deletions naming an id that is not stored.
+    stale_deletions : int
+        Deletions older than the stored row's timestamp: not applied.
+    rows : int
+        Rows stored after the change.
+    partitions : tuple of str
+        Partitions rewritten, as folder names (``country=Iraq/year=2022``).
+
+    Examples
+    --------
+    >>> change = StoreChange("upsert", pd.Timestamp("2024-05-06", tz="UTC"), added=3, rows=3)
+    >>> print(change.summary())
+    upsert at 2024-05-06 00:00 UTC: 3 rows stored
+      added               3
+      updated             0
+      unchanged           0
+      stale (ignored)     0
+      partitions rewritten: 0
+    """
+
+    operation: str
+    when: pd.Timestamp
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    stale: int = 0
+    deleted: int = 0
+    not_found: int = 0
+    stale_deletions: int = 0
+    rows: int = 0
+    partitions: tuple[str, ...] = ()
+
+    def _counts(self) -> list[tuple[str, str]]:
+        """(label, attribute) of the counts that matter for this operation."""
+        upserted = [
+            ("added", "added"),
+            ("updated", "updated"),
+            ("unchanged", "unchanged"),
+            ("stale (ignored)", "stale"),
+        ]
+        deleted = [
+            ("deleted", "deleted"),
+            ("not found", "not_found"),
+            ("stale deletions", "stale_deletions"),
+        ]
+        if self.operation == "write":
+            return [("written", "added")]
+        if self.operation == "delete":
+            return deleted
+        if self.operation == "upsert":
+            has_deletions = self.deleted or self.not_found or self.stale_deletions
+            return upserted + (deleted if has_deletions else [])
+        return []
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row with every count, as in :meth:`EventStore.log`."""
+        return _log_frame([_entry_record(self)])
+
+    def summary(self) -> str:
+        """A short text report of the change."""
+        lines = [
+            f"{self.operation} at {self.when:%Y-%m-%d %H:%M} UTC: {self.rows:,} rows stored",
+            *(f"  {label:<16}{getattr(self, name):>6,}" for label, name in self._counts()),
+        ]
+        shown = ", ".join(self.partitions[:6]) + (", ..." if len(self.partitions) > 6 else "")
+        lines.append(
+            f"  partitions rewritten: {len(self.partitions)}" + (f" ({shown})" if shown else "")
+        )
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        counts = ", ".join(f"{name}={getattr(self, name)}" for _, name in self._counts())
+        return f"StoreChange({self.operation}: {counts}{', ' if counts else ''}rows={self.rows})"
+
+    def _repr_html_(self) -> str:
+        rows = "".join(
+            f"<tr><td>{label}</td><td>{getattr(self, name):,}</td></tr>"
+            for label, name in self._counts()
+        )
+        return (
+            f"<p><b>{self.operation}</b> at {self.when:%Y-%m-%d %H:%M} UTC: {self.rows:,} rows "
+            f"stored, {len(self.partitions)} partitions rewritten</p><table>{rows}</table>"
+        )
+
+
+def _entry_record(change: StoreChange) -> dict[str, Any]:
+    record = {f.name: getattr(change, f.name) for f in fields(change)}
+    record["when"] = change.when.isoformat()
+    record["partitions"] = list(change.partitions)
+    return record
+
+
+def _entry_from_record(record: dict[str, Any]) -> StoreChange:
+    values = {f.name: record[f.name] for f in fields(StoreChange) if f.name in record}
+    values["when"] = pd.Timestamp(record["when"])
+    values["partitions"] = tuple(record.get("partitions", ()))
+    return StoreChange(**values)
+
+
+def _log_frame(records: list[dict[str, Any]]) -> pd.DataFrame:
+    frame = pd.DataFrame.from_records(records, columns=list(_LOG_COLUMNS))
+    frame["when"] = pd.to_datetime(frame["when"], utc=True, format="ISO8601")
+    frame["partitions"] = frame["partitions"].map(tuple).astype(object)
+    counts = [c for c in _LOG_COLUMNS if c not in ("when", "operation", "partitions")]
+    return frame.astype({c: "int64" for c in counts} | {"operation": pd.StringDtype()})
+
+
+# --------------------------------------------------------------------------------------
+# Dtypes: recorded exactly, so that a read gives back what was written
+
+
+def _dtype_spec(dtype: Any, column: str) -> dict[str, Any]:
+    if isinstance(dtype, pd.CategoricalDtype):
+        categories = dtype.categories
+        if not all(isinstance(v, (str, int, float, bool, np.generic)) for v in categories):
+            raise StoreError(
+                f"column {column!r}: categories of type {categories.dtype} cannot be stored "
+                "(only text and numbers)"
+            )
+        return {
+            "type": "category",
+            "categories": [v.item() if isinstance(v, np.generic) else v for v in categories],
+            "ordered": bool(dtype.ordered),
+            "categories_dtype": _dtype_spec(categories.dtype, column),
+        }
+    if isinstance(dtype, pd.StringDtype):
+        na_value = "NA" if dtype.na_value is pd.NA else "nan"
+        return {"type": "string", "storage": dtype.storage, "na_value": na_value}
+    return {"type": str(dtype)}
+
+
+def _dtype(spec: dict[str, Any]) -> Any:
+    if spec["type"] == "category":
+        categories = pd.Index(spec["categories"], dtype=_dtype(spec["categories_dtype"]))
+        return pd.CategoricalDtype(categories, ordered=spec["ordered"])
+    if spec["type"] == "string":
+        na_value = pd.NA if spec["na_value"] == "NA" else np.nan
+        return pd.StringDtype(spec["storage"], na_value=na_value)
+    return pd.api.types.pandas_dtype(spec["type"])
+
+
+def _to_arrow(frame: pd.DataFrame, schema: pa.Schema | None = None) -> pa.Table:
+    """The frame as an Arrow table: categoricals as plain values, text as large_string."""
+    try:
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as exc:
+        raise StoreError(f"the frame cannot be stored as Parquet: {exc}") from None
+    arrays = []
+    for column in table.columns:
+        kind = column.type
+        if pa.types.is_dictionary(kind):
+            kind = kind.value_type
+        if pa.types.is_string(kind):
+            kind = pa.large_string()
+        arrays.append(column.cast(kind) if kind != column.type else column)
+    table = pa.table(arrays, names=table.column_names)
+    return table if schema is None else _cast(table, schema)
+
+
+def _cast(table: pa.Table, schema: pa.Schema) -> pa.Table:
+    """The table with the schema's columns (missing ones null), in its types."""
+    columns = []
+    for target in schema:
+        if target.name not in table.column_names:
+            columns.append(pa.nulls(table.num_rows, target.type))
+            continue
+        column = table.column(target.name)
+        try:
+            columns.append(column.cast(target.type) if column.type != target.type else column)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+            raise StoreError(
+                f"column {target.name!r}: stored as {target.type}, given as {column.type} "
+                f"that cannot be converted ({exc})"
+            ) from None
+    return pa.Table.from_arrays(columns, schema=schema)
+
+
+def _to_pandas(column: pa.ChunkedArray, dtype: Any, name: str) -> Any:
+    if isinstance(dtype, pd.CategoricalDtype):
+        if column.num_chunks == 0:
+            return pd.Categorical([], dtype=dtype)
+        categories = pa.array(list(dtype.categories))
+        codes = pc.index_in(column.cast(categories.type), value_set=categories)
+        if codes.null_count != column.null_count:
+            raise StoreError(
+                f"column {name!r} holds values outside its vocabulary (a damaged or foreign file)"
+            )
+        codes = pc.fill_null(codes, -1).to_numpy().astype("int32", copy=False)
+        return pd.Categorical.from_codes(codes, dtype=dtype)
+    if hasattr(dtype, "__from_arrow__"):
+        return dtype.__from_arrow__(column)
+    return column.to_pandas().astype(dtype).array
+
+
+# --------------------------------------------------------------------------------------
+# Datasets: a manifest (folder) or a single file, read through pyarrow.dataset
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """Where the files of a dataset are and what they hold."""
+
+    root: Path
+    meta: dict[str, Any]
+    schema: pa.Schema  # every column, partition columns included, in stored order
+    partitions: tuple[dict[str, Any], ...]
+
+    @property
+    def partition_by(self) -> tuple[str, ...]:
+        return tuple(self.meta["partition_by"])
+
+    @property
+    def specs(self) -> dict[str, dict[str, Any]]:
+        return {c["name"]: c["dtype"] for c in self.meta["columns"]}
+
+    @property
+    def file_schema(self) -> pa.Schema:
+        """The columns inside each file (partition columns live in the folder names)."""
+        return pa.schema([f for f in self.schema if f.name not in self.partition_by])
+
+    def fragments(self, partitions: Iterable[dict[str, Any]] | None = None) -> list[Any]:
+        chosen = self.partitions if partitions is None else partitions
+        return [
+            _FORMAT.make_fragment(
+                os.fspath(self.root / p["path"]),
+                filesystem=_FILESYSTEM,
+                partition_expression=self.partition_expression(p["key"]),
+            )
+            for p in chosen
+        ]
+
+    def partition_expression(self, key: Sequence[Any]) -> ds.Expression:
+        expression = ds.scalar(True)
+        for name, value in zip(self.partition_by, key, strict=True):
+            scalar = pa.scalar(value, type=self.schema.field(name).type)
+            expression = expression & (ds.field(name) == scalar)
+        return expression
+
+    def dataset(self, fragments: list[Any] | None = None) -> ds.FileSystemDataset:
+        chosen = self.fragments() if fragments is None else fragments
+        return ds.FileSystemDataset(chosen, self.schema, _FORMAT, _FILESYSTEM)
+
+
+def _encode_schema(schema: pa.Schema) -> str:
+    return base64.b64encode(schema.serialize().to_pybytes()).decode("ascii")
+
+
+def _decode_schema(text: str) -> pa.Schema:
+    return pa.ipc.read_schema(pa.py_buffer(base64.b64decode(text)))
+
+
+def _major(version: str) -> int:
+    try:
+        return int(str(version).split(".")[0])
+    except ValueError:
+        return -1
+
+
+def _check_compatible(meta: dict[str, Any], where: str) -> None:
+    if meta.get("format_version", 0) > FORMAT_VERSION:
+        raise StoreError(
+            f"{where} was written by a newer eventdata ({meta.get('eventdata_version')}) "
+            f"in storage format {meta['format_version']}; upgrade eventdata to read it"
+        )
+    name, version = meta.get("schema"), meta.get("schema_version", "?")
+    if name != ACLED_SCHEMA.name or _major(version) != _major(ACLED_SCHEMA.version):
+        raise StoreError(
+            f"{where} was written with the {name!r} schema version {version}; this eventdata "
+            f"reads the {ACLED_SCHEMA.name!r} schema version {_major(ACLED_SCHEMA.version)}.x "
+            f"(currently {ACLED_SCHEMA.version}). Read it with the eventdata version that wrote "
+            f"it ({meta.get('eventdata_version', 'unknown')}) and export it as CSV."
+        )
+
+
+def _load_manifest(root: Path) -> dict[str, Any] | None:
+    path = root / MANIFEST
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise StoreError(f"{path}: cannot be read ({exc})") from None
+    try:
+        manifest = json.loads(text)
+        if manifest.get("format") != "eventdata-store":
+            raise ValueError("not an eventdata manifest")
+    except (ValueError, AttributeError) as exc:
+        raise StoreError(f"{path}: not a readable eventdata manifest ({exc})") from None
+    _check_compatible(manifest, str(path.parent))
+    return manifest
+
+
+def _manifest_layout(root: Path, manifest: dict[str, Any]) -> _Layout:
+    return _Layout(
+        root=root,
+        meta=manifest,
+        schema=_decode_schema(manifest["arrow_schema"]),
+        partitions=tuple(manifest["partitions"]),
+    )
+
+
+def _open_layout(path: str | os.PathLike) -> _Layout:
+    path = Path(path)
+    if path.is_dir():
+        manifest = _load_manifest(path)
+        if manifest is None:
+            raise StoreError(
+                f"{path}: no {MANIFEST} here, so not a dataset written by eventdata "
+                "(write one with write_parquet or EventStore)"
+            )
+        return _manifest_layout(path, manifest)
+    if not path.exists():
+        raise StoreError(f"{path}: no such file or folder")
+    try:
+        schema = pq.read_schema(path)
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise StoreError(f"{path}: not a readable Parquet file ({exc})") from None
+    raw = (schema.metadata or {}).get(METADATA_KEY)
+    if raw is None:
+        raise StoreError(
+            f"{path}: this Parquet file was not written by eventdata (no {METADATA_KEY.decode()!r} "
+            "metadata); read it with pandas.read_parquet and check it with eventdata.validate"
+        )
+    meta = json.loads(raw)
+    _check_compatible(meta, str(path))
+    partition = {"key": [], "path": path.name}
+    return _Layout(path.parent, meta, schema.remove_metadata(), (partition,))
+
+
+# --------------------------------------------------------------------------------------
+# Filters
+
+
+def _names(value: str | Iterable[str], what: str) -> list[str]:
+    values = [value] if isinstance(value, str) else list(value)
+    wrong = [v for v in values if not isinstance(v, str)]
+    if wrong:
+        raise StoreError(f"{what} must be text, not {wrong[:3]}")
+    return values
+
+
+def _texts(value: str | Iterable[str], what: str) -> pa.Array:
+    """Filter values as an Arrow array of the stored text type (also when empty)."""
+    return pa.array(_names(value, what), pa.large_string())
+
+
+def _day(value: Any, what: str) -> pd.Timestamp | None:
+    if value is None:
+        return None
+    try:
+        day = pd.Timestamp(value)
+    except (ValueError, TypeError):
+        raise StoreError(f"{what}={value!r} is not a date (write it as YYYY-MM-DD)") from None
+    if pd.isna(day):
+        raise StoreError(f"{what} must be a date, not {value!r}")
+    day = day.tz_localize(None) if day.tz is not None else day
+    return day.normalize()  # event_date is a day: a time of day would drop that day
+
+
+def _filter_expression(
+    *,
+    countries: str | Iterable[str] | None = None,
+    start: Any = None,
+    end: Any = None,
+    event_types: str | Iterable[str] | None = None,
+    admin1: str | Iterable[str] | None = None,
+) -> ds.Expression | None:
+    parts = []
+    if countries is not None:
+        parts.append(ds.field("country").isin(_texts(countries, "countries")))
+    if event_types is not None:
+        types = _names(event_types, "event_types")
+        unknown = [t for t in types if t not in codebook.EVENT_TYPES]
+        if unknown:
+            raise StoreError(
+                f"unknown event type(s) {unknown}; the codebook's are {list(codebook.EVENT_TYPES)}"
+            )
+        parts.append(ds.field("event_type").isin(pa.array(types, pa.large_string())))
+    if admin1 is not None:
+        parts.append(ds.field("admin1").isin(_texts(admin1, "admin1")))
+    first, last = _day(start, "start"), _day(end, "end")
+    if first is not None and last is not None and first > last:
+        raise StoreError(f"start {first.date()} is after end {last.date()}")
+    # year equals the year of event_date (a schema rule), so bounds on it prune partitions
+    if first is not None:
+        parts.append(ds.field(_DATE) >= pa.scalar(first.as_unit("ns"), pa.timestamp("ns")))
+        parts.append(ds.field("year") >= first.year)
+    if last is not None:
+        parts.append(ds.field(_DATE) <= pa.scalar(last.as_unit("ns"), pa.timestamp("ns")))
+        parts.append(ds.field("year") <= last.year)
+    if not parts:
+        return None
+    expression = parts[0]
+    for part in parts[1:]:
+        expression = expression & part
+    return expression
+
+
+def _plan(layout: _Layout, expression: ds.Expression | None) -> list[Any]:
+    """The fragments to read: matching partitions, and in each the row groups whose
+    statistics may hold matching rows (files of other partitions are never opened)."""
+    if expression is None:
+        return layout.fragments()
+    kept = []
+    for fragment in layout.dataset().get_fragments(filter=expression):
+        subset = fragment.subset(filter=expression, schema=layout.schema)
+        if subset.num_row_groups:
+            kept.append(subset)
+    return kept
+
+
+def _read(
+    path: str | os.PathLike,
+    columns: Sequence[str] | None,
+    filters: dict[str, Any],
+) -> pd.DataFrame:
+    expression = _filter_expression(**filters)
+    for attempt in range(8):
+        layout = _open_layout(path)
+        try:
+            return _read_layout(layout, expression, columns)
+        except FileNotFoundError as exc:
+            # A writer replaced files after we read the manifest: read the new state.
+            fresh = _load_manifest(layout.root) if (layout.root / MANIFEST).exists() else None
+            same = fresh is None or fresh.get("generation") == layout.meta.get("generation")
+            if same or attempt == 7:
+                raise StoreError(
+                    f"{path}: a data file is missing ({exc}); the store is damaged"
+                ) from None
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _read_layout(
+    layout: _Layout, expression: ds.Expression | None, columns: Sequence[str] | None
+) -> pd.DataFrame:
+    stored = list(layout.schema.names)
+    current = ACLED_SCHEMA.version == layout.meta["schema_version"]
+    # Columns of a newer compatible schema that the dataset predates read as null.
+    available = stored + ([] if current else [c for c in ACLED_SCHEMA.columns if c not in stored])
+    wanted = available if columns is None else list(columns)
+    unknown = [c for c in wanted if c not in available]
+    if unknown:
+        raise StoreError(f"unknown column(s) {unknown}; the dataset has {available}")
+    scanned = [c for c in stored if c in wanted or c in (_DATE, _ID)]
+    fragments = _plan(layout, expression)
+    table = layout.dataset(fragments).to_table(columns=scanned, filter=expression)
+    table = table.sort_by(_SORT_KEYS)
+    specs = layout.specs
+    data = {}
+    for name in wanted:
+        if name in specs:
+            data[name] = _to_pandas(table.column(name), _dtype(specs[name]), name)
+        else:
+            data[name] = pd.array([None] * table.num_rows, dtype=ACLED_SCHEMA.dtypes[name])
+    frame = pd.DataFrame(data, index=pd.RangeIndex(table.num_rows), columns=wanted)
+    return frame if current else _conform(frame, layout.meta["schema_version"])
+
+
+def _conform(frame: pd.DataFrame, version: str) -> pd.DataFrame:
+    """Columns of an older compatible schema version in the current schema's dtypes."""
+    out = {}
+    for name in frame.columns:
+        target = ACLED_SCHEMA.dtypes.get(name)
+        column = frame[name]
+        if target is None or column.dtype == target:
+            out[name] = column
+            continue
+        converted = column.astype(target)
+        if int(converted.isna().sum()) != int(column.isna().sum()):
+            raise StoreError(
+                f"column {name!r} was stored with schema version {version} and holds values "
+                f"that the current schema ({ACLED_SCHEMA.version}) does not know"
+            )
+        out[name] = converted
+    return pd.DataFrame(out, index=frame.index)
+
+
+# --------------------------------------------------------------------------------------
+# Writing files and committing manifests
+
+
+def _eventdata_version() -> str:
+    from eventdata import __version__  # imported here: eventdata/__init__ imports this module
+
+    return __version__
+
+
+def _date_range(table: pa.Table) -> list[str | None]:
+    if table.num_rows == 0 or _DATE not in table.column_names:
+        return [None, None]
+    bounds = pc.min_max(table.column(_DATE))
+    return [bounds["min"].as_py().date().isoformat(), bounds["max"].as_py().date().isoformat()]
+
+
+def _timestamp_range(table: pa.Table) -> list[int | None]:
+    if table.num_rows == 0 or _TIMESTAMP not in table.column_names:
+        return [None, None]
+    bounds = pc.min_max(table.column(_TIMESTAMP))
+    return [bounds["min"].as_py(), bounds["max"].as_py()]
+
+
+def _provenance(
+    columns: list[dict[str, Any]], partition_by: Sequence[str], n_rows: int
+) -> dict[str, Any]:
+    return {
+        "schema": ACLED_SCHEMA.name,
+        "schema_version": ACLED_SCHEMA.version,
+        "codebook_version": codebook.CODEBOOK_VERSION,
+        "eventdata_version": _eventdata_version(),
+        "format_version": FORMAT_VERSION,
+        "partition_by": list(partition_by),
+        "columns": columns,
+        "n_rows": n_rows,
+    }
+
+
+def _fsync(path: Path) -> None:
+    if os.name != "posix" and path.is_dir():
+        return  # directories cannot be opened for syncing on Windows
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _write_file(path: Path, table: pa.Table, meta: dict[str, Any], row_group_size: int) -> None:
+    """Write a Parquet file whole or not at all: to a hidden temporary name, then renamed."""
+    record = dict(meta, event_date=_date_range(table), timestamp=_timestamp_range(table))
+    table = table.replace_schema_metadata({METADATA_KEY: json.dumps(record)})
+    temporary = path.with_name(f".{path.name}.tmp")
+    try:
+        pq.write_table(
+            table, temporary, row_group_size=row_group_size, compression="zstd", version="2.6"
+        )
+        _fsync(temporary)
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+def _partition_folder(partition_by: Sequence[str], key: Sequence[Any]) -> str:
+    """``country=Iraq/year=2022``; unsafe characters percent-encoded as pyarrow expects."""
+    parts = []
+    for name, value in zip(partition_by, key, strict=True):
+        text = quote(str(value), safe=" ,'()&+-.")
+        if text[:1] in (".", "_"):  # hidden to dataset readers: encode the first character
+            text = f"%{ord(text[0]):02X}{text[1:]}"
+        parts.append(f"{name}={text}")
+    return "/".join(parts)
+
+
+def _write_manifest(root: Path, manifest: dict[str, Any]) -> None:
+    temporary = root / f"{MANIFEST}.{uuid.uuid4().hex}.tmp"
+    try:
+        with open(temporary, "w", encoding="utf-8") as handle:
+            json.dump(manifest, handle, indent=1)
+            handle.flush()
+            os.fsync(handle.fileno())
+        _checkpoint("manifest-written")
+        os.replace(temporary, root / MANIFEST)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    _fsync(root)
+
+
+def _remove_orphans(root: Path, manifest: dict[str, Any] | None) -> None:
+    """Remove our files no manifest names (left by a crash) and empty partition folders."""
+    live = {p["path"] for p in manifest["partitions"]} if manifest else set()
+    for folder, _, names in os.walk(root, topdown=False):
+        relative = Path(folder).relative_to(root)
+        for name in names:
+            if _OUR_FILE.fullmatch(name) and (relative / name).as_posix() not in live:
+                (Path(folder) / name).unlink(missing_ok=True)
+        is_partition = relative.parts and all("=" in part for part in relative.parts)
+        if is_partition and not os.listdir(folder):
+            with contextlib.suppress(OSError):
+                os.rmdir(folder)
+
+
+class _WriterLock:
+    """One writer at a time per store (an OS file lock, released if the process dies)."""
+
+    def __init__(self, root: Path, *, blocking: bool = True) -> None:
+        self.root, self.blocking, self.fd, self.held = root, blocking, -1, False
+
+    def __enter__(self) -> _WriterLock:
+        self.fd = os.open(self.root / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+        deadline = time.monotonic() + LOCK_TIMEOUT
+        while not self._try():
+            if not self.blocking:
+                return self
+            if time.monotonic() > deadline:
+                os.close(self.fd)
+                raise StoreError(
+                    f"{self.root}: another process has been writing this store for "
+                    f"{LOCK_TIMEOUT:.0f} s; try again later"
+                )
+            time.sleep(0.05)
+        self.held = True
+        return self
+
+    def _try(self) -> bool:
+        try:
+            if os.name == "posix":
+                import fcntl
+
+                fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            else:  # pragma: no cover - Windows
+                import msvcrt
+
+                msvcrt.locking(self.fd, msvcrt.LK_NBLCK, 1)
+        except OSError:
+            return False
+        return True
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            if self.held and os.name == "posix":
+                import fcntl
+
+                fcntl.flock(self.fd, fcntl.LOCK_UN)
+            elif self.held:  # pragma: no cover - Windows
+                import msvcrt
+
+                msvcrt.locking(self.fd, msvcrt.LK_UNLCK, 1)
+        finally:
+            os.close(self.fd)
+
+
+def _group_rows(frame: pd.DataFrame, partition_by: Sequence[str]) -> dict[tuple, np.ndarray]:
+    """Row positions of each partition, keyed by JSON-ready partition values."""
+    if not partition_by:
+        return {(): np.arange(len(frame))} if len(frame) else {}
+    groups = frame.reset_index(drop=True).groupby(list(partition_by), sort=True, observed=True)
+    out = {}
+    for key, positions in groups.indices.items():
+        values = key if isinstance(key, tuple) else (key,)
+        out[tuple(v.item() if isinstance(v, np.generic) else v for v in values)] = positions
+    return out
+
+
+def _check_partition_by(frame: pd.DataFrame, partition_by: Sequence[str]) -> tuple[str, ...]:
+    partition_by = tuple(partition_by)
+    for name in partition_by:
+        if name not in frame.columns:
+            raise StoreError(f"cannot partition by {name!r}: no such column")
+        dtype = frame[name].dtype
+        if not (
+            isinstance(dtype, (pd.StringDtype, pd.CategoricalDtype))
+            or pd.api.types.is_integer_dtype(dtype)
+        ):
+            raise StoreError(
+                f"cannot partition by {name!r} ({dtype}): use a text or integer column"
+            )
+        if frame[name].isna().any():
+            raise StoreError(f"cannot partition by {name!r}: it has missing values")
+    if len(set(partition_by)) != len(partition_by):
+        raise StoreError(f"partition_by names a column twice: {partition_by}")
+    return partition_by
+
+
+def _validated(events: pd.DataFrame) -> pd.DataFrame:
+    """``validate(events)``, with the input's column order kept (new columns last)."""
+    typed = validate(events, schema=ACLED_SCHEMA)
+    order = [c for c in events.columns if c in typed.columns]
+    order += [c for c in typed.columns if c not in order]
+    return typed[order].reset_index(drop=True)
+
+
+def _columns(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return [{"name": c, "dtype": _dtype_spec(frame[c].dtype, c)} for c in frame.columns]
+
+
+@dataclass
+class _Change:
+    """A store change being built: new tables for some partitions, then one commit."""
+
+    root: Path
+    old: dict[str, Any] | None
+    columns: list[dict[str, Any]]
+    schema: pa.Schema
+    partition_by: tuple[str, ...]
+    row_group_size: int
+
+    def commit(
+        self,
+        tables: Iterable[tuple[tuple, Callable[[], pa.Table]]],
+        change: Callable[[int, tuple[str, ...]], StoreChange],
+        deleted: dict[str, int] | None = None,
+    ) -> StoreChange:
+        """Write the new partition tables, switch the manifest, remove replaced files.
+
+        ``tables`` pairs each partition key with a function building its new content
+        (no rows: the partition goes). Partitions are built and written by a few
+        threads: the work is Parquet encoding and disk waits, which release the GIL.
+        """
+        partitions = {tuple(p["key"]): p for p in (self.old or {}).get("partitions", [])}
+        written: list[Path] = []
+        meta = _provenance(self.columns, self.partition_by, 0)
+
+        def write(key: tuple, build: Callable[[], pa.Table]) -> dict[str, Any] | None:
+            table = build()
+            if table.num_rows == 0:
+                return None
+            folder = _partition_folder(self.partition_by, key)
+            (self.root / folder).mkdir(parents=True, exist_ok=True)
+            relative = "/".join(filter(None, [folder, f"part-{uuid.uuid4().hex}.parquet"]))
+            partition = dict(zip(self.partition_by, key, strict=True))
+            _write_file(
+                self.root / relative,
+                table,
+                dict(meta, n_rows=table.num_rows, partition=partition),
+                self.row_group_size,
+            )
+            written.append(self.root / relative)
+            return {
+                "key": list(key),
+                "path": relative,
+                "rows": table.num_rows,
+                "event_date": _date_range(table),
+                "timestamp": _timestamp_range(table),
+            }
+
+        try:
+            with ThreadPoolExecutor(_WORKERS) as pool:
+                jobs = [(key, pool.submit(write, key, build)) for key, build in tables]
+                done = [(key, job.result()) for key, job in jobs]
+            touched = []
+            for key, entry in done:
+                gone = partitions.pop(key, None)
+                if entry is not None:
+                    partitions[key] = entry
+                source = entry or gone
+                if source is not None:
+                    touched.append(Path(source["path"]).parent.as_posix())
+            for folder in {path.parent for path in written}:
+                _fsync(folder)
+            _checkpoint("data-written")
+            live = [partitions[k] for k in sorted(partitions, key=_sort_key)]
+            entry = change(sum(p["rows"] for p in live), tuple(touched))
+            manifest = self._manifest(live, entry, deleted)
+            _write_manifest(self.root, manifest)
+        except BaseException:
+            for path in written:
+                path.unlink(missing_ok=True)
+            raise
+        _checkpoint("manifest-replaced")
+        kept = {p["path"] for p in live}
+        for p in (self.old or {}).get("partitions", []):
+            if p["path"] not in kept:
+                (self.root / p["path"]).unlink(missing_ok=True)
+                _checkpoint("old-file-removed")
+        _remove_orphans(self.root, manifest)
+        return entry
+
+    def _manifest(
+        self, live: list[dict[str, Any]], entry: StoreChange, deleted: dict[str, int] | None
+    ) -> dict[str, Any]:
+        old = self.old or {}
+        starts = [p["event_date"][0] for p in live]
+        ends = [p["event_date"][1] for p in live]
+        first_ts = [p["timestamp"][0] for p in live if p["timestamp"][0] is not None]
+        last_ts = [p["timestamp"][1] for p in live if p["timestamp"][1] is not None]
+        return {
+            "format": "eventdata-store",
+            **_provenance(self.columns, self.partition_by, sum(p["rows"] for p in live)),
+            "generation": old.get("generation", 0) + 1,
+            "created": old.get("created", entry.when.isoformat()),
+            "updated": entry.when.isoformat(),
+            "event_date": [min(starts), max(ends)] if live else [None, None],
+            "timestamp": [min(first_ts), max(last_ts)] if first_ts else [None, None],
+            "arrow_schema": _encode_schema(self.schema),
+            "partitions": live,
+            "deleted": old.get("deleted", {}) if deleted is None else deleted,
+            "log": [*old.get("log", []), _entry_record(entry)],
+        }
+
+
+def _sort_key(key: tuple) -> tuple:
+    return tuple((0, v) if isinstance(v, (int, float)) else (1, str(v)) for v in key)
+
+
+def _now() -> pd.Timestamp:
+    return pd.Timestamp.now(tz="UTC").floor("s")
+
+
+def _split_tables(
+    table: pa.Table, groups: dict[tuple, np.ndarray], partition_by: Sequence[str]
+) -> list[tuple[tuple, Callable[[], pa.Table]]]:
+    file_table = table.drop_columns(list(partition_by))
+
+    def rows(positions: np.ndarray) -> Callable[[], pa.Table]:
+        return lambda: file_table.take(pa.array(positions)).sort_by(_SORT_KEYS)
+
+    return [(key, rows(positions)) for key, positions in groups.items()]
+
+
+# --------------------------------------------------------------------------------------
+# Public functions
+
+
+def write_parquet(
+    events: pd.DataFrame,
+    path: str | os.PathLike,
+    *,
+    partition_by: Sequence[str] | None = DEFAULT_PARTITION_BY,
+    row_group_size: int = ROW_GROUP_SIZE,
+) -> Path:
+    """Validate a frame and write it as Parquet, to be read back exactly.
+
+    Parameters
+    ----------
+    events : pandas.DataFrame
+        ACLED records (typed or as read from a CSV); validated first, and nothing
+        is written when a row fails. Columns outside the schema are kept.
+    path : path
+        With ``partition_by``: a folder (created, or an eventdata dataset that is
+        replaced atomically). With ``partition_by=()`` or ``None``: one file.
+    partition_by : sequence of str
+        Text or integer columns without missing values, one folder level each
+        (default ``("country", "year")``).
+    row_group_size : int
+        Rows per row group (smaller: date filters skip more of a file).
+
+    Returns
+    -------
+    pathlib.Path
+        The folder or file written.
+
+    Raises
+    ------
+    ValidationError
+        When rows break the schema (nothing is written).
+    StoreError
+        When ``path`` is a folder holding other files, or a column cannot be stored.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> import eventdata as ed
+    >>> events = ed.datasets.load_seed_incidents()
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     _ = write_parquet(events, folder)
+    ...     back = read_parquet(folder)
+    ...     folders = sorted(p.name for p in Path(folder).glob("country=*"))
+    >>> folders
+    ['country=Iraq', 'country=Syria']
+    >>> back.equals(events.sort_values(["event_date", "event_id_cnty"], ignore_index=True))
+    True
+    """
+    typed = _validated(events)
+    path = Path(path)
+    partition_by = _check_partition_by(typed, partition_by or ())
+    table = _to_arrow(typed)
+    if not partition_by:
+        if path.is_dir():
+            raise StoreError(f"{path} is a folder; give a file name to write one file")
+        meta = _provenance(_columns(typed), (), len(typed))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _write_file(path, table.sort_by(_SORT_KEYS), meta, row_group_size)
+        return path
+    _check_folder(path)
+    path.mkdir(parents=True, exist_ok=True)
+    with _WriterLock(path):
+        old = _load_manifest(path)
+        _remove_orphans(path, old)
+        groups = _group_rows(typed, partition_by)
+        tables = _split_tables(table, groups, partition_by)
+        gone = [(k, table.schema.empty_table) for k in _stored_keys(old) if k not in groups]
+        change = _Change(path, old, _columns(typed), table.schema, partition_by, row_group_size)
+        when = _now()
+        change.commit(
+            [*tables, *gone],
+            lambda rows, parts: StoreChange(
+                "write", when, added=len(typed), rows=rows, partitions=parts
+            ),
+            deleted={},
+        )
+    return path
+
+
+def _stored_keys(manifest: dict[str, Any] | None) -> list[tuple]:
+    return [tuple(p["key"]) for p in (manifest or {}).get("partitions", [])]
+
+
+def _check_folder(path: Path) -> None:
+    if path.exists() and not path.is_dir():
+        raise StoreError(f"{path} is a file; a partitioned dataset needs a folder")
+    if path.is_dir() and not (path / MANIFEST).exists():
+        foreign = [p.name for p in path.iterdir() if not p.name.startswith(("_eventdata", "."))]
+        if foreign:
+            raise StoreError(
+                f"{path} holds other files ({', '.join(sorted(foreign)[:5])}) and no eventdata "
+                "dataset; choose an empty or new folder"
+            )
+
+
+def read_parquet(
+    path: str | os.PathLike,
+    *,
+    countries: str | Iterable[str] | None = None,
+    start: Any = None,
+    end: Any = None,
+    event_types: str | Iterable[str] | None = None,
+    admin1: str | Iterable[str] | None = None,
+    columns: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """Read a dataset folder or file written by eventdata, with filters pushed down.
+
+    Only the partitions that can match are opened (``country``, and ``year`` from
+    ``start``/``end``), and in them only the row groups whose ``event_date``
+    statistics overlap the period.
+
+    Parameters
+    ----------
+    path : path
+        A folder written by :func:`write_parquet` or :class:`EventStore`, or a file.
+    countries, event_types, admin1 : str or sequence of str, optional
+        Keep rows with one of these values. Event types must be codebook ones.
+    start, end : date-like, optional
+        First and last day of ``event_date`` (both included; a time of day is ignored).
+    columns : sequence of str, optional
+        Columns to return (default: all, in the order written).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The matching rows with the dtypes they were written with (categoricals
+        with their full vocabularies), sorted by ``event_date`` and ``event_id_cnty``.
+
+    Raises
+    ------
+    StoreError
+        When the path holds no eventdata dataset, was written with an incompatible
+        schema version, or a filter is invalid.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> import eventdata as ed
+    >>> events = ed.datasets.load_seed_incidents()
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     _ = write_parquet(events, folder)
+    ...     later = read_parquet(folder, countries="Iraq", start="2022-01-04")
+    >>> later["event_id_cnty"].tolist()
+    ['SEED-IRQ-002', 'SEED-IRQ-003']
+    """
+    filters = dict(
+        countries=countries, start=start, end=end, event_types=event_types, admin1=admin1
+    )
+    return _read(path, columns, filters)
+
+
+def write_acled(events: pd.DataFrame, path: str | os.PathLike) -> Path:
+    """Write events as an ACLED-style CSV export that ACLED's users' tools read.
+
+    ACLED's columns in ACLED's order and spelling (then any other columns), dates
+    as ``YYYY-MM-DD``, integers without ``.0``, missing values empty, UTF-8.
+    :func:`eventdata.read_acled` reads the file back to an equal frame (text is
+    read with surrounding spaces stripped and empty text as missing, as ACLED's
+    exports are).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> import eventdata as ed
+    >>> events = ed.datasets.load_seed_incidents()
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     csv = write_acled(events, Path(folder) / "export.csv")
+    ...     header, first = csv.read_text().splitlines()[:2]
+    ...     back = ed.read_acled(csv)
+    >>> header.split(",")[:3], first.split(",")[:4]
+    (['event_id_cnty', 'event_date', 'year'], ['SEED-IRQ-001', '2022-01-03', '2022', '1'])
+    >>> back.equals(events)
+    True
+    """
+    typed = validate(events, schema=ACLED_SCHEMA).reset_index(drop=True)
+    order = [*ACLED_SCHEMA.columns, *(c for c in typed.columns if c not in ACLED_SCHEMA.fields)]
+    text = typed[order].to_csv(index=False, date_format="%Y-%m-%d", lineterminator="\n")
+    path = Path(path)
+    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    try:
+        temporary.write_text(text, encoding="utf-8")
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    return path
+
+
+def _export_format(path: str | os.PathLike) -> str:
+    suffix = Path(path).suffix.lower()
+    if suffix not in (".parquet", ".csv"):
+        raise StoreError(
+            f"{path}: export to a .parquet or .csv file, not {suffix or 'no extension'}"
+        )
+    return suffix
+
+
+def export(events: pd.DataFrame, path: str | os.PathLike) -> Path:
+    """Write events to one file for sharing; the format follows the extension.
+
+    ``.parquet``: one file with provenance metadata, read back exactly by
+    :func:`read_parquet` (and by any Parquet reader). ``.csv``: an ACLED-style
+    export (see :func:`write_acled`), read back by :func:`eventdata.read_acled`.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> import eventdata as ed
+    >>> events = ed.datasets.load_seed_incidents()
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     back = read_parquet(export(events, Path(folder) / "seed.parquet"))
+    >>> back.equals(events.sort_values(["event_date", "event_id_cnty"], ignore_index=True))
+    True
+    """
+    if _export_format(path) == ".csv":
+        return write_acled(events, path)
+    return write_parquet(events, path, partition_by=())
+
+
+# --------------------------------------------------------------------------------------
+# The store
+
+
+class EventStore:
+    """A local mirror of ACLED in a folder of partitioned Parquet files.
+
+    Parameters
+    ----------
+    path : path
+        The store's folder; created by the first write.
+    partition_by : sequence of str, optional
+        Partition columns of a new store (default ``("country", "year")``); an
+        existing store keeps its own, and giving a different one is an error.
+    row_group_size : int
+        Rows per row group of the files this store writes.
+
+    Notes
+    -----
+    Each partition is one immutable file; a change writes new files for the
+    partitions it touches only, then switches the manifest atomically. One writer
+    at a time (an OS file lock); readers need no lock and always see a whole state.
+    Deleted ids are remembered with their deletion time, so that re-ingesting an
+    export older than the deletion does not bring the event back.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> import eventdata as ed
+    >>> events = ed.datasets.load_seed_incidents()
+    >>> revised = events.head(2).assign(fatalities=1, timestamp=events["timestamp"].head(2) + 60)
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     store = EventStore(folder)
+    ...     _ = store.upsert(events)
+    ...     change = store.upsert(revised)
+    ...     removed = store.delete(["SEED-SYR-001", "NOT-AN-ID"])
+    ...     log = store.log()
+    >>> change.updated, removed.deleted, removed.not_found
+    (2, 1, 1)
+    >>> log["operation"].tolist()
+    ['upsert', 'upsert', 'delete']
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike,
+        *,
+        partition_by: Sequence[str] | None = None,
+        row_group_size: int = ROW_GROUP_SIZE,
+    ) -> None:
+        self.path = Path(path)
+        self.row_group_size = int(row_group_size)
+        _check_folder(self.path)
+        manifest = _load_manifest(self.path) if self.path.is_dir() else None
+        stored = None if manifest is None else tuple(manifest["partition_by"])
+        if partition_by is not None and stored is not None and tuple(partition_by) != stored:
+            raise StoreError(
+                f"{self.path} is partitioned by {stored}, not {tuple(partition_by)}; "
+                "write a new store to change it"
+            )
+        self._partition_by = stored or tuple(
+            partition_by if partition_by is not None else DEFAULT_PARTITION_BY
+        )
+        if manifest is not None:
+            self._clean()
+
+    def _clean(self) -> None:
+        """Remove a crashed writer's leftovers, unless another writer is at work."""
+        try:
+            with _WriterLock(self.path, blocking=False) as lock:
+                if lock.held:
+                    _remove_orphans(self.path, _load_manifest(self.path))
+        except OSError:  # a read-only copy of a store: nothing to clean
+            pass
+
+    # -- reading -----------------------------------------------------------------------
+
+    def _manifest(self) -> dict[str, Any] | None:
+        return _load_manifest(self.path) if self.path.is_dir() else None
+
+    def read(
+        self,
+        *,
+        countries: str | Iterable[str] | None = None,
+        start: Any = None,
+        end: Any = None,
+        event_types: str | Iterable[str] | None = None,
+        admin1: str | Iterable[str] | None = None,
+        columns: Sequence[str] | None = None,
+    ) -> pd.DataFrame:
+        """The stored events matching the filters (see :func:`read_parquet`).
+
+        An empty store gives an empty frame with the ACLED schema's columns and dtypes.
+        """
+        filters = dict(
+            countries=countries, start=start, end=end, event_types=event_types, admin1=admin1
+        )
+        if self._manifest() is None:
+            _filter_expression(**filters)  # a bad filter is an error even on an empty store
+            empty = _empty_frame()
+            if columns is None:
+                return empty
+            unknown = [c for c in columns if c not in empty.columns]
+            if unknown:
+                raise StoreError(
+                    f"unknown column(s) {unknown}; the store has {list(empty.columns)}"
+                )
+            return empty[list(columns)]
+        return _read(self.path, columns, filters)
+
+    def log(self) -> pd.DataFrame:
+        """Every change applied, oldest first: when, operation, counts, partitions rewritten."""
+        return _log_frame((self._manifest() or {}).get("log", []))
+
+    def partitions(self) -> pd.DataFrame:
+        """One row per partition: its values, rows, first and last day, and file."""
+        manifest = self._manifest() or {}
+        partition_by = manifest.get("partition_by", self._partition_by)
+        records = [
+            {
+                **dict(zip(partition_by, p["key"], strict=True)),
+                "rows": p["rows"],
+                "first_day": p["event_date"][0],
+                "last_day": p["event_date"][1],
+                "file": p["path"],
+            }
+            for p in manifest.get("partitions", [])
+        ]
+        columns = [*partition_by, "rows", "first_day", "last_day", "file"]
+        return pd.DataFrame.from_records(records, columns=columns)
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        """Provenance of the store: schema, versions, rows, date and timestamp ranges."""
+        manifest = self._manifest() or {}
+        keys = (
+            "schema",
+            "schema_version",
+            "codebook_version",
+            "eventdata_version",
+            "partition_by",
+            "n_rows",
+            "event_date",
+            "timestamp",
+            "created",
+            "updated",
+        )
+        return {k: manifest[k] for k in keys if k in manifest}
+
+    def __len__(self) -> int:
+        return int((self._manifest() or {}).get("n_rows", 0))
+
+    def __repr__(self) -> str:
+        manifest = self._manifest() or {}
+        return (
+            f"EventStore({os.fspath(self.path)!r}, rows={manifest.get('n_rows', 0)}, "
+            f"partitions={len(manifest.get('partitions', []))})"
+        )
+
+    # -- writing -----------------------------------------------------------------------
+
+    def upsert(
+        self, events: pd.DataFrame, *, deletions: pd.DataFrame | Iterable[str] | None = None
+    ) -> StoreChange:
+        """Add new events and replace stored ones by newer versions, in one atomic change.
+
+        A row replaces the stored row with its ``event_id_cnty`` only if its
+        ``timestamp`` is newer; an equal timestamp leaves the row unchanged, an older
+        one is ignored (stale), as is a row older than its recorded deletion.
+
+        Parameters
+        ----------
+        events : pandas.DataFrame
+            ACLED records; validated first (a failing row raises
+            :class:`~eventdata.ValidationError` and the store is unchanged).
+        deletions : DataFrame or sequence of str, optional
+            Deletions to apply after the rows, in the same change (see :meth:`delete`).
+
+        Returns
+        -------
+        StoreChange
+            Rows added, updated, unchanged and stale; deletions; partitions rewritten.
+        """
+        typed = _validated(events)
+        parsed = None if deletions is None else _parse_deletions(deletions)
+        return self._apply(typed, parsed, "upsert")
+
+    def delete(self, deletions: pd.DataFrame | Iterable[str]) -> StoreChange:
+        """Remove events: a list of ids, or ACLED's deletions frame.
+
+        Parameters
+        ----------
+        deletions : DataFrame or sequence of str
+            Ids to delete, or a frame with ``event_id_cnty`` and ``deleted_timestamp``
+            (Unix seconds) as ACLED publishes them. A deletion older than the stored
+            row's ``timestamp`` (the row was revised after it) is not applied.
+
+        Returns
+        -------
+        StoreChange
+            Rows deleted, ids not found, stale deletions.
+        """
+        return self._apply(None, _parse_deletions(deletions), "delete")
+
+    def compact(self) -> StoreChange:
+        """Rewrite every partition with the current writer and remove any leftovers.
+
+        The content is unchanged. Worth running after upgrading eventdata (files get the
+        current format, schema version and provenance) or changing ``row_group_size``.
+        """
+        with self._writing() as (old, change):
+            layout = _manifest_layout(self.path, old)
+            tables = [
+                (tuple(p["key"]), _bind(_partition_table, layout, p, change.schema))
+                for p in layout.partitions
+            ]
+            when = _now()
+            return change.commit(tables, lambda rows, parts: _compacted(when, rows, parts))
+
+    def export(self, path: str | os.PathLike, **filters: Any) -> Path:
+        """Write the matching events to one file: ``.parquet`` or ACLED-style ``.csv``.
+
+        ``filters`` are those of :meth:`read`; see :func:`export`.
+
+        Raises
+        ------
+        StoreError
+            When nothing was ever stored here (a mistyped path?) or the extension is unknown.
+        """
+        _export_format(path)
+        if self._manifest() is None:
+            raise StoreError(f"{self.path}: no eventdata store here (nothing to export)")
+        return export(self.read(**filters), path)
+
+    @contextlib.contextmanager
+    def _writing(
+        self, incoming: pd.DataFrame | None = None
+    ) -> Iterator[tuple[dict[str, Any], _Change]]:
+        _check_folder(self.path)
+        self.path.mkdir(parents=True, exist_ok=True)
+        with _WriterLock(self.path):
+            old = _load_manifest(self.path)
+            _remove_orphans(self.path, old)
+            if old is not None:  # another process may have rewritten the store since we opened it
+                self._partition_by = tuple(old["partition_by"])
+            basis = incoming
+            outdated = old is not None and old["schema_version"] != ACLED_SCHEMA.version
+            if basis is None and (old is None or outdated):
+                basis = _empty_frame()
+            if old is None:
+                old = self._empty_manifest(basis, _to_arrow(basis).schema)
+            # A write to a store of an older compatible schema version migrates it.
+            columns, schema = _merged_columns(old, basis)
+            yield (
+                old,
+                _Change(self.path, old, columns, schema, self._partition_by, self.row_group_size),
+            )
+
+    def _empty_manifest(self, frame: pd.DataFrame, schema: pa.Schema) -> dict[str, Any]:
+        partition_by = _check_partition_by(frame, self._partition_by)
+        return {
+            "format": "eventdata-store",
+            **_provenance(_columns(frame), partition_by, 0),
+            "generation": 0,
+            "arrow_schema": _encode_schema(schema),
+            "partitions": [],
+            "deleted": {},
+            "log": [],
+            "new": True,
+        }
+
+    def _apply(
+        self, incoming: pd.DataFrame | None, deletions: pd.DataFrame | None, operation: str
+    ) -> StoreChange:
+        with self._writing(incoming) as (old, change):
+            layout = _manifest_layout(self.path, old)
+            if incoming is not None:
+                _check_partition_by(incoming, self._partition_by)
+            plan = _Plan.make(layout, incoming, deletions, old.get("deleted", {}))
+            groups = {}
+            table = None
+            if incoming is not None:
+                table = _to_arrow(incoming, change.schema)
+                groups = _group_rows(incoming.loc[plan.write], self._partition_by)
+                positions = np.flatnonzero(plan.write)
+                groups = {k: positions[v] for k, v in groups.items()}
+            schema_changed = old.get("new") is None and (
+                change.columns != old["columns"] or change.schema != layout.schema
+            )
+            keys = set(groups) | set(plan.removed_by_key)
+            if schema_changed:  # every file gets the new columns, so that all files agree
+                keys |= set(_stored_keys(old))
+            tables = self._partition_tables(layout, change, keys, plan, table, groups)
+            when = _now()
+
+            def entry(rows: int, parts: tuple[str, ...]) -> StoreChange:
+                return plan.change(operation, when, rows, parts)
+
+            return change.commit(tables, entry, deleted=plan.tombstones)
+
+    def _partition_tables(
+        self,
+        layout: _Layout,
+        change: _Change,
+        keys: set[tuple],
+        plan: _Plan,
+        table: pa.Table | None,
+        groups: dict[tuple, np.ndarray],
+    ) -> list[tuple[tuple, Callable[[], pa.Table]]]:
+        stored = {tuple(p["key"]): p for p in layout.partitions}
+        file_schema = pa.schema([f for f in change.schema if f.name not in self._partition_by])
+        added = None if table is None else _cast(table, file_schema)
+
+        def build(key: tuple) -> pa.Table:
+            parts = []
+            if key in stored:
+                kept = _partition_table(layout, stored[key], change.schema)
+                removed = plan.removed_by_key.get(key)
+                if removed:
+                    kept = kept.filter(pc.invert(pc.is_in(kept[_ID], pa.array(removed))))
+                parts.append(kept)
+            if key in groups:
+                parts.append(added.take(pa.array(groups[key])))
+            return pa.concat_tables(parts).sort_by(_SORT_KEYS)
+
+        return [(key, _bind(build, key)) for key in sorted(keys, key=_sort_key)]
+
+
+def _bind(function: Callable[..., pa.Table], *args: Any) -> Callable[[], pa.Table]:
+    return lambda: function(*args)
+
+
+def _empty_frame() -> pd.DataFrame:
+    """No rows, the ACLED schema's columns and dtypes."""
+    return pd.DataFrame({c: pd.Series(dtype=t) for c, t in ACLED_SCHEMA.dtypes.items()})
+
+
+def _compacted(when: pd.Timestamp, rows: int, parts: tuple[str, ...]) -> StoreChange:
+    return StoreChange("compact", when, rows=rows, partitions=parts)
+
+
+def _partition_table(layout: _Layout, partition: dict[str, Any], schema: pa.Schema) -> pa.Table:
+    """A partition's file, in the (possibly widened) file schema of ``schema``."""
+    file_schema = pa.schema([f for f in schema if f.name not in layout.partition_by])
+    stored_schema = layout.file_schema
+    table = layout.dataset(layout.fragments([partition])).to_table(columns=stored_schema.names)
+    return _cast(table, file_schema)
+
+
+def _merged_columns(
+    manifest: dict[str, Any], incoming: pd.DataFrame | None
+) -> tuple[list[dict[str, Any]], pa.Schema]:
+    """The store's columns after this change: new columns appended, dtypes checked."""
+    columns = [dict(c) for c in manifest["columns"]]
+    schema = _decode_schema(manifest["arrow_schema"])
+    if incoming is None:
+        return columns, schema
+    known = {c["name"]: i for i, c in enumerate(columns)}
+    incoming_schema = _to_arrow(incoming.head(0)).schema
+    fields_ = list(schema)
+    for name in incoming.columns:
+        spec = _dtype_spec(incoming[name].dtype, name)
+        if name not in known:
+            columns.append({"name": name, "dtype": spec})
+            fields_.append(incoming_schema.field(name))
+        elif columns[known[name]]["dtype"] != spec:
+            if name not in ACLED_SCHEMA.fields:
+                raise StoreError(
+                    f"column {name!r} is stored as {_dtype(columns[known[name]]['dtype'])}, "
+                    f"given as {incoming[name].dtype}; convert it before storing"
+                )
+            # A newer compatible schema version: its dtype wins, files are rewritten.
+            columns[known[name]] = {"name": name, "dtype": spec}
+            fields_[known[name]] = incoming_schema.field(name)
+    return columns, pa.schema(fields_)
+
+
+def _parse_deletions(deletions: pd.DataFrame | Iterable[str] | str) -> pd.DataFrame:
+    """Deletions as a frame of id (str) and deleted_timestamp (Int64, NA for plain ids)."""
+    if isinstance(deletions, str):
+        deletions = [deletions]
+    if not isinstance(deletions, pd.DataFrame):
+        ids = pd.Series(list(deletions), dtype=object)
+        deletions = pd.DataFrame({_ID: ids})
+    if _ID not in deletions.columns:
+        raise ValidationError(
+            f"a deletions frame needs an {_ID!r} column (columns found: {list(deletions.columns)})",
+            pd.DataFrame([[None, None, _ID, "column present", None]], columns=FAILURE_COLUMNS),
+            len(deletions),
+        )
+    frame = deletions.reset_index(drop=True)
+    ids = frame[_ID].astype("string").str.strip()
+    problems = []
+    missing_id = ids.isna() | (ids == "")
+    problems.append((np.flatnonzero(missing_id.to_numpy(dtype=bool)), _ID, "required", frame[_ID]))
+    if "deleted_timestamp" in frame.columns:
+        raw = frame["deleted_timestamp"]
+        numbers = pd.to_numeric(raw.astype("string").str.strip(), errors="coerce")
+        numbers = pd.Series(np.asarray(numbers, dtype="float64"))
+        bad = numbers.isna() | (numbers < 0) | (numbers % 1 != 0)
+        problems.append(
+            (np.flatnonzero(bad.to_numpy()), "deleted_timestamp", "an integer >= 0", raw)
+        )
+        stamps = numbers.where(~bad).astype("Int64")
+    else:
+        stamps = pd.array([None] * len(frame), dtype="Int64")
+    failures = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "row": rows,
+                    "event_id_cnty": ids.iloc[rows].to_numpy(),
+                    "column": column,
+                    "rule": rule,
+                    "value": values.iloc[rows].astype("string").to_numpy(),
+                }
+            )
+            for rows, column, rule, values in problems
+            if len(rows)
+        ]
+        or [pd.DataFrame(columns=FAILURE_COLUMNS)]
+    )
+    if len(failures):
+        shown = "; ".join(
+            f"row {r.row}: {r.column} {r.rule} (got {r.value})"
+            for r in failures.head(10).itertuples()
+        )
+        raise ValidationError(
+            f"{failures['row'].nunique()} of {len(frame)} deletions are invalid: {shown}",
+            failures.reset_index(drop=True),
+            len(frame),
+        )
+    parsed = pd.DataFrame({_ID: ids.astype(object), "deleted_timestamp": stamps})
+    if not parsed[_ID].duplicated().any():
+        return parsed
+    # An id listed twice: a plain deletion (no timestamp) wins, else the latest.
+    plain = parsed.groupby(_ID, sort=False)["deleted_timestamp"].apply(lambda s: s.isna().any())
+    latest = parsed.groupby(_ID, sort=False)["deleted_timestamp"].max()
+    return pd.DataFrame(
+        {_ID: latest.index, "deleted_timestamp": latest.where(~plain).astype("Int64").to_numpy()}
+    )
+
+
+def _lookup(layout: _Layout, ids: list[str]) -> pd.DataFrame:
+    """Stored timestamp and partition of these ids (index: id)."""
+    records = []
+    if layout.partitions and ids:
+        key_of = {os.fspath(layout.root / p["path"]): tuple(p["key"]) for p in layout.partitions}
+        scanner = layout.dataset().scanner(
+            columns=[_ID, _TIMESTAMP], filter=ds.field(_ID).isin(pa.array(ids, pa.large_string()))
+        )
+        for tagged in scanner.scan_batches():
+            batch = tagged.record_batch
+            if batch.num_rows:
+                key = key_of[tagged.fragment.path]
+                records.append(
+                    pd.DataFrame(
+                        {
+                            "id": batch.column(_ID).to_pylist(),
+                            "ts": batch.column(_TIMESTAMP).to_numpy(),
+                            "key": [key] * batch.num_rows,
+                        }
+                    )
+                )
+    if not records:
+        return pd.DataFrame({"ts": pd.Series(dtype="Int64"), "key": pd.Series(dtype=object)})
+    found = pd.concat(records, ignore_index=True)
+    if found["id"].duplicated().any():
+        twice = found.loc[found["id"].duplicated(), "id"].iloc[:5].tolist()
+        raise StoreError(f"{layout.root}: ids stored twice {twice}; the store is damaged")
+    return found.set_index("id").astype({"ts": "Int64"})
+
+
+@dataclass
+class _Plan:
+    """The outcome of applying rows then deletions to the stored state."""
+
+    write: np.ndarray  # incoming rows to write (bool mask)
+    removed_by_key: dict[tuple, list[str]]  # stored ids to drop, by partition
+    tombstones: dict[str, int]
+    counts: dict[str, int]
+
+    @classmethod
+    def make(
+        cls,
+        layout: _Layout,
+        incoming: pd.DataFrame | None,
+        deletions: pd.DataFrame | None,
+        tombstones: dict[str, int],
+    ) -> _Plan:
+        incoming_ids = [] if incoming is None else incoming[_ID].astype(object).tolist()
+        deleted_ids = [] if deletions is None else deletions[_ID].tolist()
+        stored = _lookup(layout, list(dict.fromkeys(incoming_ids + deleted_ids)))
+        tombstones = dict(tombstones)
+        counts = dict.fromkeys(
+            ("added", "updated", "unchanged", "stale", "deleted", "not_found", "stale_deletions"),
+            0,
+        )
+        # state after the rows: id -> (timestamp, where: partition key or "incoming")
+        state_ts = stored["ts"].copy()
+        write = np.zeros(0, dtype=bool)
+        removed: set[str] = set()
+        if incoming is not None:
+            ids = pd.Index(incoming_ids)
+            ts = pd.array(incoming[_TIMESTAMP], dtype="Int64")
+            prior = pd.array(stored["ts"].reindex(ids), dtype="Int64")
+            known = ~pd.isna(prior)
+            newer = known & (ts > prior).fillna(False).to_numpy(dtype=bool)
+            equal = known & (ts == prior).fillna(False).to_numpy(dtype=bool)
+            buried_ts = pd.array(pd.Series(tombstones, dtype="Int64").reindex(ids), dtype="Int64")
+            buried = ~known & (ts <= buried_ts).fillna(False).to_numpy(dtype=bool)
+            added = ~known & ~buried
+            write = added | newer
+            counts.update(
+                added=int(added.sum()),
+                updated=int(newer.sum()),
+                unchanged=int(equal.sum()),
+                stale=int((known & ~newer & ~equal).sum() + buried.sum()),
+            )
+            removed |= set(ids[newer])
+            for event_id in ids[added]:
+                tombstones.pop(event_id, None)
+            state_ts = pd.concat(
+                [state_ts.drop(ids[newer]), pd.Series(ts[write], index=ids[write], dtype="Int64")]
+            )
+        if deletions is not None:
+            present = deletions[_ID].isin(state_ts.index).to_numpy()
+            current = pd.array(state_ts.reindex(deletions[_ID]), dtype="Int64")
+            when = pd.array(deletions["deleted_timestamp"], dtype="Int64")
+            newer_or_plain = (pd.isna(when) | (when >= current).fillna(False)).astype(bool)
+            applies = present & np.asarray(newer_or_plain)
+            counts.update(
+                deleted=int(applies.sum()),
+                not_found=int((~present).sum()),
+                stale_deletions=int((present & ~applies).sum()),
+            )
+            gone = deletions.loc[applies, _ID].tolist()
+            marks = np.where(pd.isna(when[applies]), current[applies], when[applies])
+            tombstones.update({i: int(t) for i, t in zip(gone, marks, strict=True)})
+            removed |= set(gone) & set(stored.index)
+            if incoming is not None and gone:
+                write = write & ~pd.Index(incoming_ids).isin(gone)
+        removed_by_key: dict[tuple, list[str]] = {}
+        for event_id in sorted(removed):
+            removed_by_key.setdefault(stored.at[event_id, "key"], []).append(event_id)
+        return cls(write, removed_by_key, tombstones, counts)
+
+    def change(
+        self, operation: str, when: pd.Timestamp, rows: int, parts: tuple[str, ...]
+    ) -> StoreChange:
+        return StoreChange(operation, when, rows=rows, partitions=parts, **self.counts)
