@@ -28,7 +28,14 @@ from eventdata.io import read_acled
 from eventdata.matching import combine_sources, match_events
 from eventdata.schema import ACLED_SCHEMA, CORE_SCHEMA
 from eventdata.series import counts, filter_events
-from eventdata.store import EventStore, StoreChange, read_parquet, write_acled, write_parquet
+from eventdata.store import (
+    EventStore,
+    StoreChange,
+    SyncResult,
+    read_parquet,
+    write_acled,
+    write_parquet,
+)
 from eventdata.ucdp import read_ucdp_ged
 from eventdata.validation import Quarantine, validate
 
@@ -60,6 +67,7 @@ __all__ = [
     "ReadError",
     "StoreChange",
     "StoreError",
+    "SyncResult",
     "ValidationError",
     "acled",
     "codebook",

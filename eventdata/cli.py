@@ -12,9 +12,12 @@ import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
-from eventdata import __version__
+import pandas as pd
+
+from eventdata import __version__, acled
 from eventdata.datasets import SEED_PATH, simulate
 from eventdata.errors import EventDataError
+from eventdata.incidents import write_template
 from eventdata.io import read_acled, read_table
 from eventdata.schema import schema_files, write_schema_files
 from eventdata.store import EventStore, export, read_parquet
@@ -95,6 +98,22 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--admin1", action="append", help="repeatable")
     p.set_defaults(run=_export)
 
+    p = sub.add_parser(
+        "sync", help="bring a store up to date from ACLED's API (changes and deletions)"
+    )
+    p.add_argument("--store", required=True, metavar="DIR", help="the store's folder")
+    p.add_argument("--country", action="append", dest="countries", help="repeat for several")
+    p.add_argument("--since", type=int, help="Unix time to fetch from (default: newest stored)")
+    p.add_argument(
+        "--api-url", default=acled.DEFAULT_BASE_URL, help="ACLED's address (default: %(default)s)"
+    )
+    p.add_argument("--quarantine", metavar="OUT.csv", help="where to write rejected rows")
+    p.set_defaults(run=_sync)
+
+    p = sub.add_parser("template", help="write an empty hand-coded incident template")
+    p.add_argument("--out", default="incidents.csv", help="the CSV to write (default: %(default)s)")
+    p.set_defaults(run=_template)
+
     p = sub.add_parser("demo", help="run the example job on the bundled data")
     p.add_argument("--seed", type=int, default=2022)
     p.set_defaults(run=_demo)
@@ -133,11 +152,37 @@ def _ingest(args: argparse.Namespace) -> int:
     change = store.upsert(checked.valid, deletions=deletions)
     print(f"rows read: {checked.n_rows}, valid: {checked.n_valid}, rejected: {checked.n_rejected}")
     print(change.summary())
-    if checked.n_rejected:
-        stamp = change.when.strftime("%Y%m%dT%H%M%S")
-        out = Path(args.quarantine or store.path.parent / f"{store.path.name}-rejected-{stamp}.csv")
-        checked.rejected.to_csv(out, index=False)
-        print(f"{checked.n_rejected} rejected rows written to {out}")
+    _write_rejected(checked.rejected, store, change.when, args.quarantine)
+    return 0
+
+
+def _write_rejected(
+    rejected: pd.DataFrame, store: EventStore, when: pd.Timestamp, explicit: str | None
+) -> None:
+    """Rejected rows go to a CSV beside the store (or where asked), never nowhere."""
+    if not len(rejected):
+        return
+    stamp = when.strftime("%Y%m%dT%H%M%S")
+    out = Path(explicit or store.path.parent / f"{store.path.name}-rejected-{stamp}.csv")
+    rejected.to_csv(out, index=False)
+    print(f"{len(rejected)} rejected rows written to {out}")
+
+
+def _sync(args: argparse.Namespace) -> int:
+    store = EventStore(args.store)
+    # credentials come from ACLED_USERNAME / ACLED_PASSWORD, never from the command line
+    with acled.Client(base_url=args.api_url) as client:
+        result = store.sync(
+            client, countries=args.countries, since=args.since, progress=sys.stderr.isatty()
+        )
+    print(result.summary())
+    _write_rejected(result.rejected, store, result.change.when, args.quarantine)
+    return 0
+
+
+def _template(args: argparse.Namespace) -> int:
+    csv_path, descriptor = write_template(args.out)
+    print(f"wrote {csv_path} and {descriptor}")
     return 0
 
 

@@ -67,6 +67,7 @@ __all__ = [
     "EventStore",
     "StoreChange",
     "StoreError",
+    "SyncResult",
     "export",
     "read_parquet",
     "write_acled",
@@ -131,7 +132,7 @@ class StoreChange:
 
     Attributes
     ----------
-    operation : {"write", "upsert", "delete", "compact"}
+    operation : {"write", "upsert", "sync", "delete", "compact"}
     when : pandas.Timestamp
         When the change was committed (UTC).
     added, updated : int
@@ -192,7 +193,7 @@ class StoreChange:
             return [("written", "added")]
         if self.operation == "delete":
             return deleted
-        if self.operation == "upsert":
+        if self.operation in ("upsert", "sync"):
             has_deletions = self.deleted or self.not_found or self.stale_deletions
             return upserted + (deleted if has_deletions else [])
         return []
@@ -226,6 +227,37 @@ class StoreChange:
             f"<p><b>{self.operation}</b> at {self.when:%Y-%m-%d %H:%M} UTC: {self.rows:,} rows "
             f"stored, {len(self.partitions)} partitions rewritten</p><table>{rows}</table>"
         )
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    """What :meth:`EventStore.sync` did.
+
+    Attributes
+    ----------
+    change : StoreChange
+        The change applied to the store (rows added, updated, deleted, ...).
+    rejected : pandas.DataFrame
+        Rows the API sent that failed validation, with a ``reason``; not stored.
+    since : int or None
+        The Unix time changes were fetched from (None: everything).
+    """
+
+    change: StoreChange
+    rejected: pd.DataFrame
+    since: int | None
+
+    def summary(self) -> str:
+        """Text report: what was fetched from when, the change, the rejected rows."""
+        since = "the beginning" if self.since is None else pd.Timestamp(self.since, unit="s")
+        lines = [f"sync of changes since {since}", self.change.summary()]
+        if len(self.rejected):
+            lines.append(f"rejected rows (not stored): {len(self.rejected)}")
+        return "\n".join(lines)
+
+    def to_frame(self) -> pd.DataFrame:
+        """The change as one tidy row (see :meth:`StoreChange.to_frame`)."""
+        return self.change.to_frame().assign(rejected=len(self.rejected), since=self.since)
 
 
 def _entry_record(change: StoreChange) -> dict[str, Any]:
@@ -1370,6 +1402,55 @@ class EventStore:
             Rows deleted, ids not found, stale deletions.
         """
         return self._apply(None, _parse_deletions(deletions), "delete")
+
+    def sync(
+        self,
+        client: Any,
+        *,
+        countries: str | Iterable[str] | None = None,
+        since: int | None = None,
+        progress: Any = None,
+    ) -> SyncResult:
+        """Bring the mirror up to date from ACLED's API, in one atomic change.
+
+        Asks only for the rows changed since the store's newest ``timestamp`` (ACLED
+        stamps every revision) and for the deletions published since then, then
+        applies both as one :meth:`upsert`: rows replace stored ones only when
+        newer, deletions only when newer than the row. Nothing is written until
+        everything has been fetched and validated, so a sync interrupted at any point
+        leaves the store as it was, and running it again finishes the job (a row
+        fetched twice is "unchanged" the second time).
+
+        Parameters
+        ----------
+        client : eventdata.acled.Client
+            A logged-in (or ready to log in) API client.
+        countries : str or sequence of str, optional
+            Countries to mirror (default: all the client is allowed to read).
+        since : int, optional
+            Unix time to fetch changes from (default: the newest ``timestamp`` stored;
+            everything when the store is empty).
+        progress : optional
+            Passed to the client (a callback, or True for a progress bar).
+
+        Returns
+        -------
+        SyncResult
+            The store change, the rows the API sent that failed validation (kept
+            aside, not stored), and the ``since`` used.
+        """
+        if since is None:
+            newest = (self.metadata.get("timestamp") or [None, None])[1]
+            since = None if newest is None else int(newest)
+        checked = client.events(
+            countries=countries, since_timestamp=since, errors="quarantine", progress=progress
+        )
+        deletions = None
+        if since is not None:
+            deletions = client.deletions(since_timestamp=since, progress=progress)
+        parsed = None if deletions is None or not len(deletions) else _parse_deletions(deletions)
+        change = self._apply(_validated(checked.valid), parsed, "sync")
+        return SyncResult(change=change, rejected=checked.rejected, since=since)
 
     def compact(self) -> StoreChange:
         """Rewrite every partition with the current writer and remove any leftovers.

@@ -13,6 +13,9 @@ from hypothesis import settings
 import eventdata as ed
 from eventdata.datasets import SEED_PATH
 
+# The fake ACLED API's fixtures (fake, client, make_client), for the client and sync tests.
+pytest_plugins = ["tests.fake_acled"]
+
 # Property tests are reproducible in CI: the same examples on every run.
 settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
 settings.register_profile("dev", deadline=None)
