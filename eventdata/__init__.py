@@ -13,9 +13,12 @@ from __future__ import annotations
 from importlib.metadata import PackageNotFoundError, version
 
 from eventdata import acled, codebook, datasets
+from eventdata.admin1 import normalize_admin1
 from eventdata.alerts import EscalationAlerts, escalation_alerts
 from eventdata.errors import (
+    Admin1Warning,
     CodebookWarning,
+    DispersionWarning,
     EventDataError,
     EventDataWarning,
     ReadError,
@@ -26,6 +29,14 @@ from eventdata.incidents import read_incidents, write_template
 from eventdata.interrupted import InterruptedTimeSeries, interrupted_time_series
 from eventdata.io import read_acled
 from eventdata.matching import combine_sources, match_events
+from eventdata.provinces import (
+    PeriodComparison,
+    ProvinceModel,
+    ProvinceResult,
+    compare_periods,
+    province_frequency,
+    province_model,
+)
 from eventdata.schema import ACLED_SCHEMA, CORE_SCHEMA
 from eventdata.series import counts, filter_events
 from eventdata.store import (
@@ -56,13 +67,18 @@ except PackageNotFoundError:  # running from a source tree that is not installed
 
 __all__ = [
     "ACLED_SCHEMA",
-    "CORE_SCHEMA",
+    "Admin1Warning",
     "CodebookWarning",
+    "CORE_SCHEMA",
+    "DispersionWarning",
     "EscalationAlerts",
     "EventDataError",
     "EventDataWarning",
     "EventStore",
     "InterruptedTimeSeries",
+    "PeriodComparison",
+    "ProvinceModel",
+    "ProvinceResult",
     "Quarantine",
     "ReadError",
     "StoreChange",
@@ -72,13 +88,17 @@ __all__ = [
     "acled",
     "codebook",
     "combine_sources",
+    "compare_periods",
     "counts",
     "datasets",
     "escalation_alerts",
     "filter_events",
     "interrupted_time_series",
     "match_events",
+    "normalize_admin1",
     "plot",
+    "province_frequency",
+    "province_model",
     "read_acled",
     "read_incidents",
     "read_parquet",

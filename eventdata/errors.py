@@ -12,6 +12,8 @@ if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = [
+    "Admin1Warning",
+    "DispersionWarning",
     "CodebookWarning",
     "EventDataError",
     "EventDataWarning",
@@ -61,3 +63,11 @@ class EventDataWarning(UserWarning):
 
 class CodebookWarning(EventDataWarning):
     """The input follows another version of the codebook (missing or extra columns, text codes)."""
+
+
+class DispersionWarning(EventDataWarning):
+    """The extra-Poisson variation could not be estimated; tests assume Poisson counts."""
+
+
+class Admin1Warning(EventDataWarning):
+    """Some admin1 names are not in the names table and were left as they were."""

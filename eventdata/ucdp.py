@@ -16,8 +16,9 @@ time_precision            ``date_prec`` via ``codebook.UCDP_DATE_PRECISION``
 event_type                ``type_of_violence`` as its label
 actor1, actor2            ``side_a``, ``side_b``
 fatalities                ``best`` (``low`` and ``high`` are kept)
-admin1                    ``adm_1`` without GED's " province" suffix
-                          (``adm_1`` itself is kept as written)
+admin1                    ``adm_1`` through eventdata's admin1 names table
+                          (``Al Anbār province`` -> ``Anbar``); ``adm_1``
+                          itself is kept as written
 location                  ``where_coordinates``
 geo_precision             ``where_prec`` via ``codebook.UCDP_WHERE_PRECISION``
 source                    ``source_article``, else ``source_office``, else the
@@ -33,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from eventdata import codebook
+from eventdata.admin1 import normalize_admin1
 from eventdata.errors import EventDataWarning, ValidationError
 from eventdata.io import Source, read_validated
 from eventdata.schema import UCDP_GED_SCHEMA
@@ -109,7 +111,7 @@ def read_ucdp_ged(
     ... )
     >>> ged = read_ucdp_ged(io.StringIO(text))
     >>> ged.loc[0, ["event_id_cnty", "event_type", "admin1"]].tolist()
-    ['GED-1', 'One-sided violence', 'Nīnawá']
+    ['GED-1', 'One-sided violence', 'Ninewa']
     >>> int(ged.loc[0, "fatalities"]), int(ged.loc[0, "high"])
     (4, 6)
     """
@@ -183,7 +185,8 @@ def _to_core(raw: pd.DataFrame) -> pd.DataFrame:
         },
         index=raw.index,
     )
-    return frame
+    # GED's "Al Anbār province" is ACLED's "Anbar": one names table for every source
+    return normalize_admin1(frame, column="admin1", country_column="country").events
 
 
 def _warn_death_estimates(valid: pd.DataFrame) -> None:

@@ -44,10 +44,17 @@ def test_published_totals_are_reproduced(iraq):
     assert iraq["type_of_violence"].value_counts().to_dict() == {1: 5775, 3: 1553, 2: 145}
 
 
-def test_hxl_row_is_skipped_and_names_lose_the_province_suffix(iraq):
+def test_hxl_row_is_skipped_and_province_names_are_acled_spellings(iraq):
+    from eventdata.datasets.geography import COUNTRIES
+
     assert not iraq["event_id_cnty"].str.contains("#").any()
-    assert "Al Başrah" in set(iraq["admin1"])  # two spaces before "province" in the file
-    assert not iraq["admin1"].str.contains("province").fillna(False).any()
+    acled_names = {p.admin1 for p in COUNTRIES["Iraq"].provinces}
+    assert set(iraq["admin1"].dropna()) <= acled_names
+    pairs = iraq[["adm_1", "admin1"]].drop_duplicates().dropna()
+    mapping = dict(zip(pairs["adm_1"], pairs["admin1"], strict=True))
+    assert mapping["Al Anbār province"] == "Anbar"
+    assert mapping["Al Başrah  province"] == "Basrah"  # two spaces in the file
+    assert mapping["At-Ta'mim province"] == "Kirkuk"  # the old name
     assert "Al Anbār province" in set(iraq["adm_1"])  # kept as written
 
 
@@ -104,3 +111,11 @@ def test_ged_runs_through_the_same_counting_code_as_acled(iraq, seed_events):
     )
     same_shape = ed.counts(seed_events, freq="M")
     assert list(monthly.columns) == list(same_shape.columns)
+
+
+def test_ged_runs_through_the_same_province_analysis_as_acled(iraq):
+    year = iraq[iraq["event_date"].dt.year == 2016]
+    result = ed.province_frequency(year)
+    table = result.table
+    assert table["count"].sum() == len(year.dropna(subset=["admin1"]))
+    assert {"Ninewa", "Anbar", "Baghdad"} <= set(table["admin1"])
