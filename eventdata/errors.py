@@ -12,6 +12,10 @@ if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = [
+    "AutocorrelationWarning",
+    "CalibrationWarning",
+    "InsufficientDataError",
+    "OverdispersionWarning",
     "Admin1Warning",
     "DispersionWarning",
     "CodebookWarning",
@@ -71,3 +75,19 @@ class DispersionWarning(EventDataWarning):
 
 class Admin1Warning(EventDataWarning):
     """Some admin1 names are not in the names table and were left as they were."""
+
+
+class InsufficientDataError(EventDataError, ValueError):
+    """The series is too short (or too empty) for the analysis asked for."""
+
+
+class CalibrationWarning(EventDataWarning):
+    """The p-values and intervals may not hold their nominal level on these data."""
+
+
+class OverdispersionWarning(CalibrationWarning):
+    """A Poisson test was asked for, but the counts vary more than Poisson counts."""
+
+
+class AutocorrelationWarning(CalibrationWarning):
+    """A model-based test was asked for, but the model's residuals are autocorrelated."""

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-import io
 import os
+
+# Two pytest-xdist workers on two cores: one BLAS thread each, or model fits thrash.
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+import io
 from pathlib import Path
 
 import pandas as pd

@@ -119,3 +119,12 @@ def test_ged_runs_through_the_same_province_analysis_as_acled(iraq):
     table = result.table
     assert table["count"].sum() == len(year.dropna(subset=["admin1"]))
     assert {"Ninewa", "Anbar", "Baghdad"} <= set(table["admin1"])
+
+
+def test_ged_runs_through_the_same_anniversary_test_as_acled(iraq):
+    # Iraq 2004-2018: does violence rise in the week after 3 January? (GED data, same code)
+    recent = iraq[iraq["event_date"] >= "2004-01-01"]
+    result = ed.anniversary_test(recent, "01-03", window=(0, 6))
+    assert result.method == "placebo"
+    assert 0 < result.pvalue <= 1 and result.ci[0] < result.rate_ratio < result.ci[1]
+    assert len(result.by_year) >= 14
