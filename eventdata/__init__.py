@@ -12,6 +12,12 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
+# first, so that submodules can read it while the package loads
+try:
+    __version__ = version("eventdata")
+except PackageNotFoundError:  # running from a source tree that is not installed
+    __version__ = "0.0.0+unknown"
+
 from eventdata import acled, codebook, datasets
 from eventdata.admin1 import normalize_admin1
 from eventdata.alerts import EscalationAlerts, escalation_alerts
@@ -26,10 +32,14 @@ from eventdata.anniversary import (
 )
 from eventdata.errors import (
     Admin1Warning,
+    AutocorrelationWarning,
+    CalibrationWarning,
     CodebookWarning,
     DispersionWarning,
     EventDataError,
     EventDataWarning,
+    InsufficientDataError,
+    OverdispersionWarning,
     ReadError,
     StoreError,
     ValidationError,
@@ -46,6 +56,7 @@ from eventdata.provinces import (
     province_frequency,
     province_model,
 )
+from eventdata.report import Report, build_report
 from eventdata.schema import ACLED_SCHEMA, CORE_SCHEMA
 from eventdata.series import counts, filter_events
 from eventdata.store import (
@@ -69,10 +80,6 @@ def __getattr__(name: str):
     raise AttributeError(f"module 'eventdata' has no attribute {name!r}")
 
 
-try:
-    __version__ = version("eventdata")
-except PackageNotFoundError:  # running from a source tree that is not installed
-    __version__ = "0.0.0+unknown"
 
 __all__ = [
     "ACLED_SCHEMA",
@@ -98,12 +105,14 @@ __all__ = [
     "Quarantine",
     "RateRatioTest",
     "ReadError",
+    "Report",
     "StoreChange",
     "StoreError",
     "SyncResult",
     "ValidationError",
     "acled",
     "anniversary_test",
+    "build_report",
     "codebook",
     "combine_sources",
     "compare_periods",

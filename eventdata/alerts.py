@@ -70,7 +70,7 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -79,6 +79,9 @@ from scipy import stats
 
 from eventdata.errors import EventDataError
 from eventdata.interrupted import _check_counts, _format_label, _label_name
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = ["EscalationAlerts", "escalation_alerts"]
 
@@ -175,6 +178,15 @@ class EscalationAlerts:
             f"{name}, statistic > {self.threshold:g}, {p['baseline']}-period baseline, "
             f"guard {p['guard']}, minimum sd {p['min_sd']:g}"
         )
+
+    def plot(self, *, ax: Axes | None = None, **kwargs: Any) -> Axes:
+        """Counts with the alert threshold and the alerts marked.
+
+        See :func:`eventdata.plot.alerts`; returns the Axes.
+        """
+        from eventdata import plot
+
+        return plot.alerts(self, ax=ax, **kwargs)
 
 
 def escalation_alerts(

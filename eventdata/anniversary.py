@@ -65,7 +65,7 @@ import html
 import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -83,6 +83,9 @@ from eventdata.errors import (
     OverdispersionWarning,
 )
 from eventdata.series import counts
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = [
     "AnniversaryResult",
@@ -393,6 +396,17 @@ class AnniversaryResult(_ResultView):
             f"pvalue={self.pvalue:.3g}, method={self.method!r})"
         )
 
+    def plot(self, *, kind: str = "years", ax: Axes | None = None, **kwargs: Any) -> Axes:
+        """Observed vs expected per year ("years") or among the placebo windows ("placebo").
+
+        See :func:`eventdata.plot.anniversary` and :func:`eventdata.plot.placebo`.
+        """
+        from eventdata import plot
+
+        if kind not in ("years", "placebo"):
+            raise ValueError(f"kind must be 'years' or 'placebo', not {kind!r}")
+        return (plot.anniversary if kind == "years" else plot.placebo)(self, ax=ax, **kwargs)
+
 
 @dataclass(frozen=True, eq=False)
 class AnniversaryTests(_ResultView):
@@ -520,6 +534,15 @@ class EventStudyResult(_ResultView):
             f"EventStudyResult(anniversary={self.anniversary!r}, window={self.window!r}, "
             f"n_years={len(self.years)}, ci_method={self.ci_method!r})"
         )
+
+    def plot(
+        self, *, ax: Axes | None = None, window: tuple[int, int] | None = (0, 6), **kwargs: Any
+    ) -> Axes:
+        """Per-day rate ratios with intervals, the tested window shaded (see
+        :func:`eventdata.plot.event_study`)."""
+        from eventdata import plot
+
+        return plot.event_study(self, ax=ax, window=window, **kwargs)
 
 
 def rate_ratio_test(

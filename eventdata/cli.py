@@ -7,6 +7,7 @@ wrong, so that scripts and CI pipelines can rely on them.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import warnings
 from collections.abc import Sequence
@@ -20,8 +21,9 @@ from eventdata.errors import EventDataError
 from eventdata.incidents import write_template
 from eventdata.io import read_acled, read_table
 from eventdata.schema import schema_files, write_schema_files
+from eventdata.series import filter_events
 from eventdata.store import EventStore, export, read_parquet
-from eventdata.validation import validate
+from eventdata.validation import Quarantine, validate
 
 __all__ = ["main"]
 
@@ -117,7 +119,86 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="run the example job on the bundled data")
     p.add_argument("--seed", type=int, default=2022)
     p.set_defaults(run=_demo)
+
+    p = sub.add_parser(
+        "report", help="write a self-contained HTML report (or JSON numbers) of the anniversary"
+    )
+    _analysis_arguments(p)
+    p.add_argument(
+        "--study-window",
+        nargs=2,
+        type=int,
+        default=(-14, 14),
+        metavar=("FIRST", "LAST"),
+        help="days shown in the event study (default: -14 14)",
+    )
+    p.add_argument("--title", help="the report's title")
+    p.add_argument("--out", help="the file to write (default: report.html or report.json)")
+    p.add_argument(
+        "--format",
+        choices=("html", "json"),
+        help="html (default) or json; default: from the --out suffix",
+    )
+    p.set_defaults(run=_report)
+
+    p = sub.add_parser(
+        "anniversary", help="test whether events rose around an anniversary; print the table"
+    )
+    _analysis_arguments(p)
+    p.add_argument("--out", metavar="FILE", help="write the results as .csv or .json")
+    p.set_defaults(run=_anniversary)
+
+    p = sub.add_parser(
+        "provinces", help="provinces with more or fewer events than an even spread; print them"
+    )
+    _input_arguments(p)
+    _selection_arguments(p)
+    p.add_argument(
+        "--normalize", action="store_true", help="normalise admin1 spellings to ACLED's first"
+    )
+    p.add_argument("--out", metavar="FILE", help="write the province table as .csv or .json")
+    p.set_defaults(run=_provinces)
     return parser
+
+
+def _input_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("input", nargs="?", help="an ACLED CSV (or .xlsx) export, or a store folder")
+    p.add_argument(
+        "--example",
+        action="store_true",
+        help="use bundled simulated Iraq/Syria records 2016-2022 instead of INPUT",
+    )
+    p.add_argument("--encoding", default="utf-8")
+
+
+def _selection_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--country", action="append", dest="countries", help="repeat for several")
+    p.add_argument("--event-type", action="append", dest="event_types", help="repeatable")
+    p.add_argument(
+        "--actors",
+        metavar="REGEX",
+        help="keep events whose actors match (case-insensitive), e.g. coalition",
+    )
+
+
+def _analysis_arguments(p: argparse.ArgumentParser) -> None:
+    _input_arguments(p)
+    p.add_argument(
+        "--anniversary",
+        action="append",
+        dest="anniversaries",
+        metavar="MM-DD",
+        help="the anniversary (default 01-03); repeat to test several together",
+    )
+    p.add_argument(
+        "--window",
+        nargs=2,
+        type=int,
+        default=(0, 6),
+        metavar=("FIRST", "LAST"),
+        help="days relative to the anniversary, both included (default: 0 6)",
+    )
+    _selection_arguments(p)
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -217,6 +298,116 @@ def _demo(args: argparse.Namespace) -> int:
     per_year = events.groupby(events["event_date"].dt.year).size()
     print("events per year: " + ", ".join(f"{y}: {n}" for y, n in per_year.items()))
     return 0 if checked.n_rejected == 0 else 1
+
+
+def _load(args: argparse.Namespace) -> tuple[Quarantine, str]:
+    """The input validated (rows set aside with reasons), and words saying what it is."""
+    if args.example == bool(args.input):
+        raise EventDataError("give an INPUT file or store folder, or --example (not both)")
+    if args.example:
+        events = simulate(
+            "2016-01-01", "2022-12-31", seed=2022, anniversaries=["01-03"], effect=1.5
+        )
+        source = (
+            "Bundled example: simulated Iraq and Syria records 2016-2022 (seed 2022) with "
+            "50% more events planted on days 0 to +6 of 3 January"
+        )
+        return validate(events, errors="quarantine"), source
+    path = Path(args.input)
+    if path.is_dir():
+        stored = read_parquet(path)
+        return validate(stored, errors="quarantine"), f"Event store {path}"
+    return read_acled(
+        path, errors="quarantine", encoding=args.encoding
+    ), f"ACLED export {path.name}"
+
+
+def _selected(args: argparse.Namespace, checked: Quarantine) -> pd.DataFrame:
+    selection = {
+        "countries": args.countries,
+        "event_types": args.event_types,
+        "actors": args.actors,
+    }
+    events = filter_events(checked.valid, **selection)
+    if events.empty:
+        raise EventDataError(f"no valid event matches the selection {selection}")
+    return events
+
+
+def _out_format(path: str, allowed: tuple[str, ...]) -> str:
+    suffix = Path(path).suffix.lower().lstrip(".")
+    if suffix not in allowed:
+        raise EventDataError(f"--out must end in {' or '.join('.' + a for a in allowed)}: {path}")
+    return suffix
+
+
+def _report(args: argparse.Namespace) -> int:
+    from eventdata.report import build_report
+
+    fmt = args.format or ("json" if Path(args.out or "").suffix.lower() == ".json" else "html")
+    out = Path(args.out or f"report.{fmt}")
+    checked, source = _load(args)
+    report = build_report(
+        checked,
+        anniversary=args.anniversaries or "01-03",
+        window=tuple(args.window),
+        study_window=tuple(args.study_window),
+        countries=args.countries,
+        event_types=args.event_types,
+        actors=args.actors,
+        source=source,
+        title=args.title,
+        progress=sys.stderr.isatty(),
+    )
+    text = report.to_json() if fmt == "json" else report.to_html()
+    out.write_text(text, encoding="utf-8")
+    print(report.summary())
+    print(f"wrote {out} ({fmt}, {len(report.figures)} figures)")
+    return 0
+
+
+def _anniversary(args: argparse.Namespace) -> int:
+    from eventdata.anniversary import AnniversaryTests, anniversary_test
+    from eventdata.report import anniversary_dict
+
+    fmt = _out_format(args.out, ("csv", "json")) if args.out else None
+    checked, source = _load(args)
+    events = _selected(args, checked)
+    names = args.anniversaries or ["01-03"]
+    tested = anniversary_test(
+        events, names if len(names) > 1 else names[0], window=tuple(args.window)
+    )
+    results = list(tested) if isinstance(tested, AnniversaryTests) else [tested]
+    print(f"{source}: {checked.n_valid} valid rows of {checked.n_rows}; {len(events)} selected")
+    for result in results:
+        print(result.summary())
+    if fmt == "csv":
+        pd.concat([r.to_frame() for r in results], ignore_index=True).to_csv(args.out, index=False)
+    elif fmt == "json":
+        text = json.dumps([anniversary_dict(r) for r in results], indent=2, allow_nan=False)
+        Path(args.out).write_text(text, encoding="utf-8")
+    if fmt:
+        print(f"wrote {args.out}")
+    return 0
+
+
+def _provinces(args: argparse.Namespace) -> int:
+    from eventdata.provinces import province_frequency
+    from eventdata.report import province_dict
+
+    fmt = _out_format(args.out, ("csv", "json")) if args.out else None
+    checked, source = _load(args)
+    result = province_frequency(_selected(args, checked), normalize=args.normalize)
+    print(f"{source}: {checked.n_valid} valid rows of {checked.n_rows}")
+    print(result.summary())
+    if fmt == "csv":
+        result.to_frame().to_csv(args.out, index=False)
+    elif fmt == "json":
+        text = json.dumps(province_dict(result), indent=2, allow_nan=False)
+        Path(args.out).write_text(text, encoding="utf-8")
+    if fmt:
+        print(f"wrote {args.out}")
+    return 0
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -37,7 +37,7 @@ from __future__ import annotations
 import html
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -46,6 +46,9 @@ from scipy.optimize import minimize_scalar
 from scipy.special import gammaln
 
 from eventdata.errors import EventDataError
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = ["InterruptedTimeSeries", "interrupted_time_series"]
 
@@ -212,6 +215,15 @@ class InterruptedTimeSeries:
         return f"{self.harmonics} harmonic pair(s) of period " + ", ".join(
             f"{p:g}" for p in self.period
         )
+
+    def plot(self, *, ax: Axes | None = None, **kwargs: Any) -> Axes:
+        """Observed, fitted and counterfactual counts, the interruption marked.
+
+        See :func:`eventdata.plot.its`; returns the Axes.
+        """
+        from eventdata import plot
+
+        return plot.its(self, ax=ax, **kwargs)
 
 
 def interrupted_time_series(

@@ -28,19 +28,33 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
+import matplotlib.ticker as mticker
 import numpy as np
 import pandas as pd
 import seaborn as sns
+from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 
 from eventdata import codebook
 from eventdata.errors import EventDataError
+from eventdata.interrupted import _format_label
 from eventdata.series import _require, counts
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-__all__ = ["calendar", "heatmap", "map", "timeline"]
+__all__ = [
+    "alerts",
+    "anniversary",
+    "calendar",
+    "event_study",
+    "heatmap",
+    "its",
+    "map",
+    "placebo",
+    "provinces",
+    "timeline",
+]
 
 Value = Literal["events", "fatalities"]
 
@@ -469,6 +483,845 @@ def map(
     return _finish(ax, title=title or "Event locations", xlabel="Longitude", ylabel="Latitude")
 
 
+# --------------------------------------------------------------------------- result plots
+
+# Flags of province results -> (colour, marker): vermillion up for more, blue down for
+# fewer, grey for neither; markers differ too, so the plot reads without colour.
+_PALETTE = sns.color_palette("colorblind")
+_FLAG_STYLES = {
+    "higher": (_PALETTE[3], "^"),
+    "increase": (_PALETTE[3], "^"),
+    "lower": (_PALETTE[0], "v"),
+    "decrease": (_PALETTE[0], "v"),
+    "as expected": ((0.35, 0.35, 0.35), "o"),
+    "no change": ((0.35, 0.35, 0.35), "o"),
+    "not tested": ((0.65, 0.65, 0.65), "o"),
+}
+#: Colour of what a model predicts had nothing happened (counterfactuals, expectations).
+EXPECTED_COLOR = _PALETTE[3]
+#: Colour of alert markers and thresholds.
+ALERT_COLOR = _PALETTE[3]
+# Tick values of ratio axes: (widest range high / low they serve, ticks).
+_RATIO_TICKS = (
+    (1.4, (0.8, 0.85, 0.9, 0.95, 1, 1.05, 1.1, 1.15, 1.2, 1.25)),
+    (3.5, (0.5, 0.6, 0.7, 0.8, 0.9, 1, 1.1, 1.2, 1.4, 1.6, 1.8, 2)),
+    (120, (0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1, 1.5, 2, 3, 5, 7, 10, 20)),
+    (3e4, (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100)),
+    (np.inf, tuple(10.0 ** np.arange(-12, 13))),
+)
+_REFERENCE_LINE = {"color": "0.25", "linewidth": 1.0, "linestyle": "--", "zorder": 1}
+
+
+def provinces(
+    result: Any,
+    *,
+    ax: Axes | None = None,
+    only_flagged: bool = False,
+    title: str | None = None,
+    **kwargs: Any,
+) -> Axes:
+    """Provinces' ratios with confidence intervals, sorted, flagged ones coloured.
+
+    One row per province, grouped by country (a bold heading row each),
+    sorted by ratio within the country, largest on top; the ratio is a point,
+    its interval a line, on a log scale with a reference line at 1. Provinces
+    flagged "higher" ("increase") are vermillion upward triangles, "lower"
+    ("decrease") blue downward ones, the rest grey circles (hollow when not
+    tested). The tick labels give each province's count, so that a large
+    ratio from three events does not read like one from three hundred.
+
+    Parameters
+    ----------
+    result : ProvinceResult, PeriodComparison or ProvinceModel
+        From :func:`eventdata.province_frequency`, :func:`eventdata.compare_periods`
+        or :func:`eventdata.province_model`.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on (default: a new figure's, tall enough for every row).
+    only_flagged : bool
+        Draw only the provinces flagged higher or lower (increase or decrease).
+    title : str, optional
+        Axes title (default: says what is compared and how provinces are flagged).
+    **kwargs
+        Passed to :meth:`~matplotlib.axes.Axes.plot` for the points.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import eventdata as ed
+    >>> from eventdata.plot import provinces
+    >>> events = ed.datasets.simulate("2021-01-01", "2021-12-31", seed=5)
+    >>> ax = provinces(ed.province_frequency(events))
+    >>> ax.get_xlabel()
+    'Events observed / expected (log scale)'
+    >>> import matplotlib.pyplot as plt; plt.close("all")
+    """
+    view = _province_view(result)
+    table = view["table"]
+    if only_flagged:
+        table = table[table["flag"].isin(view["flagged"])]
+    left_out = int(table["ratio"].isna().sum())
+    table = table[table["ratio"].notna()]
+    if table.empty:
+        raise EventDataError("no province to draw (none flagged, or none with a ratio)")
+    grouped = result.within != "_within" and result.within in table.columns
+    rows: list[tuple[str, Any]] = []  # (kind, payload), top to bottom
+    for country, block in table.groupby(result.within if grouped else np.zeros(len(table))):
+        if grouped:
+            rows.append(("heading", str(country)))
+        block = block.sort_values("ratio", ascending=False, kind="stable")
+        rows += [("province", row) for row in block.itertuples(index=False)]
+    positive = pd.concat([table["ratio"], table["ci_low"], table["ci_high"]])
+    positive = positive[np.isfinite(positive) & (positive > 0)]
+    low = min(float(positive.min()) if len(positive) else 1.0, 1.0) / 1.25
+    high = max(float(positive.max()) if len(positive) else 1.0, 1.0) * 1.25
+    ax = _axes(ax, figsize=(8, max(3.4, 1.9 + 0.24 * len(rows))))
+    ax.set_xscale("log")
+    ax.set_xlim(low, high)
+    ax.axvline(1.0, label=view["reference"], **_REFERENCE_LINE)
+    labels, off_scale = [], []
+    points: dict[str, list[tuple[float, float]]] = {}
+    for y, (kind, payload) in enumerate(rows):
+        if kind == "heading":
+            labels.append(payload)
+            if y:
+                ax.axhline(y - 0.5, color="0.85", linewidth=0.8, zorder=0)
+            continue
+        row = payload._asdict()
+        labels.append(view["row_label"](row))
+        colour, _ = _FLAG_STYLES.get(row["flag"], _FLAG_STYLES["not tested"])
+        lo = row["ci_low"] if np.isfinite(row["ci_low"]) and row["ci_low"] > 0 else low
+        hi = row["ci_high"] if np.isfinite(row["ci_high"]) else high
+        ax.plot([lo, hi], [y, y], color=colour, linewidth=1.6, solid_capstyle="butt", zorder=2)
+        ratio = row["ratio"]
+        if np.isfinite(ratio) and ratio > 0:
+            points.setdefault(row["flag"], []).append((ratio, y))
+        else:  # 0 or infinite: an arrow at the edge, pointing off the scale
+            off_scale.append((low, y, "<", colour) if ratio == 0 else (high, y, ">", colour))
+    flags = table["flag"].value_counts()
+    for flag in sorted(flags.index, key=list(_FLAG_STYLES).index):
+        colour, marker = _FLAG_STYLES[flag]
+        x, y = ([p[0] for p in points.get(flag, [])], [p[1] for p in points.get(flag, [])])
+        style = {
+            "linestyle": "none",
+            "marker": marker,
+            "markersize": 7,
+            "color": colour,
+            "markerfacecolor": "white" if flag == "not tested" else colour,
+            "markeredgecolor": colour,
+            "zorder": 3,
+            "clip_on": False,
+        } | kwargs
+        ax.plot(x, y, label=f"{flag.capitalize()} ({flags[flag]})", gid=f"province-{flag}", **style)
+    for x, y, marker, colour in off_scale:
+        ax.plot(
+            x,
+            y,
+            marker=marker,
+            markersize=7,
+            color=colour,
+            linestyle="none",
+            zorder=3,
+            clip_on=False,
+            gid="province-off-scale",
+            label="_nolegend_",
+        )
+    ax.set_yticks(range(len(rows)), labels=labels)
+    for tick, (kind, _) in zip(ax.get_yticklabels(), rows, strict=True):
+        if kind == "heading":
+            tick.set_fontweight("bold")
+    ax.set_ylim(len(rows) - 0.5, -0.5)
+    ax.tick_params(axis="y", length=0)
+    _format_ratio_axis(ax)
+    interval = Line2D([], [], color="0.35", linewidth=1.6, label=f"{result.level:.0%} interval")
+    handles, _ = ax.get_legend_handles_labels()
+    handles = [*handles, interval]
+    pad = _legend_above(ax, handles=handles, ncols=3 if len(handles) > 4 else None)
+    notes = []
+    if off_scale:
+        notes.append(f"{len(off_scale)} ratio(s) of 0 or infinity: arrows at the edge")
+    if left_out:
+        notes.append(f"{left_out} province(s) without events in either period not drawn")
+    if notes:
+        ax.annotate(
+            "; ".join(notes).capitalize(),
+            xy=(0, 0),
+            xycoords="axes fraction",
+            xytext=(0, -38),
+            textcoords="offset points",
+            fontsize="small",
+            color="0.3",
+            va="top",
+        )
+    return _finish(
+        ax, title=title or view["title"], xlabel=view["xlabel"], ylabel=view["ylabel"], pad=pad
+    )
+
+
+def _province_view(result: Any) -> dict[str, Any]:
+    """What :func:`provinces` draws of each kind of province result, and its words."""
+    table = getattr(result, "table", None)
+    if not isinstance(table, pd.DataFrame) or "flag" not in table.columns:
+        raise EventDataError(
+            "expected a result of ed.province_frequency, ed.compare_periods or "
+            f"ed.province_model, not {type(result).__name__}"
+        )
+    fdr = f"flagged at FDR {result.alpha:g}"
+    by = _label(result.by)
+    if "count_before" in table.columns:  # PeriodComparison
+        frame = table.rename(columns={"rate_ratio": "ratio"})
+        after, before = (
+            f"{_day_text(lo)} to {_day_text(hi)}" for lo, hi in (result.after, result.before)
+        )
+        return {
+            "table": frame,
+            "flagged": ("increase", "decrease"),
+            "reference": "Ratio 1 (no change)",
+            "xlabel": "Rate per day, after / before (log scale)",
+            "ylabel": f"{by}\n({result.value} before \u2192 after)",
+            "title": f"Change in {result.value} per day: {after}\nagainst {before}; {fdr}",
+            "row_label": lambda r: (
+                f"{r[result.by]} ({r['count_before']:g} \u2192 {r['count_after']:g})"
+            ),
+        }
+    if "expected" in table.columns:  # ProvinceResult
+        spread = {
+            "uniform": "an even spread",
+            "exposure": "their exposure",
+            "baseline": "the baseline's shares",
+        }
+        where = "all provinces" if result.within == "_within" else f"each {result.within}"
+        return {
+            "table": table,
+            "flagged": ("higher", "lower"),
+            "reference": "Ratio 1 (expected)",
+            "xlabel": f"{result.value.capitalize()} observed / expected (log scale)",
+            "ylabel": f"{by}\n({result.value} in brackets)",
+            "title": f"{result.value.capitalize()} per province against "
+            f"{spread.get(result.expected, result.expected)} within {where}\n{fdr}",
+            "row_label": lambda r: f"{r[result.by]} ({r['count']:g})",
+        }
+    # ProvinceModel
+    return {
+        "table": table.rename(columns={"rate_ratio": "ratio"}),
+        "flagged": ("higher", "lower"),
+        "reference": "Ratio 1 (country's geometric mean)",
+        "xlabel": "Rate relative to the country's provinces (log scale)",
+        "ylabel": f"{by}\n({result.value} in brackets)",
+        "title": f"Negative-binomial model of {result.value} per province and period\n{fdr}",
+        "row_label": lambda r: f"{r[result.by]} ({r['count']:g})",
+    }
+
+
+def _day_text(day: pd.Timestamp) -> str:
+    """A day for titles: "3 Jan 2022"."""
+    return f"{day.day} {day:%b %Y}"
+
+
+def _pvalue_text(pvalue: float) -> str:
+    """``p = 0.03``, or ``p < 0.001`` (more digits than that claim more than the model can)."""
+    return "p < 0.001" if pvalue < 0.001 else f"p = {pvalue:.2g}"
+
+
+def _format_ratio_axis(ax: Axes, axis: Literal["x", "y"] = "x") -> None:
+    """Ratios on a log axis with plain labels (0.5, 1, 2), finer for narrower ranges.
+
+    Call it once the axis limits are set.
+    """
+    target = ax.xaxis if axis == "x" else ax.yaxis
+    low, high = sorted(ax.get_xlim() if axis == "x" else ax.get_ylim())
+    candidates = next(ticks for widest, ticks in _RATIO_TICKS if high / low <= widest)
+    ticks = [t for t in candidates if low <= t <= high]
+    if len(ticks) >= 3:
+        target.set_major_locator(mticker.FixedLocator(ticks))
+    else:  # a very narrow range: matplotlib's own choice
+        target.set_major_locator(mticker.LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+    target.set_major_formatter(mticker.FuncFormatter(lambda v, _: f"{v:g}"))
+    target.set_minor_locator(mticker.NullLocator())
+
+
+def its(
+    result: Any,
+    *,
+    ax: Axes | None = None,
+    ylabel: str | None = None,
+    title: str | None = None,
+    **kwargs: Any,
+) -> Axes:
+    """An interrupted time series: counts, the fitted model and its counterfactual.
+
+    The observed counts are light bars; the fitted expected counts a dark
+    line; from the interruption on, the counterfactual (the same trend and
+    season without the level or slope change) a dashed vermillion line, and
+    the gap between the two is the effect. A dotted vertical line marks the
+    interruption and the title states the step rate ratio with its interval.
+
+    Parameters
+    ----------
+    result : InterruptedTimeSeries
+        From :func:`eventdata.interrupted_time_series`.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on (default: a new figure's).
+    ylabel : str, optional
+        y-axis label (default: "Count per <period>").
+    title : str, optional
+        Axes title (default: the step rate ratio, interval and p-value).
+    **kwargs
+        Passed to :meth:`~matplotlib.axes.Axes.plot` for the fitted line.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> import eventdata as ed
+    >>> from eventdata.plot import its
+    >>> months = pd.period_range("2015-01", periods=72, freq="M")
+    >>> rate = np.where(months >= pd.Period("2019-01", "M"), 30, 60)
+    >>> monthly = pd.Series(np.random.default_rng(1).poisson(rate), index=months)
+    >>> ax = its(ed.interrupted_time_series(monthly, "2019-01"))
+    >>> ax.get_ylabel()
+    'Count per month'
+    >>> import matplotlib.pyplot as plt; plt.close("all")
+    """
+    for attribute in ("observed", "fitted", "counterfactual", "n_before", "step_rate_ratio"):
+        if not hasattr(result, attribute):
+            raise EventDataError(
+                f"expected a result of ed.interrupted_time_series, not {type(result).__name__}"
+            )
+    edges, middles, unit = _period_edges(result.observed.index)
+    ax = _axes(ax, figsize=(10, 4))
+    observed = result.observed.to_numpy(dtype=float)
+    ax.stairs(
+        observed,
+        edges,
+        fill=True,
+        color=COUNT_COLOR,
+        alpha=0.35,
+        linewidth=0,
+        label=f"Observed count per {unit}",
+    )
+    line = {"color": _darker(COUNT_COLOR), "linewidth": 1.8} | kwargs
+    ax.plot(middles, result.fitted.to_numpy(), label="Fitted", gid="fitted", **line)
+    start = max(result.n_before - 1, 0)  # joined to the last fitted period before
+    ax.plot(
+        middles[start:],
+        result.counterfactual.to_numpy()[start:],
+        color=EXPECTED_COLOR,
+        linewidth=1.8,
+        linestyle="--",
+        label="Counterfactual (no interruption)",
+        gid="counterfactual",
+    )
+    ax.axvline(
+        edges[result.n_before],
+        color="0.15",
+        linewidth=1.2,
+        linestyle=":",
+        label=f"Interruption ({_format_label(result.at)})",
+        gid="interruption",
+    )
+    lo, hi = result.step_ci
+    effect = (
+        f"step rate ratio {result.step_rate_ratio:.2f} ({result.level:.0%} CI {lo:.2f} to "
+        f"{hi:.2f}), {_pvalue_text(result.step_pvalue)}"
+    )
+    if result.slope_rate_ratio is not None and result.slope_pvalue is not None:
+        effect += (
+            f"; slope change x{result.slope_rate_ratio:.3f} per {unit}, "
+            f"{_pvalue_text(result.slope_pvalue)}"
+        )
+    default = f"{result.summary().splitlines()[0]}\n{effect}"
+    return _finish_periods(ax, edges, unit, title=title or default, ylabel=ylabel)
+
+
+def alerts(
+    result: Any,
+    *,
+    ax: Axes | None = None,
+    ylabel: str | None = None,
+    title: str | None = None,
+    **kwargs: Any,
+) -> Axes:
+    """Counts with the escalation detector's threshold and its alerts marked.
+
+    The counts are bars, the baseline mean the detector judged each period
+    against a grey line, and the threshold a dashed vermillion step line: the
+    count above which that period alerts, given the past (a gap where any
+    count would alert, as after a run of EARS C3 exceedances). Alerting
+    periods carry a vermillion triangle above their bar.
+
+    Parameters
+    ----------
+    result : EscalationAlerts
+        From :func:`eventdata.escalation_alerts`.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on (default: a new figure's).
+    ylabel : str, optional
+        y-axis label (default: "Count per <period>").
+    title : str, optional
+        Axes title (default: the detector and the number of alerts).
+    **kwargs
+        Passed to :meth:`~matplotlib.axes.Axes.plot` for the alert markers.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import eventdata as ed
+    >>> from eventdata.plot import alerts
+    >>> days = pd.date_range("2023-03-01", periods=12, freq="D")
+    >>> daily = pd.Series([4, 5, 3, 6, 4, 5, 4, 5, 3, 5, 21, 6], index=days)
+    >>> ax = alerts(ed.escalation_alerts(daily))
+    >>> ax.get_legend().get_texts()[-1].get_text()
+    'Alert (1)'
+    >>> import matplotlib.pyplot as plt; plt.close("all")
+    """
+    frame = getattr(result, "frame", None)
+    if not isinstance(frame, pd.DataFrame) or "upper_bound" not in frame.columns:
+        raise EventDataError(
+            f"expected a result of ed.escalation_alerts, not {type(result).__name__}"
+        )
+    labels = pd.Index(frame.iloc[:, 0])
+    edges, middles, unit = _period_edges(labels)
+    values = frame["count"].to_numpy(dtype=float)
+    ax = _axes(ax, figsize=(10, 4))
+    ax.stairs(
+        values,
+        edges,
+        fill=True,
+        color=COUNT_COLOR,
+        alpha=0.55,
+        linewidth=0,
+        label=f"Count per {unit}",
+    )
+    cusum = result.method == "cusum"
+    baseline = "In-control mean" if cusum else "Baseline mean"
+    ax.stairs(
+        frame["baseline_mean"].to_numpy(dtype=float),
+        edges,
+        color="0.3",
+        linewidth=1.0,
+        label=baseline,
+        baseline=None,
+    )
+    bound = frame["upper_bound"].to_numpy(dtype=float, copy=True)
+    bound[~np.isfinite(bound)] = np.nan
+    ax.stairs(
+        bound,
+        edges,
+        color=ALERT_COLOR,
+        linewidth=1.2,
+        linestyle="--",
+        baseline=None,
+        label="Threshold (count that alerts)",
+    )
+    alerting = frame["alert"].to_numpy(dtype=bool)
+    top = np.nanmax(values) if len(values) else 1.0
+    marker = {
+        "linestyle": "none",
+        "marker": "v",
+        "markersize": 6,
+        "color": ALERT_COLOR,
+        "zorder": 4,
+    } | kwargs
+    ax.plot(
+        middles[alerting],
+        values[alerting] + 0.04 * max(top, 1.0),
+        label=f"Alert ({int(alerting.sum())})",
+        gid="alert",
+        **marker,
+    )
+    monitored = int(frame["statistic"].notna().sum())
+    default = (
+        f"{result.summary().splitlines()[0]}\n"
+        f"{result.n_alerts} alert(s) in {monitored} monitored {unit}s"
+    )
+    return _finish_periods(ax, edges, unit, title=title or default, ylabel=ylabel)
+
+
+def anniversary(
+    result: Any,
+    *,
+    ax: Axes | None = None,
+    title: str | None = None,
+    **kwargs: Any,
+) -> Axes:
+    """Observed and expected events in the anniversary window, year by year.
+
+    Two bars per tested year: the events observed in that year's window
+    (blue) and what the model fitted without the windows expected there
+    (vermillion, hatched), with the year's ratio above. The title gives the
+    pooled rate ratio, its interval and p-value, and the test used.
+
+    Parameters
+    ----------
+    result : AnniversaryResult
+        From :func:`eventdata.anniversary.anniversary_test` with one anniversary
+        (index several: ``tests["01-03"]``).
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on (default: a new figure's).
+    title : str, optional
+        Axes title (default: the anniversary, window and pooled result).
+    **kwargs
+        Passed to :meth:`~matplotlib.axes.Axes.bar` for the observed bars.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import eventdata as ed
+    >>> from eventdata.anniversary import anniversary_test
+    >>> from eventdata.plot import anniversary
+    >>> daily = ed.datasets.simulate_counts(
+    ...     "2016-01-01", "2022-12-31", seed=4, anniversaries=["01-03"], effect=2.0)
+    >>> ax = anniversary(anniversary_test(daily, "01-03"))
+    >>> [t.get_text() for t in ax.get_xticklabels()][:2]
+    ['2016', '2017']
+    >>> import matplotlib.pyplot as plt; plt.close("all")
+    """
+    by_year = _one_anniversary(result, "by_year")
+    years = by_year["year"].to_numpy()
+    x = np.arange(len(years))
+    width = 0.4
+    ax = _axes(ax, figsize=(max(6.0, 2.5 + 0.7 * len(years)), 4.2))
+    bars = {"color": COUNT_COLOR, "width": width, "label": "Observed"} | kwargs
+    ax.bar(x - width / 2, by_year["observed"].to_numpy(dtype=float), gid="observed", **bars)
+    ax.bar(
+        x + width / 2,
+        by_year["expected"].to_numpy(dtype=float),
+        width=width,
+        color=(*EXPECTED_COLOR, 0.25),
+        edgecolor=EXPECTED_COLOR,
+        hatch="//",
+        linewidth=1.0,
+        label="Expected (model without the windows)",
+        gid="expected",
+    )
+    top = float(np.nanmax(by_year[["observed", "expected"]].to_numpy(dtype=float), initial=1.0))
+    for xi, row in zip(x, by_year.itertuples(index=False), strict=True):
+        ax.annotate(
+            _times(row.ratio),
+            xy=(xi, max(row.observed, row.expected)),
+            xytext=(0, 3),
+            textcoords="offset points",
+            ha="center",
+            va="bottom",
+            fontsize="small",
+            color="0.2",
+        )
+    ax.set_xticks(x, labels=[str(y) for y in years])
+    ax.set_ylim(0, top * 1.15)
+    ax.set_xlim(-0.6, len(years) - 0.4)
+    ratio_key = Line2D(
+        [], [], linestyle="none", marker="$\u00d7$", color="0.2", label="Observed / expected"
+    )
+    handles, _ = ax.get_legend_handles_labels()
+    pad = _legend_above(ax, handles=[*handles, ratio_key])
+    default = (
+        f"Anniversary {result.anniversary}, {_window_days(result.window)}: events in the window\n"
+        f"{_anniversary_effect(result)}"
+    )
+    return _finish(
+        ax, title=title or default, xlabel="Year", ylabel="Events in the window", pad=pad
+    )
+
+
+def placebo(
+    result: Any,
+    *,
+    ax: Axes | None = None,
+    bins: int = 30,
+    title: str | None = None,
+    **kwargs: Any,
+) -> Axes:
+    """The anniversary window's rate ratio among the placebo windows' (pseudo-anniversaries).
+
+    A histogram of observed over expected events in the same window at every
+    pseudo-anniversary of the series (log scale), and a line at the real
+    anniversary's ratio: how often an ordinary stretch of days rises as much.
+    The placebo test ranks these ratios after allowing for each window's
+    expected count (studentised), so its p-value, given in the title, can
+    differ a little from a count of the bars beyond the line.
+
+    Parameters
+    ----------
+    result : AnniversaryResult
+        From :func:`eventdata.anniversary.anniversary_test` with one anniversary.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on (default: a new figure's).
+    bins : int
+        Histogram bins.
+    title : str, optional
+        Axes title (default: the anniversary and the test's result).
+    **kwargs
+        Passed to :meth:`~matplotlib.axes.Axes.hist`.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import eventdata as ed
+    >>> from eventdata.anniversary import anniversary_test
+    >>> from eventdata.plot import placebo
+    >>> daily = ed.datasets.simulate_counts(
+    ...     "2016-01-01", "2022-12-31", seed=4, anniversaries=["01-03"], effect=2.0)
+    >>> ax = placebo(anniversary_test(daily, "01-03"))
+    >>> ax.get_legend().get_texts()[0].get_text()
+    '292 pseudo-anniversaries'
+    >>> import matplotlib.pyplot as plt; plt.close("all")
+    """
+    table = _one_anniversary(result, "placebo")
+    ratios = table["rate_ratio"].to_numpy(dtype=float)
+    empty = int((ratios == 0).sum())
+    ratios = ratios[np.isfinite(ratios) & (ratios > 0)]
+    if not len(ratios):
+        raise EventDataError("the result has no placebo windows with events to draw")
+    shown = np.append(ratios, result.rate_ratio if result.rate_ratio > 0 else ratios.min())
+    edges = np.geomspace(shown.min() / 1.05, shown.max() * 1.05, bins + 1)
+    ax = _axes(ax, figsize=(8, 3.8))
+    options = {"color": "0.65", "edgecolor": "white", "linewidth": 0.5} | kwargs
+    label = f"{len(ratios)} pseudo-anniversaries"
+    if empty:
+        label += f" ({empty} without events not drawn)"
+    ax.hist(ratios, bins=edges, label=label, **options)
+    ax.set_xscale("log")
+    ax.axvline(
+        shown[-1],
+        color=ANNIVERSARY_COLOR,
+        linewidth=2.2,
+        label=f"{result.anniversary}: {_times(result.rate_ratio)}",
+        gid="anniversary-ratio",
+    )
+    ax.axvline(1.0, label="Ratio 1 (as expected)", **_REFERENCE_LINE)
+    _format_ratio_axis(ax)
+    pad = _legend_above(ax)
+    default = (
+        f"{_window_days(result.window).capitalize()} around {result.anniversary} against "
+        f"the same window at other dates\n{_anniversary_effect(result)}"
+    )
+    return _finish(
+        ax,
+        title=title or default,
+        xlabel="Observed / expected events in the window (log scale)",
+        ylabel="Pseudo-anniversaries",
+        pad=pad,
+    )
+
+
+def _one_anniversary(result: Any, table: str) -> pd.DataFrame:
+    """The table of an anniversary test's result, or an error that says what to pass."""
+    found = getattr(result, table, None)
+    if isinstance(found, pd.DataFrame):
+        return found
+    if hasattr(result, "results"):
+        raise EventDataError("pick one anniversary of several: plot(tests['01-03'])")
+    raise EventDataError(f"expected a result of anniversary_test, not {type(result).__name__}")
+
+
+def _times(ratio: float) -> str:
+    """A ratio as a factor: "×1.46", "×0"; nothing when not finite."""
+    if not np.isfinite(ratio):
+        return ""
+    return "\u00d70" if ratio == 0 else f"\u00d7{ratio:.2f}"
+
+
+def _anniversary_effect(result: Any) -> str:
+    """ "rate ratio 1.43 (95% CI 1.11 to 1.92), p = 0.0034 (placebo, one-sided)"."""
+    sided = "two-sided" if result.alternative == "two-sided" else "one-sided"
+    lo, hi = result.ci
+    return (
+        f"pooled rate ratio {result.rate_ratio:.2f} ({result.level:.0%} CI {lo:.2f} to {hi:.2f}), "
+        f"{_pvalue_text(result.pvalue)} ({result.method}, {sided})"
+    )
+
+
+def event_study(
+    result: Any,
+    *,
+    ax: Axes | None = None,
+    window: tuple[int, int] | None = (0, 6),
+    title: str | None = None,
+    **kwargs: Any,
+) -> Axes:
+    """Rate ratios day by day around the anniversary, with intervals and the window shaded.
+
+    Each relative day's observed over expected events, pooled over the years,
+    is a point with its (pointwise) interval, on a log scale around a
+    reference line at 1. Ratios of 0 (no events that day in any year) are
+    arrows at the bottom edge. Among many days, one or two intervals missing
+    1 are expected by chance: read the run of days, not a single one.
+
+    Parameters
+    ----------
+    result : EventStudyResult
+        From :func:`eventdata.anniversary.event_study`.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on (default: a new figure's).
+    window : (int, int) or None
+        The tested window to shade (days relative to the anniversary, both
+        ends included); ``None``: no shading.
+    title : str, optional
+        Axes title (default: the anniversary, years and interval method).
+    **kwargs
+        Passed to :meth:`~matplotlib.axes.Axes.plot` for the points.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import eventdata as ed
+    >>> from eventdata.anniversary import event_study as study
+    >>> from eventdata.plot import event_study
+    >>> daily = ed.datasets.simulate_counts(
+    ...     "2016-01-01", "2022-12-31", seed=4, anniversaries=["01-03"], effect=2.0)
+    >>> ax = event_study(study(daily, "01-03"))
+    >>> ax.get_xlabel()
+    'Days from the anniversary (01-03)'
+    >>> import matplotlib.pyplot as plt; plt.close("all")
+    """
+    frame = getattr(result, "frame", None)
+    if not isinstance(frame, pd.DataFrame) or "relative_day" not in frame.columns:
+        raise EventDataError(f"expected a result of event_study, not {type(result).__name__}")
+    days = frame["relative_day"].to_numpy(dtype=float)
+    ratio = frame["rate_ratio"].to_numpy(dtype=float)
+    ci_low = frame["ci_low"].to_numpy(dtype=float)
+    ci_high = frame["ci_high"].to_numpy(dtype=float)
+    shown = np.concatenate([ratio, ci_low, ci_high])
+    # intervals reaching towards 0 would squash the plot: they run off the bottom edge
+    shown = shown[np.isfinite(shown) & (shown > 0.02)]
+    low = min(float(shown.min()) if len(shown) else 1.0, 1.0) / 1.2
+    high = max(float(shown.max()) if len(shown) else 1.0, 1.0) * 1.2
+    low = min(low, 0.5)  # room below 1 even when every lower limit is 0
+    ax = _axes(ax, figsize=(10, 4.2))
+    ax.set_yscale("log")
+    ax.set_ylim(low, high)
+    if window is not None:
+        first, last = window
+        if first > last:
+            raise ValueError(f"window must be (first, last) with first <= last, not {window!r}")
+        patch = ax.axvspan(
+            first - 0.5,
+            last + 0.5,
+            facecolor=(*ANNIVERSARY_COLOR, 0.3),
+            edgecolor=(*ANNIVERSARY_COLOR, 0.7),
+            linewidth=0.8,
+            zorder=0,
+            label=_window_label(result.anniversary, window),
+        )
+        patch.set_gid("anniversary-window")
+    ax.axhline(1.0, label="Ratio 1 (as expected)", **_REFERENCE_LINE)
+    bottom = np.where(np.isfinite(ci_low) & (ci_low > 0), ci_low, low)
+    top = np.where(np.isfinite(ci_high), ci_high, high)
+    ax.vlines(
+        days,
+        bottom,
+        top,
+        color=_darker(COUNT_COLOR),
+        linewidth=1.4,
+        zorder=2,
+        label=f"{result.level:.0%} interval ({result.ci_method}, pointwise)",
+    )
+    positive = ratio > 0
+    points = {
+        "linestyle": "none",
+        "marker": "o",
+        "markersize": 5,
+        "color": _darker(COUNT_COLOR),
+        "zorder": 3,
+    } | kwargs
+    ax.plot(
+        days[positive], ratio[positive], label="Observed / expected", gid="rate-ratio", **points
+    )
+    if (~positive).any():
+        ax.plot(
+            days[~positive],
+            np.full((~positive).sum(), low),
+            linestyle="none",
+            marker="v",
+            markersize=6,
+            color=_darker(COUNT_COLOR),
+            clip_on=False,
+            zorder=3,
+            label="No events (ratio 0)",
+            gid="rate-ratio-zero",
+        )
+    ax.set_xlim(days.min() - 0.7, days.max() + 0.7)
+    span = days.max() - days.min()
+    step = 1 if span <= 20 else (2 if span <= 40 else 7)
+    ax.set_xticks(np.arange(np.ceil(days.min() / step) * step, days.max() + 1, step))
+    ax.xaxis.set_major_formatter(mticker.FuncFormatter(lambda v, _: f"{v:+g}" if v else "0"))
+    _format_ratio_axis(ax, "y")
+    handles, _ = ax.get_legend_handles_labels()
+    pad = _legend_above(ax, handles=handles, ncols=3 if len(handles) > 4 else None)
+    years = result.years
+    span_text = f"{years[0]}-{years[-1]}" if len(years) > 1 else str(years[0])
+    default = (
+        f"Events around {result.anniversary}, day by day: observed / expected, "
+        f"{len(years)} years pooled ({span_text})"
+    )
+    return _finish(
+        ax,
+        title=title or default,
+        xlabel=f"Days from the anniversary ({result.anniversary})",
+        ylabel="Rate ratio (log scale)",
+        pad=pad,
+    )
+
+
+def _finish_periods(ax: Axes, edges: Any, unit: str, *, title: str, ylabel: str | None) -> Axes:
+    """Limits, date ticks, legend row and labels of counts drawn over periods."""
+    ax.set_xlim(edges[0], edges[-1])
+    ax.set_ylim(bottom=0)
+    dates = isinstance(edges, pd.DatetimeIndex)
+    if dates:
+        _format_date_axis(ax)
+    pad = _legend_above(ax)
+    xlabel = "Date" if dates else unit.capitalize()
+    return _finish(ax, title=title, xlabel=xlabel, ylabel=ylabel or f"Count per {unit}", pad=pad)
+
+
+def _period_edges(labels: pd.Index) -> tuple[Any, Any, str]:
+    """Edges and middles of the periods a series is labelled with, and the period's name.
+
+    Dates and pandas Periods give dates (periods of a day, week, month or
+    year are named so; others "period"); numbers give numbers, one apart.
+    """
+    if not isinstance(labels, pd.PeriodIndex) and not pd.api.types.is_datetime64_any_dtype(labels):
+        numbers = np.asarray(labels, dtype=float)
+        step = float(np.median(np.diff(numbers))) if len(numbers) > 1 else 1.0
+        edges = np.append(numbers - step / 2, numbers[-1] + step / 2)
+        return edges, numbers, "period"
+    if isinstance(labels, pd.PeriodIndex):
+        starts = labels.to_timestamp(how="start")
+        last = (labels[-1] + 1).to_timestamp(how="start")
+    else:
+        starts = pd.DatetimeIndex(labels)
+    try:
+        unit = _unit(starts)
+    except EventDataError:  # quarters, business days: spaced regularly, but unnamed
+        unit = "period"
+    if not isinstance(labels, pd.PeriodIndex):
+        step = starts[-1] - starts[-2] if len(starts) > 1 else pd.Timedelta(days=1)
+        last = starts[-1] + _UNITS.get(unit, step)
+    edges = starts.append(pd.DatetimeIndex([last]))
+    middles = edges[:-1] + (edges[1:] - edges[:-1]) / 2
+    return edges, middles, unit
+
+
 # --------------------------------------------------------------------------- shared helpers
 
 
@@ -610,10 +1463,14 @@ def _shade_windows(
 def _window_label(anniversary: str | Sequence[str], window: tuple[int, int]) -> str:
     """Legend text of anniversary windows, e.g. "Anniversary window (01-03, days 0 to +6)"."""
     days = [anniversary] if isinstance(anniversary, str) else list(anniversary)
-    first, last = (f"{d:+d}" if d else "0" for d in window)
-    span = f"day {first}" if window[0] == window[1] else f"days {first} to {last}"
     noun = "Anniversary window" if len(days) == 1 else "Anniversary windows"
-    return f"{noun} ({', '.join(days)}, {span})"
+    return f"{noun} ({', '.join(days)}, {_window_days(window)})"
+
+
+def _window_days(window: tuple[int, int]) -> str:
+    """Days relative to an anniversary in words: "days 0 to +6", "day -1"."""
+    first, last = (f"{d:+d}" if d else "0" for d in window)
+    return f"day {first}" if window[0] == window[1] else f"days {first} to {last}"
 
 
 def _calendar_windows(
@@ -641,19 +1498,26 @@ def _leap_day_of_year(dates: pd.DatetimeIndex) -> np.ndarray:
     return doy + ((~dates.is_leap_year) & (dates.month > 2)).astype(int)
 
 
-def _legend_above(ax: Axes, *, handles: Sequence[Any] | None = None) -> None:
-    """One row of legend entries between the title and the plot (give the title pad=22)."""
+def _legend_above(
+    ax: Axes, *, handles: Sequence[Any] | None = None, ncols: int | None = None
+) -> float:
+    """Legend entries between the title and the plot, in one row unless ``ncols`` is given.
+
+    Returns the title pad (points) that clears the legend: 22 for one row.
+    """
     if handles is None:
         handles, _ = ax.get_legend_handles_labels()
+    ncols = max(len(handles), 1) if ncols is None else ncols
     ax.legend(
         handles=handles,
         loc="lower left",
         bbox_to_anchor=(0, 1.0),
-        ncols=max(len(handles), 1),
+        ncols=ncols,
         frameon=False,
         fontsize="small",
         borderaxespad=0.2,
     )
+    return 22.0 + 13.0 * (int(np.ceil(len(handles) / ncols)) - 1)
 
 
 def _finish(ax: Axes, *, title: str, xlabel: str, ylabel: str, pad: float | None = None) -> Axes:

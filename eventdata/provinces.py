@@ -58,7 +58,7 @@ import html
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -68,6 +68,9 @@ from eventdata.admin1 import Admin1Normalization, Admin1Warning, admin1_names, n
 from eventdata.admin1 import covered_countries as _covered_countries
 from eventdata.errors import DispersionWarning, EventDataError
 from eventdata.series import counts
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = [
     "DispersionTest",
@@ -555,6 +558,15 @@ class _ProvinceTable:
 
     def __repr__(self) -> str:
         return self.summary()
+
+    def plot(self, *, ax: Axes | None = None, **kwargs: Any) -> Axes:
+        """Ratios with intervals, sorted, flagged provinces coloured.
+
+        See :func:`eventdata.plot.provinces`; returns the Axes.
+        """
+        from eventdata import plot
+
+        return plot.provinces(self, ax=ax, **kwargs)
 
 
 def _finish(rows: list[pd.DataFrame], ratio: str, alpha: float, words: tuple[str, str, str]):

@@ -1,0 +1,680 @@
+"""A self-contained report of the anniversary question: what an analyst sends a colleague.
+
+:func:`build_report` runs the whole job on a set of events: validation (rows
+read, valid, rejected by rule), the selection (countries, event types, actors),
+the anniversary test with its pictures (daily timeline with the windows
+shaded, observed against expected per year, the event study around the day,
+the calendar), and the provinces where the selected events happen more or less
+often than an even spread predicts. The :class:`Report` it returns holds the
+result objects and the figures, and writes them as one HTML file (figures
+embedded as base64 PNG: no external files, opens offline, survives e-mail) or
+as JSON numbers for pipelines.
+
+Examples
+--------
+>>> import eventdata as ed
+>>> events = ed.datasets.simulate("2019-01-01", "2022-12-31", seed=1,
+...                               anniversaries=["01-03"], effect=1.5)
+>>> report = build_report(events, anniversary="01-03")
+>>> report.to_dict()["validation"]["rows_rejected"]
+0
+>>> report.to_html().count('<img src="data:image/png;base64,')
+6
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import json
+import math
+import warnings
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from eventdata import __version__
+from eventdata.anniversary import (
+    AnniversaryResult,
+    AnniversaryTests,
+    EventStudyResult,
+    anniversary_test,
+    event_study,
+)
+from eventdata.errors import EventDataError
+from eventdata.provinces import ProvinceResult, province_frequency
+from eventdata.series import counts, filter_events
+from eventdata.validation import Quarantine, validate
+
+__all__ = ["Report", "build_report", "to_jsonable"]
+
+_FIGURE_DPI = 100
+
+
+@dataclass(frozen=True, eq=False)
+class Report:
+    """The anniversary report: its results, its figures and where they came from.
+
+    Attributes
+    ----------
+    title, source : str
+        The report's title and a description of the data it was built from.
+    created : pandas.Timestamp
+        When it was built (UTC).
+    validation : Quarantine
+        The validation of the input: rows read, valid, rejected and why.
+    selection : dict
+        The filters applied to the valid rows (``countries``, ``event_types``,
+        ``actors``; ``None`` for "all") and ``events``, the rows selected.
+    period : (pandas.Timestamp, pandas.Timestamp)
+        First and last event date of the selection.
+    window : (int, int)
+        The tested days relative to the anniversary.
+    anniversaries : tuple of AnniversaryResult
+        One test per anniversary (p-values adjusted together when several).
+    event_studies : dict of str to EventStudyResult
+        The day-by-day view around each anniversary.
+    provinces : ProvinceResult or None
+        Provinces against an even spread within their country (``None`` when
+        the events lack ``country`` or ``admin1``).
+    daily : pandas.DataFrame
+        The daily counts of the selection (``date``, ``count``).
+    figures : dict of str to str
+        Figure name -> base64-encoded PNG.
+    captions : dict of str to str
+        Figure name -> caption.
+    notes : tuple of str
+        Warnings raised while building (calibration, dispersion, names) and
+        other caveats, in words.
+    """
+
+    title: str
+    source: str
+    created: pd.Timestamp
+    validation: Quarantine
+    selection: dict[str, Any]
+    period: tuple[pd.Timestamp, pd.Timestamp]
+    window: tuple[int, int]
+    anniversaries: tuple[AnniversaryResult, ...]
+    event_studies: dict[str, EventStudyResult]
+    provinces: ProvinceResult | None
+    daily: pd.DataFrame = field(repr=False)
+    figures: dict[str, str] = field(repr=False)
+    captions: dict[str, str] = field(repr=False)
+    notes: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """The numbers of the report, JSON-ready (NaN and infinity become ``None``).
+
+        Returns
+        -------
+        dict
+            ``title``, ``source``, ``created``, ``eventdata_version``,
+            ``validation`` (``rows_read``, ``rows_valid``, ``rows_rejected``,
+            ``rejected_by_rule``), ``selection``, ``period``, ``window``,
+            ``anniversaries`` (one dict per test, with ``by_year``),
+            ``event_studies``, ``provinces`` (``table``, ``countries``) and ``notes``.
+        """
+        validation = self.validation
+        return to_jsonable(
+            {
+                "title": self.title,
+                "source": self.source,
+                "created": self.created,
+                "eventdata_version": __version__,
+                "validation": {
+                    "rows_read": validation.n_rows,
+                    "rows_valid": validation.n_valid,
+                    "rows_rejected": validation.n_rejected,
+                    "rejected_by_rule": validation.by_rule().to_dict("records"),
+                },
+                "selection": self.selection,
+                "period": list(self.period),
+                "window": list(self.window),
+                "anniversaries": [anniversary_dict(r) for r in self.anniversaries],
+                "event_studies": {
+                    name: study.frame.to_dict("records")
+                    for name, study in self.event_studies.items()
+                },
+                "provinces": None if self.provinces is None else province_dict(self.provinces),
+                "notes": list(self.notes),
+            }
+        )
+
+    def to_json(self, *, indent: int | None = 2) -> str:
+        """:meth:`to_dict` as JSON text."""
+        return json.dumps(self.to_dict(), indent=indent, allow_nan=False)
+
+    def to_html(self) -> str:
+        """The report as one self-contained HTML page (figures embedded, no external assets)."""
+        body = [
+            f"<h1>{_e(self.title)}</h1>",
+            f'<p class="meta">{_e(self.source)}. Built {self.created:%Y-%m-%d %H:%M} UTC '
+            f"with eventdata {_e(__version__)}.</p>",
+            self._dataset_html(),
+            self._anniversary_html(),
+            self._provinces_html(),
+            self._notes_html(),
+        ]
+        return _PAGE.format(title=_e(self.title), style=_STYLE, body="\n".join(body))
+
+    def _repr_html_(self) -> str:
+        return self.to_html()
+
+    def summary(self) -> str:
+        """A few lines of text: the data, each anniversary's result, the provinces flagged."""
+        v = self.validation
+        lines = [
+            self.title,
+            f"{self.source}: {v.n_rows} rows read, {v.n_valid} valid, {v.n_rejected} rejected; "
+            f"{self.selection['events']} events selected, {_day(self.period[0])} to "
+            f"{_day(self.period[1])}",
+        ]
+        lines += [
+            f"{r.anniversary}, {_window_text(r.window)}: {r.observed:g} events, "
+            f"{r.expected:.1f} expected, rate ratio {r.rate_ratio:.2f} ({r.level:.0%} CI "
+            f"{r.ci[0]:.2f} to {r.ci[1]:.2f}), p = {r.pvalue:.3g} ({r.method})"
+            for r in self.anniversaries
+        ]
+        if self.provinces is not None:
+            flagged = self.provinces.table["flag"].isin(["higher", "lower"]).sum()
+            lines.append(f"provinces: {flagged} of {len(self.provinces.table)} flagged")
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return f"Report(title={self.title!r}, figures={len(self.figures)})"
+
+    # ----------------------------------------------------------------------- sections
+
+    def _figure(self, name: str) -> str:
+        if name not in self.figures:
+            return ""
+        caption = self.captions.get(name, "")
+        return (
+            f'<figure id="figure-{_e(name)}"><img src="data:image/png;base64,'
+            f'{self.figures[name]}" alt="{_e(caption)}"><figcaption>{_e(caption)}'
+            "</figcaption></figure>"
+        )
+
+    def _dataset_html(self) -> str:
+        v = self.validation
+        counts_table = pd.DataFrame(
+            {
+                "": ["Rows read", "Rows valid", "Rows rejected", "Events selected"],
+                "Rows": [v.n_rows, v.n_valid, v.n_rejected, self.selection["events"]],
+            }
+        )
+        parts = [
+            '<section id="dataset"><h2>Dataset and validation</h2>',
+            f"<p>Every row was checked against the ACLED codebook schema; rejected rows are "
+            f"kept aside with their reasons, never dropped silently. The analysis uses the "
+            f"valid rows selected by: {_e(_selection_text(self.selection))}. The selection "
+            f"runs from {_day(self.period[0])} to {_day(self.period[1])}.</p>",
+            _table(counts_table, ints=True, table_id="validation-counts"),
+        ]
+        if v.n_rejected:
+            by_rule = v.by_rule().rename(columns=str.capitalize)
+            parts += [
+                "<h3>Rejected rows by rule</h3>",
+                _table(by_rule, table_id="rejected-by-rule"),
+            ]
+        parts.append("</section>")
+        return "\n".join(parts)
+
+    def _anniversary_html(self) -> str:
+        names = ", ".join(r.anniversary for r in self.anniversaries)
+        parts = [
+            '<section id="anniversary"><h2>Anniversary test</h2>',
+            f"<p>Did the selected events rise in the window of {_window_text(self.window)} "
+            f"around {_e(names)}, beyond what the trend, the day of the week and the season "
+            "predict? The expectation comes from a model of the whole daily series fitted "
+            "without the anniversary windows; the rate ratio is observed over expected, "
+            "pooled over the years.</p>",
+            self._figure("timeline"),
+            _table(
+                pd.concat([r.to_frame() for r in self.anniversaries], ignore_index=True)
+                .drop(columns=["window_start", "window_end"])
+                .rename(columns=_HEADINGS),
+                table_id="anniversary-tests",
+            ),
+        ]
+        for result in self.anniversaries:
+            key = result.anniversary
+            parts += [
+                f'<h3 id="anniversary-{_e(key)}">{_e(key)}</h3>',
+                f"<p>{_e(interpretation(result))}</p>",
+                f'<pre class="summary">{_e(result.summary())}</pre>',
+                self._figure(f"anniversary-{key}"),
+                self._figure(f"event-study-{key}"),
+                self._figure(f"placebo-{key}"),
+            ]
+        parts += [self._figure("calendar"), "</section>"]
+        return "\n".join(parts)
+
+    def _provinces_html(self) -> str:
+        if self.provinces is None:
+            return (
+                '<section id="provinces"><h2>Provinces</h2><p>Not computed: the events lack '
+                "country or admin1.</p></section>"
+            )
+        result = self.provinces
+        shown = ("country", "admin1", "count", "expected", "ratio", "ci_low", "ci_high", "qvalue")
+        columns = [c for c in (*shown, "flag") if c in result.table.columns]
+        country_columns = ["provinces", "total", "dispersion", "statistic", "df"]
+        country_columns += ["pvalue_scaled", "gini"]
+        countries = result.countries[[result.within, *country_columns]]
+        return "\n".join(
+            [
+                '<section id="provinces"><h2>Provinces</h2>',
+                "<p>Which provinces have more or fewer of the selected events than an even "
+                "spread over their country's provinces predicts? Tests allow for the "
+                "clustering of events in time (a dispersion estimated from monthly counts) "
+                f"and flags control the false discovery rate at {result.alpha:g} over the "
+                "table. An even spread is a yardstick, not a model of where violence should "
+                "be: population and front lines differ between provinces.</p>",
+                "<p>Per country: the goodness-of-fit test of an even spread (Pearson's "
+                "X<sup>2</sup>, its p-value scaled by the dispersion) and the Gini index "
+                "(0: even, 1: all events in one province).</p>",
+                _table(countries.rename(columns=_HEADINGS), table_id="province-countries"),
+                self._figure("provinces"),
+                _table(result.table[columns].rename(columns=_HEADINGS), table_id="province-table"),
+                "</section>",
+            ]
+        )
+
+    def _notes_html(self) -> str:
+        notes = [
+            "The tests show whether events rose in time with an anniversary, not why: "
+            "other events of the same days, reporting habits (sources' holidays, year-end "
+            "round-ups) and coding delays can all move the counts.",
+            "Intervals and p-values of the placebo method compare the real window with "
+            "the same window at other dates of the same series, so they allow for "
+            "overdispersion and autocorrelation; event-study intervals are pointwise.",
+            *self.notes,
+        ]
+        items = "".join(f"<li>{_e(note)}</li>" for note in notes)
+        return f'<section id="notes"><h2>Methods and caveats</h2><ul>{items}</ul></section>'
+
+
+def build_report(
+    events: pd.DataFrame | Quarantine,
+    *,
+    anniversary: str | Sequence[str] = "01-03",
+    window: tuple[int, int] = (0, 6),
+    study_window: tuple[int, int] = (-14, 14),
+    countries: str | Sequence[str] | None = None,
+    event_types: str | Sequence[str] | None = None,
+    actors: str | None = None,
+    source: str | None = None,
+    title: str | None = None,
+    progress: bool = False,
+) -> Report:
+    """Validate, select, test the anniversary, look at provinces, and draw it all.
+
+    Parameters
+    ----------
+    events : pandas.DataFrame or Quarantine
+        Event records (validated here, rejected rows set aside and counted), or
+        the :class:`~eventdata.validation.Quarantine` that
+        ``ed.read_acled(path, errors="quarantine")`` returns.
+    anniversary : "MM-DD" or sequence of "MM-DD"
+        The anniversary (or anniversaries, tested together with adjusted p-values).
+    window : (int, int)
+        Days relative to the anniversary that are tested, both ends included.
+    study_window : (int, int)
+        Days shown in the event study.
+    countries, event_types, actors
+        Selection passed to :func:`eventdata.filter_events` (``actors`` is a
+        case-insensitive regular expression on the actor columns).
+    source : str, optional
+        What the data are, for the report's header (default: "events in memory").
+    title : str, optional
+        Default: "Anniversary report: <anniversaries>".
+    progress : bool
+        Show a progress bar of the steps on stderr (only when it is a terminal).
+
+    Returns
+    -------
+    Report
+
+    Raises
+    ------
+    EventDataError
+        If no valid event is selected, or the series is too short to test
+        (:class:`~eventdata.anniversary.InsufficientDataError`).
+    """
+    checked = events if isinstance(events, Quarantine) else validate(events, errors="quarantine")
+    names = [anniversary] if isinstance(anniversary, str) else list(anniversary)
+    selection = {"countries": countries, "event_types": event_types, "actors": actors}
+    selected = filter_events(checked.valid, **selection)
+    if selected.empty:
+        raise EventDataError(
+            f"no valid event matches the selection ({_selection_text(selection)}): "
+            f"{checked.n_valid} valid rows of {checked.n_rows} read"
+        )
+    from eventdata import plot  # matplotlib only when a report is built
+
+    figures: dict[str, str] = {}
+    captions: dict[str, str] = {}
+    steps = 4 + 3 * len(names)
+    with _steps(steps, progress) as step, warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        daily = counts(selected)
+        tests = anniversary_test(selected, names if len(names) > 1 else names[0], window=window)
+        results = tuple(tests) if isinstance(tests, AnniversaryTests) else (tests,)
+        studies = {name: event_study(selected, name, window=study_window) for name in names}
+        step("tests")
+        figures["timeline"] = _png(plot.timeline(daily, anniversary=names, window=window))
+        captions["timeline"] = (
+            "Selected events per day (light bars) with their centred 7-day mean; "
+            "the anniversary windows are shaded."
+        )
+        step("timeline")
+        for result in results:
+            key = result.anniversary
+            figures[f"anniversary-{key}"] = _png(plot.anniversary(result))
+            captions[f"anniversary-{key}"] = (
+                f"Events in the window around {key}, year by year: observed against the "
+                "expectation of the model fitted without the windows."
+            )
+            step(f"anniversary {key}")
+            figures[f"event-study-{key}"] = _png(plot.event_study(studies[key], window=window))
+            captions[f"event-study-{key}"] = (
+                f"Observed over expected events on each day around {key}, pooled over the "
+                "years, with pointwise intervals; the tested window is shaded."
+            )
+            step(f"event study {key}")
+            figures[f"placebo-{key}"] = _png(plot.placebo(result))
+            captions[f"placebo-{key}"] = (
+                f"The window around {key} among the same window at other dates of the series "
+                "(pseudo-anniversaries): how often an ordinary stretch of days rises as much."
+            )
+            step(f"placebo {key}")
+        figures["calendar"] = _png(plot.calendar(daily, anniversary=names, window=window))
+        captions["calendar"] = (
+            "Events per day by day of the year (columns) and year (rows); the windows are "
+            "outlined. A strong anniversary effect shows as darker cells inside the outline, "
+            "year after year."
+        )
+        step("calendar")
+        provinces = None
+        if {"country", "admin1"} <= set(selected.columns):
+            provinces = province_frequency(selected)
+            figures["provinces"] = _png(plot.provinces(provinces))
+            captions["provinces"] = (
+                "Each province's events over what an even spread within its country "
+                "predicts, with intervals; flagged provinces are coloured."
+            )
+        step("provinces")
+    notes = tuple(dict.fromkeys(f"{w.category.__name__}: {w.message}" for w in caught))
+    for message in caught:  # recorded in the report, and still said to the caller
+        warnings.warn(message.message, message.category, stacklevel=2)
+    dates = pd.to_datetime(selected["event_date"])
+    return Report(
+        title=title or f"Anniversary report: {', '.join(names)}",
+        source=source or "events in memory",
+        created=pd.Timestamp.now(tz="UTC").tz_localize(None),
+        validation=checked,
+        selection={**selection, "events": len(selected)},
+        period=(dates.min(), dates.max()),
+        window=tuple(window),
+        anniversaries=results,
+        event_studies=studies,
+        provinces=provinces,
+        daily=daily,
+        figures=figures,
+        captions=captions,
+        notes=notes,
+    )
+
+
+def interpretation(result: AnniversaryResult) -> str:
+    """The anniversary result in plain words, with what it does and does not show.
+
+    Examples
+    --------
+    >>> import eventdata as ed
+    >>> from eventdata.anniversary import anniversary_test
+    >>> daily = ed.datasets.simulate_counts("2016-01-01", "2022-12-31", seed=4)
+    >>> text = interpretation(anniversary_test(daily, "01-03"))
+    >>> text.startswith("Over 7 years (2016-2022), the windows held")
+    True
+    """
+    lo, hi = result.ci
+    years = f"{result.years[0]}-{result.years[-1]}" if result.n_years > 1 else str(result.years[0])
+    change = result.rate_ratio - 1
+    direction = f"{abs(change):.0%} {'more' if change >= 0 else 'fewer'}"
+    text = (
+        f"Over {result.n_years} years ({years}), the windows held {result.observed:g} events "
+        f"against {result.expected:.1f} expected: {direction} than expected (rate ratio "
+        f"{result.rate_ratio:.2f}, {result.level:.0%} interval {lo:.2f} to {hi:.2f}). "
+    )
+    p = f"p = {result.pvalue_adjusted:.2g}"
+    significant = result.pvalue_adjusted < 0.05
+    if result.alternative != "increase":
+        text += f"The {result.alternative} test gives {p}" + (
+            " (below 0.05)." if significant else " (not below 0.05)."
+        )
+    elif significant and lo > 1:
+        text += (
+            f"A rise this large is unusual for this series ({p}): the data are consistent "
+            "with an escalation around the anniversary"
+        )
+        text += (
+            ", though the interval is wide: its size is uncertain."
+            if hi / lo > 2
+            else ", and the interval bounds its size."
+        )
+    elif significant:
+        text += (
+            f"The one-sided test gives {p}, but the interval reaches down to {lo:.2f}: "
+            "weak evidence of a rise, which a different window or period could undo."
+        )
+    elif hi >= 2:
+        text += (
+            f"The test gives {p}, and the interval is wide: with {result.expected:.1f} events "
+            "expected, it cannot tell a rise from chance, and even a doubling would fit the "
+            "data. Absence of evidence here is not evidence of absence; widen the "
+            "selection, or wait for more years."
+        )
+    else:
+        text += (
+            f"Rises of this size are common at other dates of this series "
+            f"(p = {result.pvalue_adjusted:.2g}): no evidence of an escalation around the "
+            f"anniversary, and effects above {hi:.2f} times the expectation are unlikely."
+        )
+    bumpy = int((result.by_year["ratio"] < 1).sum())
+    if significant and bumpy and result.alternative == "increase":
+        text += f" Not every year rose: {bumpy} of {result.n_years} were below expectation."
+    return text
+
+
+def anniversary_dict(result: AnniversaryResult) -> dict[str, Any]:
+    """An anniversary result's numbers as a plain dict (one row of ``to_frame()``, and more)."""
+    row = result.to_frame().iloc[0].to_dict()
+    return to_jsonable(
+        {
+            **row,
+            "method_note": result.method_note,
+            "correction": result.correction,
+            "level": result.level,
+            "years": list(result.years),
+            "dispersion": result.dispersion,
+            "window_dispersion": result.window_dispersion,
+            "autocorrelation": result.autocorrelation,
+            "by_year": result.by_year.to_dict("records"),
+        }
+    )
+
+
+def province_dict(result: ProvinceResult) -> dict[str, Any]:
+    """A province result's tables as plain records."""
+    return to_jsonable(
+        {"table": result.to_frame().to_dict("records"), "countries": result.countries}
+    )
+
+
+def to_jsonable(value: Any) -> Any:
+    """Plain Python of nested results: NaN, infinity and NA become None, dates ISO text.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> to_jsonable({"p": np.float64(0.5), "ci": (1.0, np.inf), "day": pd.Timestamp("2022-01-03")})
+    {'p': 0.5, 'ci': [1.0, None], 'day': '2022-01-03'}
+    """
+    if isinstance(value, dict):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, pd.DataFrame):
+        return [to_jsonable(r) for r in value.to_dict("records")]
+    if isinstance(value, list | tuple | np.ndarray | pd.Series | pd.Index):
+        return [to_jsonable(v) for v in value]
+    if isinstance(value, pd.Timestamp):
+        return value.date().isoformat() if value == value.normalize() else value.isoformat()
+    if isinstance(value, np.generic):
+        value = value.item()
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+@contextmanager
+def _steps(total: int, show: bool) -> Iterator[Any]:
+    """A callable advancing a tqdm bar (on stderr, only for a terminal), or doing nothing."""
+    if not show:
+        yield lambda name: None
+        return
+    from tqdm import tqdm
+
+    # disable=None: quiet when stderr is not a terminal (CI, logs, pipes)
+    with tqdm(total=total, desc="report", unit=" step", disable=None, leave=False) as bar:
+
+        def advance(name: str) -> None:
+            bar.set_postfix_str(name)
+            bar.update(1)
+
+        yield advance
+
+
+def _png(ax: Any) -> str:
+    """The Axes' figure as base64 PNG text; the figure is closed."""
+    import matplotlib.pyplot as plt
+
+    figure = ax.figure
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=_FIGURE_DPI, bbox_inches="tight")
+    plt.close(figure)
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def _e(text: Any) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def _window_text(window: tuple[int, int]) -> str:
+    """(0, 6) -> "days 0 to +6" (the words of the plots' titles and legends)."""
+    from eventdata.plot import _window_days
+
+    return _window_days(window)
+
+
+def _day(day: pd.Timestamp) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
+def _selection_text(selection: dict[str, Any]) -> str:
+    words = {"countries": "countries", "event_types": "event types", "actors": "actors matching"}
+    parts = []
+    for key, word in words.items():
+        value = selection.get(key)
+        if value is None:
+            continue
+        shown = value if isinstance(value, str) else ", ".join(map(str, value))
+        parts.append(f"{word} {shown}")
+    return "; ".join(parts) or "all events"
+
+
+def _table(frame: pd.DataFrame, *, table_id: str, ints: bool = False) -> str:
+    def number(value: float) -> str:
+        if not math.isfinite(value):
+            return "inf" if value > 0 else ("-inf" if value < 0 else "")
+        if float(value).is_integer() and (ints or abs(value) >= 100):
+            return f"{int(value)}"
+        return f"{value:.3g}" if abs(value) < 1000 else f"{value:.0f}"
+
+    shown = frame.copy()
+    for column in shown.columns:
+        if pd.api.types.is_datetime64_any_dtype(shown[column]):
+            shown[column] = shown[column].dt.strftime("%Y-%m-%d")
+    return shown.to_html(index=False, float_format=number, na_rep="", border=0, table_id=table_id)
+
+
+# Column names of result tables -> headings of the report's tables.
+_HEADINGS = {
+    "anniversary": "Anniversary",
+    "n_years": "Years",
+    "observed": "Observed",
+    "expected": "Expected",
+    "rate_ratio": "Rate ratio",
+    "ci_low": "CI low",
+    "ci_high": "CI high",
+    "pvalue": "p",
+    "pvalue_adjusted": "p adjusted",
+    "alternative": "Alternative",
+    "method": "Method",
+    "n_placebo": "Placebo dates",
+    "country": "Country",
+    "admin1": "Province",
+    "count": "Events",
+    "ratio": "Ratio",
+    "qvalue": "q (FDR)",
+    "flag": "Flag",
+    "provinces": "Provinces",
+    "total": "Events",
+    "dispersion": "Dispersion",
+    "statistic": "X2",
+    "df": "df",
+    "pvalue_scaled": "p (scaled)",
+    "gini": "Gini",
+}
+
+_STYLE = """
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 2em auto;
+       max-width: 62em; padding: 0 1em; color: #222; line-height: 1.45; }
+h1 { font-size: 1.6em; margin-bottom: 0.2em; }
+h2 { border-bottom: 1px solid #ccc; padding-bottom: 0.2em; margin-top: 2em; }
+.meta { color: #555; margin-top: 0; }
+table { border-collapse: collapse; margin: 1em 0; font-size: 0.9em; }
+th, td { padding: 0.25em 0.7em; text-align: right; border-bottom: 1px solid #e3e3e3; }
+th { background: #f3f3f3; }
+td:first-child, th:first-child { text-align: left; }
+figure { margin: 1.5em 0; }
+figure img { max-width: 100%; height: auto; }
+figcaption { color: #444; font-size: 0.9em; }
+pre.summary { background: #f7f7f7; padding: 0.8em; overflow-x: auto; font-size: 0.85em; }
+"""
+
+_PAGE = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="generator" content="eventdata">
+<title>{title}</title>
+<style>{style}</style>
+</head>
+<body>
+{body}
+</body>
+</html>
+"""

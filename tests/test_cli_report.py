@@ -1,0 +1,125 @@
+"""The report, anniversary and provinces commands, on a CSV export, a store and the example."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import pandas as pd
+import pytest
+
+import eventdata as ed
+from eventdata.cli import main
+
+
+@pytest.fixture(scope="module")
+def export(tmp_path_factory) -> tuple:
+    """An ACLED-style CSV of four simulated years with one row broken, and its events."""
+    events = ed.datasets.simulate(
+        "2019-01-01", "2022-12-31", seed=5, anniversaries=["01-03"], effect=1.5
+    )
+    path = tmp_path_factory.mktemp("export") / "iraq-syria.csv"
+    ed.write_acled(events, path)
+    raw = pd.read_csv(path, dtype=str, keep_default_na=False)
+    raw.loc[0, "fatalities"] = "-4"
+    raw.to_csv(path, index=False)
+    return path, events
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory, export) -> str:
+    folder = tmp_path_factory.mktemp("store") / "acled"
+    ed.EventStore(folder).upsert(export[1])
+    return str(folder)
+
+
+def test_report_from_a_csv_export_writes_one_html_file(export, tmp_path, capsys):
+    out = tmp_path / "report.html"
+    assert main(["report", str(export[0]), "--anniversary", "01-03", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert f"wrote {out} (html, 6 figures)" in printed
+    assert f"{len(export[1])} rows read, {len(export[1]) - 1} valid, 1 rejected" in printed
+    page = out.read_text(encoding="utf-8")
+    assert page.count('<img src="data:image/png;base64,') == 6
+    assert "ACLED export iraq-syria.csv" in page
+    assert "fatalities" in page  # the rule the broken row failed
+
+
+def test_report_as_json_from_a_store(store, tmp_path):
+    out = tmp_path / "numbers.json"
+    assert main(["report", store, "--out", str(out), "--country", "Iraq"]) == 0
+    numbers = json.loads(out.read_text(encoding="utf-8"))
+    assert numbers["source"].startswith("Event store")
+    assert numbers["validation"]["rows_rejected"] == 0
+    assert numbers["selection"]["countries"] == ["Iraq"]
+    (test,) = numbers["anniversaries"]
+    assert test["anniversary"] == "01-03" and test["window_start"] == 0 and test["window_end"] == 6
+    assert {p["country"] for p in numbers["provinces"]["table"]} == {"Iraq"}
+
+
+def test_report_format_option_names_the_default_file(store, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(["report", store, "--format", "json", "--window", "0", "3"]) == 0
+    numbers = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
+    assert numbers["window"] == [0, 3]
+
+
+def test_anniversary_prints_and_writes_csv_and_json(store, tmp_path, capsys):
+    csv = tmp_path / "results.csv"
+    args = ["anniversary", store, "--anniversary", "01-03", "--anniversary", "07-04"]
+    assert main([*args, "--window", "0", "6", "--out", str(csv)]) == 0
+    printed = capsys.readouterr().out
+    assert "Anniversary test 01-03" in printed and "Anniversary test 07-04" in printed
+    table = pd.read_csv(csv, dtype={"anniversary": str})
+    assert table["anniversary"].tolist() == ["01-03", "07-04"]
+    assert (table["pvalue_adjusted"] >= table["pvalue"]).all()
+    out = tmp_path / "results.json"
+    assert main(["anniversary", store, "--actors", "coalition", "--out", str(out)]) == 0
+    (result,) = json.loads(out.read_text(encoding="utf-8"))
+    assert result["anniversary"] == "01-03" and len(result["by_year"]) == result["n_years"]
+
+
+def test_provinces_prints_and_writes_csv_and_json(export, tmp_path, capsys):
+    csv = tmp_path / "provinces.csv"
+    assert main(["provinces", str(export[0]), "--country", "Syria", "--out", str(csv)]) == 0
+    assert "flags at FDR 0.05" in capsys.readouterr().out
+    table = pd.read_csv(csv)
+    assert set(table["country"]) == {"Syria"} and len(table) == 14
+    out = tmp_path / "provinces.json"
+    assert main(["provinces", str(export[0]), "--out", str(out)]) == 0
+    numbers = json.loads(out.read_text(encoding="utf-8"))
+    assert [c["country"] for c in numbers["countries"]] == ["Iraq", "Syria"]
+    assert len(numbers["table"]) == 32
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["report"], "give an INPUT"),
+        (["anniversary", "x.csv", "--example"], "not both"),
+        (["provinces", "--example", "--out", "p.txt"], "must end in .csv or .json"),
+        (["anniversary", "--example", "--country", "Atlantis"], "no valid event"),
+    ],
+)
+def test_mistakes_get_one_clear_error(args, message, capsys):
+    assert main(args) == 1
+    assert message in capsys.readouterr().err
+
+
+def test_report_example_through_the_installed_command(tmp_path):
+    out = tmp_path / "report.html"
+    done = subprocess.run(
+        [sys.executable, "-m", "eventdata.cli", "report", "--example", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""  # no progress bar when stderr is not a terminal
+    assert "rate ratio" in done.stdout
+    assert out.read_text(encoding="utf-8").count("data:image/png;base64,") == 6
