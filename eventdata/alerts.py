@@ -78,7 +78,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from scipy import stats
 
 from eventdata.errors import EventDataError
-from eventdata.interrupted import _check_counts, _format_label, _label_name
+from eventdata.interrupted import _check_counts, _check_regular, _format_label, _label_name
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -261,6 +261,8 @@ def escalation_alerts(
     [0.59, 16.83, 1.54]
     """
     counts = _check_counts(series)
+    # a baseline of "the last 7 periods" only means that on a zero-filled calendar
+    _check_regular(series.index)
     if method in _GUARD:
         detector = _ears(counts, method, baseline, threshold, min_sd)
     elif method == "cusum":

@@ -51,7 +51,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for w in caught:
             print(f"warning: {w.message}", file=sys.stderr)
         return code
-    except EventDataError as exc:
+    except (EventDataError, ValueError, TypeError) as exc:  # a bad option is one clear line too
         print(f"error: {exc}", file=sys.stderr)
         return 1
 

@@ -69,10 +69,6 @@ class CodebookWarning(EventDataWarning):
     """The input follows another version of the codebook (missing or extra columns, text codes)."""
 
 
-class DispersionWarning(EventDataWarning):
-    """The extra-Poisson variation could not be estimated; tests assume Poisson counts."""
-
-
 class Admin1Warning(EventDataWarning):
     """Some admin1 names are not in the names table and were left as they were."""
 
@@ -91,3 +87,7 @@ class OverdispersionWarning(CalibrationWarning):
 
 class AutocorrelationWarning(CalibrationWarning):
     """A model-based test was asked for, but the model's residuals are autocorrelated."""
+
+
+class DispersionWarning(CalibrationWarning):
+    """The extra-Poisson variation could not be estimated; tests assume Poisson counts."""

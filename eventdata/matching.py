@@ -104,15 +104,15 @@ def match_events(
     >>> pairs[["event_id_a", "event_id_b"]].values.tolist()
     [['SEED-SYR-001', 'SEED-SYR-001'], ['SEED-SYR-001', 'SEED-SYR-002']]
     """
+    if days < 0 or km < 0:
+        raise ValueError(f"days and km must be >= 0, not {days!r} and {km!r}")
     left = _side(a, "a")
     right = _side(b, "b")
-    pieces = []
-    for shift in range(-days, days + 1):
-        shifted = left.assign(_day=left["_day"] + shift)
-        pieces.append(shifted.merge(right, on="_day"))
-    pairs = pd.concat(pieces, ignore_index=True) if pieces else pd.DataFrame()
-    if pairs.empty:
-        return _empty_pairs()
+    pieces = [
+        left.assign(_day=left["_day"] + shift).merge(right, on="_day")
+        for shift in range(-days, days + 1)
+    ]
+    pairs = pd.concat(pieces, ignore_index=True)  # typed, even when empty
     pairs["days_apart"] = (pairs["event_date_b"] - pairs["event_date_a"]).dt.days.abs()
     pairs["km_apart"] = _haversine_km(
         pairs["latitude_a"], pairs["longitude_a"], pairs["latitude_b"], pairs["longitude_b"]
@@ -158,7 +158,3 @@ def _haversine_km(lat1, lon1, lat2, lon2) -> np.ndarray:
     dlon = np.radians(lon2.to_numpy(float) - lon1.to_numpy(float))
     h = np.sin(dlat / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dlon / 2) ** 2
     return 2 * _EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(h, 0, 1)))
-
-
-def _empty_pairs() -> pd.DataFrame:
-    return pd.DataFrame({c: pd.Series(dtype="object") for c in _PAIR_COLUMNS})

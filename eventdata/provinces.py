@@ -66,7 +66,7 @@ from scipy import optimize, special, stats
 
 from eventdata.admin1 import Admin1Normalization, Admin1Warning, admin1_names, normalize_admin1
 from eventdata.admin1 import covered_countries as _covered_countries
-from eventdata.errors import DispersionWarning, EventDataError
+from eventdata.errors import DispersionWarning, EventDataError, InsufficientDataError
 from eventdata.series import counts
 
 if TYPE_CHECKING:
@@ -364,6 +364,10 @@ def _prepare(
     known = events[within].notna() & events[by].notna()
     n_missing = int((~known).sum())
     events = events.loc[known.to_numpy(dtype=bool)]
+    if events.empty:
+        raise InsufficientDataError(
+            f"no events with both {within} and {by} to compare ({n_missing} rows lack one)"
+        )
     columns = [within, by]
     groups = events[columns].astype("string").drop_duplicates()
     if extra is not None:

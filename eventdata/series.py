@@ -152,7 +152,8 @@ def counts(
         Columns ``date`` (period start), the ``by`` columns, and ``count`` (or
         ``fatalities``); one row per period and group, zeros included, sorted by
         group then date. ``attrs["time_precision"]`` records the policy and how
-        many rows were excluded or spread; ``attrs["span"]`` the first and last
+        many rows were excluded or spread, and how many had no date (left out);
+        ``attrs["span"]`` the first and last
         day covered (a weekly or monthly table's edge periods may be partial).
 
     Examples
@@ -182,6 +183,9 @@ def counts(
         # a monadic frame (one row per actor) or combined copies: count each event once
         events = events.drop_duplicates("event_id_cnty")
     dates = pd.to_datetime(events["event_date"])
+    undated = dates.isna().to_numpy()
+    if undated.any():  # cannot be placed on the calendar: left out, and said so
+        events, dates = events.loc[~undated], dates.loc[~undated]
     lo = pd.Timestamp(start) if start is not None else dates.min()
     hi = pd.Timestamp(end) if end is not None else dates.max()
     weights = (
@@ -192,7 +196,12 @@ def counts(
     coarse = np.zeros(len(events), dtype=bool)
     if "time_precision" in events.columns and precision != "keep":
         coarse = events["time_precision"].to_numpy(dtype="float64", na_value=1.0) > finest_exact
-    report = {"policy": "exclude" if precision == "auto" else precision, "excluded": 0, "spread": 0}
+    report = {
+        "policy": "exclude" if precision == "auto" else precision,
+        "excluded": 0,
+        "spread": 0,
+        "undated": int(undated.sum()),
+    }
 
     frame = events[by].reset_index(drop=True) if by else pd.DataFrame(index=range(len(events)))
     frame["_date"] = dates.to_numpy()

@@ -1428,8 +1428,9 @@ class EventStore:
         countries : str or sequence of str, optional
             Countries to mirror (default: all the client is allowed to read).
         since : int, optional
-            Unix time to fetch changes from (default: the newest ``timestamp`` stored;
-            everything when the store is empty).
+            Unix time to fetch changes from. Default: for each country asked for, its
+            newest stored ``timestamp``, and the oldest of those (everything when a
+            country has nothing stored yet).
         progress : optional
             Passed to the client (a callback, or True for a progress bar).
 
@@ -1440,8 +1441,7 @@ class EventStore:
             aside, not stored), and the ``since`` used.
         """
         if since is None:
-            newest = (self.metadata.get("timestamp") or [None, None])[1]
-            since = None if newest is None else int(newest)
+            since = self._watermark(countries)
         checked = client.events(
             countries=countries, since_timestamp=since, errors="quarantine", progress=progress
         )
@@ -1451,6 +1451,23 @@ class EventStore:
         parsed = None if deletions is None or not len(deletions) else _parse_deletions(deletions)
         change = self._apply(_validated(checked.valid), parsed, "sync")
         return SyncResult(change=change, rejected=checked.rejected, since=since)
+
+    def _watermark(self, countries: str | Iterable[str] | None) -> int | None:
+        """The time from which a sync of these countries has to fetch changes.
+
+        The oldest of the countries' newest timestamps, so that no country is left
+        behind by another synced more recently; None (fetch everything) when a
+        requested country has nothing stored yet or the store is empty.
+        """
+        stored = self.read(countries=countries, columns=["country", "timestamp"])
+        if stored.empty:
+            return None
+        newest = stored.groupby("country", observed=True)["timestamp"].max()
+        if countries is not None:
+            wanted = {countries} if isinstance(countries, str) else set(countries)
+            if wanted - set(newest.index):
+                return None
+        return int(newest.min())
 
     def compact(self) -> StoreChange:
         """Rewrite every partition with the current writer and remove any leftovers.

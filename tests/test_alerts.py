@@ -254,3 +254,10 @@ def test_inputs_are_checked():
     before = counts.copy()
     escalation_alerts(counts, method="cusum", reference=10)
     assert counts.equals(before)
+
+
+def test_a_daily_series_with_missing_days_is_refused():
+    days = pd.date_range("2023-01-01", periods=30, freq="D")
+    gappy = pd.Series(5, index=days).drop(days[[3, 4, 10, 17]])  # zero days dropped
+    with pytest.raises(EventDataError, match="not evenly spaced"):
+        escalation_alerts(gappy, method="ears-c2")

@@ -50,9 +50,12 @@ def test_match_finds_planted_duplicates_and_nothing_else(simulated):
     )
     expected = {(a, b) for (a, b), keep in zip(planted, armed_or_civilian, strict=True) if keep}
     assert expected <= found
+    assert found <= set(planted)  # and nothing else: no pair that was not planted
     # every pair reported really is within the limits, and of one class
     assert (pairs["days_apart"] <= 1).all() and (pairs["km_apart"] <= 5).all()
-    assert match_events(original, copy, days=0, km=5).empty
+    none = match_events(original, copy, days=0, km=5)
+    assert none.empty
+    assert str(none["event_date_a"].dtype) == "datetime64[ns]"  # typed even when empty
 
 
 def test_distance_is_great_circle(seed_events):

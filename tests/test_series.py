@@ -19,7 +19,21 @@ def test_daily_counts_are_zero_filled_over_the_whole_calendar(seed_events):
     )
     assert daily["count"].sum() == 5  # one event is dated to the week only
     assert daily["count"].dtype == "int64"
-    assert daily.attrs["time_precision"] == {"policy": "exclude", "excluded": 1, "spread": 0}
+    assert daily.attrs["time_precision"] == {
+        "policy": "exclude",
+        "excluded": 1,
+        "spread": 0,
+        "undated": 0,
+    }
+
+
+def test_events_without_a_date_are_left_out_and_reported(seed_events):
+    undated = seed_events.assign(
+        event_date=seed_events["event_date"].where(seed_events["event_id_cnty"] != "SEED-IRQ-001")
+    )
+    daily = counts(undated, start="2022-01-01", end="2022-01-07")
+    assert daily["count"].sum() == 4
+    assert daily.attrs["time_precision"]["undated"] == 1
 
 
 def test_counts_agree_with_a_plain_groupby(simulated):

@@ -60,18 +60,32 @@ def test_first_sync_mirrors_everything_then_asks_only_for_changes(
     expected, deletions = _revise(events)
     fake.rows = acled_json_rows(as_csv(expected))
     fake.deleted = deletions.astype(str).to_dict(orient="records")
-    newest = int(events["timestamp"].max())
+    # from the oldest of the two countries' newest timestamps: neither is left behind
+    watermark = int(events.groupby("country")["timestamp"].max().min())
     second = store.sync(client, countries=["Iraq", "Syria"])
     last_query = fake.data_queries()[-1]
-    assert last_query["timestamp"] == str(newest)
-    assert fake.data_queries("/api/deleted/read")[-1]["deleted_timestamp"] == str(newest)
+    assert last_query["timestamp"] == str(watermark)
+    assert fake.data_queries("/api/deleted/read")[-1]["deleted_timestamp"] == str(watermark)
     change = second.change
     assert (change.added, change.updated, change.deleted, change.not_found) == (2, 3, 1, 1)
-    refetched = int((events["timestamp"] == newest).sum())
-    assert change.unchanged == refetched - int(events.head(3)["timestamp"].eq(newest).sum())
+    refetched = events.iloc[3:]
+    refetched = refetched[refetched["timestamp"] >= watermark]
+    refetched = refetched[refetched["event_id_cnty"] != events["event_id_cnty"].iloc[10]]
+    assert change.unchanged == len(refetched)
     _same_rows(store.read(), expected)
     assert store.log()["operation"].tolist() == ["sync", "sync"]
     assert "sync of changes since" in second.summary()
+
+
+def test_syncing_countries_one_by_one_loses_nothing(fake, make_client, events, tmp_path):
+    fake.rows = acled_json_rows(as_csv(events))
+    store = EventStore(tmp_path / "mirror")
+    client = make_client()
+    store.sync(client, countries=["Iraq"])
+    store.sync(client, countries=["Syria"])  # Syria was never synced: fetched whole
+    _same_rows(store.read(), events)
+    store.sync(client)  # all countries: from the oldest country's newest timestamp
+    _same_rows(store.read(), events)
 
 
 def test_rows_failing_validation_are_kept_aside_not_stored(fake, make_client, events, tmp_path):
