@@ -80,7 +80,6 @@ def __getattr__(name: str):
     raise AttributeError(f"module 'eventdata' has no attribute {name!r}")
 
 
-
 __all__ = [
     "ACLED_SCHEMA",
     "Admin1Warning",

@@ -216,5 +216,3 @@ def acled_json_rows(csv_text: str, *, numbers_as_json: bool = True) -> list[dict
             for column in ("latitude", "longitude"):
                 row[column] = float(row[column])
     return rows
-
-
