@@ -77,6 +77,10 @@ def __getattr__(name: str):
         import importlib
 
         return importlib.import_module("eventdata.plot")
+    if name == "counts_out_of_core":  # needs the optional dask extra
+        from eventdata.outofcore import counts_out_of_core
+
+        return counts_out_of_core
     raise AttributeError(f"module 'eventdata' has no attribute {name!r}")
 
 
@@ -116,6 +120,7 @@ __all__ = [
     "combine_sources",
     "compare_periods",
     "counts",
+    "counts_out_of_core",
     "datasets",
     "escalation_alerts",
     "event_study",

@@ -35,6 +35,7 @@ interrupted time series studies in medication use research. J Clin Pharm Ther
 from __future__ import annotations
 
 import html
+import warnings
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
@@ -491,13 +492,22 @@ def _check_counts(series: pd.Series) -> np.ndarray:
     return counts
 
 
+def _infer_freq(index: pd.DatetimeIndex) -> str | None:
+    """``pd.infer_freq`` as a string on every pandas (newer ones return an offset)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        warnings.simplefilter("ignore", DeprecationWarning)
+        freq = pd.infer_freq(index)
+    return getattr(freq, "freqstr", freq)
+
+
 def _check_regular(index: pd.Index) -> None:
     """Raise unless the index steps evenly (positions then measure time)."""
     n = len(index)
     if isinstance(index, pd.PeriodIndex):
         regular = index.equals(pd.period_range(index[0], periods=n, freq=index.freq))
     elif isinstance(index, pd.DatetimeIndex):
-        freq = index.freq or (pd.infer_freq(index) if n >= 3 else None)
+        freq = index.freq or (_infer_freq(index) if n >= 3 else None)
         regular = n < 3 or freq is not None
     elif pd.api.types.is_numeric_dtype(index.dtype):
         steps = np.diff(index.to_numpy(dtype="float64"))
@@ -551,7 +561,7 @@ def _yearly_period(index: pd.Index) -> float:
     if isinstance(index, pd.PeriodIndex):
         freq = index.freqstr
     elif isinstance(index, pd.DatetimeIndex) and len(index) >= 3:
-        freq = index.freqstr or pd.infer_freq(index)
+        freq = index.freqstr or _infer_freq(index)
     base = (freq or "").split("-")[0].upper()
     base = {"QS": "Q", "QE": "Q", "W": "W"}.get(base, base)
     if base not in _PERIODS:

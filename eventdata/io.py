@@ -214,20 +214,23 @@ def read_table(source: Source, *, encoding: str = "utf-8") -> tuple[pd.DataFrame
     if name.lower().endswith((".xlsx", ".xls")):
         return _read_excel(source, name), []
     data = _read_bytes(source, name)
-    if not data.strip():
+    head = _head(data)
+    if not head.strip() and not _bytes(data).strip():
         raise ReadError(f"{name}: the file is empty")
-    if b"\x00" in data[:4096]:
+    if b"\x00" in head[:4096]:
         raise ReadError(f"{name}: this is a binary file, not a CSV export")
     utf8 = encoding.lower().replace("_", "-") in ("utf-8", "utf8", "utf-8-sig")
     if not utf8:
         try:
-            data = data.decode(encoding).encode("utf-8")
+            data = _bytes(data).decode(encoding).encode("utf-8")
         except (UnicodeDecodeError, LookupError) as exc:
             raise ReadError(f"{name}: not readable as {encoding} text ({exc})") from None
     return _parse_csv(data, name, encoding)
 
 
-def _parse_csv(data: bytes, name: str, encoding: str) -> tuple[pd.DataFrame, list[dict]]:
+def _parse_csv(
+    data: bytes | pa.Buffer, name: str, encoding: str
+) -> tuple[pd.DataFrame, list[dict]]:
     header = _header(data, name, encoding)
     malformed: list[dict] = []
 
@@ -235,30 +238,55 @@ def _parse_csv(data: bytes, name: str, encoding: str) -> tuple[pd.DataFrame, lis
         malformed.append({"fields": next(csv.reader([row.text]), [])})
         return "skip"
 
-    try:
-        table = pacsv.read_csv(
-            io.BytesIO(data),
+    def parse(newlines_in_values: bool) -> pa.Table:
+        return pacsv.read_csv(
+            pa.BufferReader(data),
             parse_options=pacsv.ParseOptions(
-                newlines_in_values=True, invalid_row_handler=keep_aside
+                newlines_in_values=newlines_in_values, invalid_row_handler=keep_aside
             ),
             convert_options=pacsv.ConvertOptions(
-                column_types={column: pa.string() for column in header},
+                # large_string: what pandas' Arrow-backed strings hold (no conversion)
+                column_types={column: pa.large_string() for column in header},
                 null_values=NA_VALUES,
                 strings_can_be_null=True,
             ),
         )
+
+    try:
+        try:
+            # Most exports have no line breaks inside values, and Arrow parses
+            # those a quarter faster; a break inside a value makes its chunker
+            # and parser disagree and it raises, and then (or when any line is
+            # malformed) the file is parsed again allowing line breaks.
+            table = parse(newlines_in_values=False)
+            if malformed:
+                raise pa.ArrowInvalid("malformed lines: parse again allowing line breaks")
+        except pa.ArrowInvalid as exc:
+            if "UTF8" in str(exc):
+                raise
+            malformed.clear()
+            table = parse(newlines_in_values=True)
     except pa.ArrowInvalid as exc:
         if "UTF8" in str(exc):
-            raise ReadError(_not_utf8(data, name)) from None
+            raise ReadError(_not_utf8(_bytes(data), name)) from None
         raise ReadError(f"{name}: not a readable CSV file ({exc})") from None
-    frame = table.to_pandas(types_mapper={pa.string(): pd.StringDtype()}.get)
+    frame = table.to_pandas(types_mapper={pa.large_string(): pd.StringDtype()}.get)
     if malformed:
-        _locate_malformed(data.decode("utf-8-sig"), len(header), malformed)
+        _locate_malformed(_bytes(data).decode("utf-8-sig"), len(header), malformed)
     return frame, malformed
 
 
-def _header(data: bytes, name: str, encoding: str) -> list[str]:
-    first = data[:65536].decode("utf-8-sig", errors="replace")
+def _head(data: bytes | pa.Buffer) -> bytes:
+    """The first 64 KiB, as bytes."""
+    return _bytes(data[:65536])
+
+
+def _bytes(data: bytes | pa.Buffer) -> bytes:
+    return data if isinstance(data, bytes) else data.to_pybytes()
+
+
+def _header(data: bytes | pa.Buffer, name: str, encoding: str) -> list[str]:
+    first = _head(data).decode("utf-8-sig", errors="replace")
     header = next(csv.reader(io.StringIO(first)), [])
     if not header or not any(h.strip() for h in header):
         raise ReadError(f"{name}: the file has no header row")
@@ -329,14 +357,17 @@ def _name(source: Source) -> str:
     return getattr(source, "name", "<buffer>") or "<buffer>"
 
 
-def _read_bytes(source: Source, name: str) -> bytes:
+def _read_bytes(source: Source, name: str) -> bytes | pa.Buffer:
+    """The file's bytes; a file on disk is memory-mapped, not copied."""
     if isinstance(source, (str, os.PathLike)):
         path = Path(source)
         if not path.exists():
             raise ReadError(f"{name}: no such file")
         if path.is_dir():
             raise ReadError(f"{name}: is a folder, not a CSV file")
-        return path.read_bytes()
+        if path.stat().st_size == 0:
+            return b""
+        return pa.memory_map(os.fspath(path)).read_buffer()  # the buffer keeps the map open
     data = source.read()
     return data.encode("utf-8") if isinstance(data, str) else data
 

@@ -117,6 +117,16 @@ class Field:
 def sub_event_type_belongs_to_event_type(df: pd.DataFrame, *, pairs: list[str]) -> pd.Series:
     """True where sub_event_type is one of its event_type's sub-event types."""
     event, sub = df["event_type"], df["sub_event_type"]
+    if isinstance(event.dtype, pd.CategoricalDtype) and isinstance(sub.dtype, pd.CategoricalDtype):
+        # a table of the allowed (event, sub-event) codes; code -1 (missing) is allowed
+        allowed = np.zeros((len(event.cat.categories) + 1, len(sub.cat.categories) + 1), bool)
+        allowed[-1, :] = allowed[:, -1] = True
+        events = event.cat.categories.get_indexer([p.split("|", 1)[0] for p in pairs])
+        subs = sub.cat.categories.get_indexer([p.split("|", 1)[1] for p in pairs])
+        known_pair = (events >= 0) & (subs >= 0)
+        allowed[events[known_pair], subs[known_pair]] = True
+        ok = allowed[event.cat.codes.to_numpy(), sub.cat.codes.to_numpy()]
+        return pd.Series(ok, index=df.index)
     known = event.isna() | sub.isna()
     pair = event.astype("string") + "|" + sub.astype("string")
     return known | pair.isin(pairs).fillna(False).astype(bool)

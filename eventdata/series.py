@@ -10,17 +10,25 @@ placing them on a day inside that period. Counted per day they make false
 spikes, so :func:`counts` by default keeps only the events whose date is known
 at least as precisely as the counting period, and records how many rows it set
 aside in ``result.attrs["time_precision"]``.
+
+Given a store (a folder written by :func:`eventdata.write_parquet` or an
+:class:`eventdata.EventStore`) instead of a frame, :func:`counts` counts it out
+of core with Dask (:mod:`eventdata.outofcore`): the same table, in bounded memory.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import pandas as pd
 
 from eventdata.errors import EventDataError
+
+if TYPE_CHECKING:
+    from eventdata.store import EventStore
 
 __all__ = ["counts", "filter_events"]
 
@@ -109,7 +117,7 @@ def filter_events(
 
 
 def counts(
-    events: pd.DataFrame,
+    events: pd.DataFrame | str | os.PathLike | EventStore,
     *,
     freq: str = "D",
     by: str | Sequence[str] | None = None,
@@ -122,9 +130,13 @@ def counts(
 
     Parameters
     ----------
-    events : pandas.DataFrame
+    events : pandas.DataFrame, path or EventStore
         Incident records with ``event_date`` (and ``time_precision`` for the
-        precision policy, ``fatalities`` for ``value="fatalities"``).
+        precision policy, ``fatalities`` for ``value="fatalities"``). Or a
+        dataset folder written by :func:`eventdata.write_parquet` or an
+        :class:`eventdata.EventStore`: counted out of core with Dask, partition
+        by partition, never read whole (``pip install 'eventdata[dask]'``; see
+        :func:`eventdata.outofcore.counts_out_of_core`).
     freq : {"D", "W", "M", "Y"}
         Day, week (Monday to Sunday), calendar month or year.
     by : str or sequence of str, optional
@@ -174,6 +186,12 @@ def counts(
         raise ValueError(f"precision must be auto, exclude, spread or keep, not {precision!r}")
     if value not in ("events", "fatalities"):
         raise ValueError(f"value must be 'events' or 'fatalities', not {value!r}")
+    if not isinstance(events, pd.DataFrame):
+        from eventdata.outofcore import counts_out_of_core  # Dask is optional: loaded on use
+
+        return counts_out_of_core(
+            events, freq=freq, by=by, value=value, start=start, end=end, precision=precision
+        )
     by = [] if by is None else ([by] if isinstance(by, str) else list(by))
     _require(events, "event_date", *by, *(["fatalities"] if value == "fatalities" else []))
     period, finest_exact = _FREQ[freq]
@@ -231,6 +249,8 @@ def counts(
     if precision != "spread" or not report["spread"]:
         table[name] = table[name].round().astype("int64")
     table = table[["date", *by, name]]
+    # the reindex keeps the groupby's datetime64[us] dates when no period was missing
+    table["date"] = table["date"].astype("datetime64[ns]")
     for column in by:
         if isinstance(events[column].dtype, pd.CategoricalDtype):
             table[column] = table[column].astype(events[column].dtype)

@@ -967,10 +967,19 @@ def _now() -> pd.Timestamp:
 def _split_tables(
     table: pa.Table, groups: dict[tuple, np.ndarray], partition_by: Sequence[str]
 ) -> list[tuple[tuple, Callable[[], pa.Table]]]:
-    file_table = table.drop_columns(list(partition_by))
+    # One chunk per column: Arrow's take on a chunked column concatenates it first,
+    # which, once per partition, cost more than writing the files.
+    file_table = table.drop_columns(list(partition_by)).combine_chunks()
+    keys = file_table.select([name for name, _ in _SORT_KEYS])
 
     def rows(positions: np.ndarray) -> Callable[[], pa.Table]:
-        return lambda: file_table.take(pa.array(positions)).sort_by(_SORT_KEYS)
+        def build() -> pa.Table:
+            # sort the partition's keys, then move each row once
+            chosen = pa.array(positions)
+            order = pc.sort_indices(keys.take(chosen), sort_keys=_SORT_KEYS)
+            return file_table.take(pc.take(chosen, order))
+
+        return build
 
     return [(key, rows(positions)) for key, positions in groups.items()]
 

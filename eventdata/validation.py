@@ -238,7 +238,7 @@ def _coerce(frame: pd.DataFrame, schema: IncidentSchema) -> tuple[pd.DataFrame, 
         if bad.any():
             problems.append(_failure_rows(frame, np.flatnonzero(bad), name, rule, frame[name]))
     extras = {c: frame[c] for c in frame.columns if c not in schema.fields}
-    typed = pd.DataFrame({**columns, **extras}, index=frame.index)
+    typed = pd.DataFrame({**columns, **extras}, index=frame.index, copy=False)
     return typed, problems
 
 
@@ -247,18 +247,28 @@ def _coerce_column(raw: pd.Series, spec: Field) -> tuple[pd.Series, np.ndarray, 
     target = spec.dtype
     if raw.dtype == target:
         return raw.reset_index(drop=True), np.zeros(len(raw), dtype=bool), ""
+    no_failures = np.zeros(len(raw), dtype=bool)
+    if spec.kind == "category":
+        # Values repeat: each distinct one is stripped and looked up once.
+        words, positions = _distinct(raw)
+        codes = np.append(target.categories.get_indexer(words), -1)[positions]
+        present = np.append(words.notna(), False)[positions]
+        values = pd.Categorical.from_codes(codes, dtype=target)
+        bad = present & (codes == -1)
+        return pd.Series(values), bad, f"in the codebook vocabulary {list(spec.categories)}"
+    if spec.kind == "date":
+        values, present = _parse_dates(raw)
+        return values, present & values.isna().to_numpy(), "a valid date"
+    if spec.kind in ("integer", "number") and isinstance(raw.dtype, pd.StringDtype):
+        # Arrow's exact cast of the text as read: when every value is a plain
+        # number literal there is nothing to strip, map or check.
+        parsed = _cast(raw, pa.int64() if spec.kind == "integer" else pa.float64())
+        if parsed is not None:
+            return pd.Series(parsed, dtype=target, copy=False), no_failures, ""
     text = _as_text(raw)
     present = text.notna().to_numpy()
     if spec.kind == "string":
-        return text.astype(target), np.zeros(len(raw), dtype=bool), ""
-    if spec.kind == "category":
-        known = text.isin(target.categories).fillna(False).to_numpy(dtype=bool)
-        values = pd.Categorical(text.where(known), categories=target.categories)
-        bad = present & ~known
-        return pd.Series(values), bad, f"in the codebook vocabulary {list(spec.categories)}"
-    if spec.kind == "date":
-        values = _parse_dates(raw, text)
-        return values, present & values.isna().to_numpy(), "a valid date"
+        return text.astype(target), no_failures, ""
     # integer and number
     integer_rule = "an integer"
     if spec.name in ("inter1", "inter2", "interaction"):
@@ -286,6 +296,35 @@ def _to_float(text: pd.Series) -> np.ndarray:
         return np.asarray(pd.to_numeric(text, errors="coerce"), dtype="float64")
 
 
+def _cast(
+    raw: pd.Series, kind: pa.DataType
+) -> pd.api.extensions.ExtensionArray | np.ndarray | None:
+    """Text to numbers by Arrow's strict cast, or None if any value is not a plain literal."""
+    try:
+        values = pc.cast(pa.array(raw.array), kind)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, TypeError):
+        return None
+    if pa.types.is_integer(kind):
+        return pd.Int64Dtype().__from_arrow__(values)
+    return values.to_numpy()
+
+
+def _distinct(raw: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """The distinct values as stripped text (empty: missing), and each row's position among them.
+
+    Missing values get the position one past the last distinct value.
+    """
+    text = raw if isinstance(raw.dtype, pd.StringDtype) else _as_text(raw)
+    values = pa.array(text.array)
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    encoded = pc.dictionary_encode(values)
+    words = pd.Series(encoded.dictionary.to_pylist(), dtype=object).str.strip()
+    words = words.mask(words == "")
+    positions = pc.fill_null(encoded.indices, len(words)).to_numpy(zero_copy_only=False)
+    return words, positions
+
+
 def _as_text(raw: pd.Series) -> pd.Series:
     """Values as stripped strings with empty strings as missing (positional index)."""
     if isinstance(raw.dtype, pd.CategoricalDtype):
@@ -294,17 +333,19 @@ def _as_text(raw: pd.Series) -> pd.Series:
     return text.mask(text == "")
 
 
-def _parse_dates(raw: pd.Series, text: pd.Series) -> pd.Series:
+def _parse_dates(raw: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """The dates, and where a value was given."""
     if pd.api.types.is_datetime64_any_dtype(raw.dtype):
         values = raw.reset_index(drop=True)
         if getattr(values.dt, "tz", None) is not None:
             values = values.dt.tz_localize(None)
-        return values.astype("datetime64[ns]")
+        return values.astype("datetime64[ns]"), values.notna().to_numpy()
     # Dates repeat: parse each distinct string once.
-    uniques = pd.Series(text.dropna().unique(), dtype="object")
+    uniques, positions = _distinct(raw)
+    present = np.append(uniques.notna(), False)[positions]
     parsed = pd.Series(pd.NaT, index=uniques.index, dtype="datetime64[ns]")
     todo = uniques.notna()
-    iso = uniques.str.match(r"^\d{4}-\d{2}-\d{2}([ T].*)?$")
+    iso = uniques.str.match(r"^\d{4}-\d{2}-\d{2}([ T].*)?$").eq(True)
     if iso.any():
         parsed[iso] = pd.to_datetime(uniques[iso], format="ISO8601", errors="coerce")
     todo &= parsed.isna()
@@ -317,8 +358,8 @@ def _parse_dates(raw: pd.Series, text: pd.Series) -> pd.Series:
         parsed[todo] = _parse_slashed_or_serial(uniques[todo])
     # Dates before ACLED's and UCDP's coverage or in the far future are typos.
     parsed = parsed.where((parsed.dt.year >= 1900) & (parsed.dt.year <= 2100))
-    lookup = pd.Series(parsed.to_numpy(), index=uniques.to_numpy())
-    return pd.Series(lookup.reindex(text.to_numpy()).to_numpy(), dtype="datetime64[ns]")
+    lookup = np.append(parsed.to_numpy(), np.datetime64("NaT", "ns"))
+    return pd.Series(lookup[positions], dtype="datetime64[ns]"), present
 
 
 def _parse_slashed_or_serial(values: pd.Series) -> pd.Series:
@@ -390,7 +431,8 @@ def _collect_failures(
 ) -> pd.DataFrame:
     """Parse problems plus the schema's rules, one row per (row, column, rule)."""
     problems = list(problems)
-    dup_copies = _exact_duplicate_copies(typed, schema)
+    repeated = _repeated_ids(typed)
+    dup_copies = _exact_duplicate_copies(typed, schema, repeated)
     if len(dup_copies):
         problems.append(
             _failure_rows(
@@ -406,9 +448,10 @@ def _collect_failures(
         keep = np.ones(len(typed), dtype=bool)
         keep[dup_copies] = False
         checked = typed.loc[keep]
-    pandera_schema = schema.to_pandera()
+    pandera_schema = _value_rules(schema, ids_repeat=bool(repeated.any()))
     try:
-        pandera_schema.validate(checked[list(schema.columns)], lazy=True)
+        # inplace: nothing is coerced, so pandera need not copy the frame first
+        pandera_schema.validate(checked, lazy=True, inplace=True)
     except pandera.errors.SchemaErrors as exc:
         problems.append(_translate(exc.failure_cases, typed, schema))
     if not problems:
@@ -425,16 +468,52 @@ def _collect_failures(
     return failures.sort_values(["row", "column"], kind="stable").reset_index(drop=True)
 
 
-def _exact_duplicate_copies(typed: pd.DataFrame, schema: IncidentSchema) -> np.ndarray:
-    """Positions of rows identical (in every schema column) to an earlier row with the same id."""
+def _value_rules(schema: IncidentSchema, *, ids_repeat: bool) -> pandera.DataFrameSchema:
+    """The pandera schema without the checks that coercion has made true.
+
+    After :func:`_coerce` every column has its dtype and every category column
+    holds only codebook values (others became null and were reported as
+    unparseable), so those checks cannot fail; nor can uniqueness when no id
+    repeats. Checking them anyway cost most of the validation time.
+    """
+    full = schema.to_pandera()
+    changes: dict[str, dict] = {name: {"dtype": None} for name in full.columns}
+    for name, spec in schema.fields.items():
+        if spec.kind == "category":
+            changes[name]["checks"] = []
+        if spec.unique and not ids_repeat:
+            changes[name]["unique"] = False
+    return full.update_columns(changes)
+
+
+def _repeated_ids(typed: pd.DataFrame) -> np.ndarray:
+    """Where the event id is given and shared with another row."""
     if "event_id_cnty" not in typed.columns:
-        return np.array([], dtype="int64")
+        return np.zeros(len(typed), dtype=bool)
     ids = typed["event_id_cnty"]
-    repeated = ids.duplicated(keep=False) & ids.notna()
+    given = int(ids.notna().sum())
+    if _distinct_count(ids) == given:
+        return np.zeros(len(typed), dtype=bool)  # the usual case, found fast
+    return (ids.duplicated(keep=False) & ids.notna()).to_numpy(dtype=bool)
+
+
+def _distinct_count(values: pd.Series) -> int:
+    """How many distinct values are given (missing ones not counted): Arrow's hash, or pandas'."""
+    try:
+        distinct = pc.unique(pa.array(values.array))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError, TypeError):
+        return int(values.nunique())
+    return len(distinct) - distinct.null_count
+
+
+def _exact_duplicate_copies(
+    typed: pd.DataFrame, schema: IncidentSchema, repeated: np.ndarray
+) -> np.ndarray:
+    """Positions of rows identical (in every schema column) to an earlier row with the same id."""
     if not repeated.any():
         return np.array([], dtype="int64")
     subset = typed.loc[repeated, list(schema.columns)]
-    return np.flatnonzero(repeated.to_numpy())[subset.duplicated(keep="first").to_numpy()]
+    return np.flatnonzero(repeated)[subset.duplicated(keep="first").to_numpy()]
 
 
 def _translate(cases: pd.DataFrame, typed: pd.DataFrame, schema: IncidentSchema) -> pd.DataFrame:

@@ -25,7 +25,7 @@ LAYER = {
     "store": 4,
     "series": 5,
     "matching": 5,
-    "outofcore": 6,
+    "outofcore": 5,  # counts of a store: series' layer (counts dispatches to it)
     "anniversary": 6,
     "interrupted": 6,
     "alerts": 6,

@@ -99,6 +99,24 @@ def test_r_style_na_is_missing():
     assert pd.isna(events.loc[1, "admin2"])
 
 
+@pytest.mark.parametrize("break_", ["\n", "\r\n"])
+def test_line_breaks_inside_notes_survive_across_parser_blocks(tmp_path, break_):
+    # ~2 MB: Arrow parses in 1 MB blocks, so some broken notes straddle a block edge
+    events = ed.datasets.simulate("2021-01-01", "2021-03-31", seed=3, rate=60)
+    notes = events["notes"].astype(object).to_numpy().copy()
+    pieces = [f"a{break_}b", f"x,{break_}y,z", f'one{break_}"two", three', break_]
+    for k in range(0, len(notes), 7):
+        notes[k] = pieces[k % len(pieces)] + notes[k]
+    events["notes"] = pd.array(notes, dtype="string")
+    path = ed.write_acled(events, tmp_path / "export.csv")
+    assert path.stat().st_size > 2**20
+    back = ed.read_acled(path)
+    assert len(back) == len(events)
+    by_id = back.set_index("event_id_cnty")["notes"]
+    expected = events.set_index("event_id_cnty")["notes"]
+    pd.testing.assert_series_equal(by_id.loc[expected.index], expected, check_names=False)
+
+
 def test_a_malformed_line_is_quarantined_with_its_line_number():
     lines = SEED_PATH.read_text(encoding="utf-8").splitlines()
     lines[3] = lines[3] + ",surplus,fields"

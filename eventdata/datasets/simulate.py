@@ -13,6 +13,8 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from scipy.signal import lfilter
 
 from eventdata import codebook
@@ -326,32 +328,94 @@ def simulate(
     n = len(dates)
 
     weights = np.array([1.0 if c == "Iraq" else 1.5 for c in countries])
-    country = np.asarray(countries, dtype=object)[
-        rng.choice(len(countries), size=n, p=weights / weights.sum())
-    ]
-    frame = pd.DataFrame({"event_date": dates, "country": country})
+    which = rng.choice(len(countries), size=n, p=weights / weights.sum())
+    # One block of records per country, in name order, each in date order.
+    names = np.asarray(countries, dtype=object)
+    present = sorted({str(names[i]) for i in np.unique(which)}) or ["Iraq"]
+    positions = {c: np.flatnonzero(names[which] == c) for c in present}
     parts = [
-        _country_records(part, c, rng, hot_provinces, hot_factor, province_weights)
-        for c, part in frame.groupby("country", sort=True)
+        _country_records(dates[positions[c]], c, rng, hot_provinces, hot_factor, province_weights)
+        for c in present
     ]
-    events = (
-        pd.concat(parts)
-        if parts
-        else _country_records(frame, "Iraq", rng, hot_provinces, hot_factor, province_weights)
-    )
-    events = events.sort_values(["event_date", "country"], kind="stable").reset_index(drop=True)
-    return _finish(events, rng)
+    records = _Records.concat(parts)
+    # Sorted by date, then country: the blocks interleave day by day.
+    order = np.lexsort((records.country, records.columns["event_date"]))
+    return _finish(records.take(order), rng)
+
+
+class _Records:
+    """Simulated records kept as arrays: numbers as such, text as codes into a vocabulary.
+
+    Text is turned into strings once, at the end, by Arrow (a dictionary decode),
+    which is much faster than building millions of Python strings.
+    """
+
+    def __init__(
+        self,
+        columns: dict[str, np.ndarray],
+        text: dict[str, tuple[np.ndarray, np.ndarray]],
+        country: np.ndarray,
+        countries: list[str],
+    ) -> None:
+        self.columns = columns  # name -> values
+        self.text = text  # name -> (codes, vocabulary); code -1 is missing
+        self.country = country  # position in ``countries`` (sorted names)
+        self.countries = countries
+
+    def __len__(self) -> int:
+        return len(self.country)
+
+    @classmethod
+    def concat(cls, parts: list[_Records]) -> _Records:
+        columns = {k: np.concatenate([p.columns[k] for p in parts]) for k in parts[0].columns}
+        text = {}
+        for name in parts[0].text:
+            codes, vocabularies, offset = [], [], 0
+            for part in parts:
+                part_codes, vocabulary = part.text[name]
+                codes.append(np.where(part_codes >= 0, part_codes + offset, -1))
+                vocabularies.append(vocabulary)
+                offset += len(vocabulary)
+            text[name] = (np.concatenate(codes), np.concatenate(vocabularies))
+        countries = [c for p in parts for c in p.countries]
+        country = np.concatenate([np.full(len(p), i) for i, p in enumerate(parts)])
+        return cls(columns, text, country, countries)
+
+    def take(self, order: np.ndarray) -> _Records:
+        return _Records(
+            {k: v[order] for k, v in self.columns.items()},
+            {k: (codes[order], vocabulary) for k, (codes, vocabulary) in self.text.items()},
+            self.country[order],
+            self.countries,
+        )
+
+    def where(self, name: str, test: np.ndarray) -> np.ndarray:
+        """Rows whose text value passes ``test`` (a boolean per vocabulary entry)."""
+        codes, _ = self.text[name]
+        return np.append(test, False)[codes]
+
+
+def _arrow_text(codes: np.ndarray, vocabulary: np.ndarray | list[str]) -> pa.Array:
+    indices = pa.array(codes.astype("int32"), mask=codes < 0)
+    dictionary = pa.array(list(vocabulary), pa.large_string())
+    return pa.DictionaryArray.from_arrays(indices, dictionary).cast(pa.large_string())
+
+
+def _join(*pieces: pa.Array | str) -> pa.Array:
+    """Arrays and constants concatenated row by row."""
+    scalars = [pa.scalar(p, pa.large_string()) if isinstance(p, str) else p for p in pieces]
+    return pc.binary_join_element_wise(*scalars, pa.scalar("", pa.large_string()))
 
 
 def _country_records(
-    part: pd.DataFrame,
+    dates: np.ndarray,
     country: str,
     rng: np.random.Generator,
     hot_provinces: Sequence[str],
     hot_factor: float,
     province_weights: str,
-) -> pd.DataFrame:
-    n = len(part)
+) -> _Records:
+    n = len(dates)
     info = COUNTRIES[country]
     provinces = info.provinces
     if province_weights == "realistic":
@@ -367,159 +431,221 @@ def _country_records(
 
     types = list(_EVENT_TYPE_SHARE)
     share = np.array(list(_EVENT_TYPE_SHARE.values()))
-    event_type = np.asarray(types, dtype=object)[rng.choice(len(types), size=n, p=share)]
-    sub_event = np.empty(n, dtype=object)
+    event_type = rng.choice(len(types), size=n, p=share)
+    sub_events = [s for subs in codebook.EVENT_TYPES.values() for s in subs]
+    sub_event = np.zeros(n, dtype=np.int64)
+    first = 0
     for etype, subs in codebook.EVENT_TYPES.items():
-        rows = np.flatnonzero(event_type == etype)
+        rows = np.flatnonzero(event_type == types.index(etype)) if etype in types else []
         sw = np.array([_SUB_EVENT_WEIGHT.get(s, 0.0) for s in subs])
-        sub_event[rows] = np.asarray(subs, dtype=object)[
-            rng.choice(len(subs), size=len(rows), p=sw / sw.sum())
-        ]
-    actor1, inter1, actor2, inter2 = _actors(event_type, sub_event, country, rng)
-    fat_mean = np.array([_MEAN_FATALITIES[e] for e in event_type])
+        sub_event[rows] = first + rng.choice(len(subs), size=len(rows), p=sw / sw.sum())
+        first += len(subs)
+    actors, actor1, inter1, actor2, inter2 = _actors(
+        event_type, types, sub_event, sub_events, country, rng
+    )
+    fat_mean = np.array([_MEAN_FATALITIES[e] for e in types])[event_type]
     fatalities = np.where(
         fat_mean > 0, rng.negative_binomial(0.5, 0.5 / (0.5 + np.maximum(fat_mean, 1e-9))), 0
     )
     source_idx = rng.integers(0, len(_SOURCES[country]), n)
-    return pd.DataFrame(
-        {
-            "event_date": part["event_date"].to_numpy(),
-            "country": country,
-            "iso": info.iso,
-            "iso3": info.iso3,
-            "region": info.region,
-            "admin1": np.asarray([p.admin1 for p in provinces], dtype=object)[which],
-            "location": np.asarray([p.capital for p in provinces], dtype=object)[which],
+    everywhere = np.zeros(n, dtype=np.int64)
+    return _Records(
+        columns={
+            "event_date": dates,
             "latitude": np.round(np.clip(lat, -90, 90), 4),
             "longitude": np.round(np.clip(lon, -180, 180), 4),
-            "event_type": event_type,
-            "sub_event_type": sub_event,
-            "actor1": actor1,
             "inter1": inter1,
-            "actor2": actor2,
             "inter2": inter2,
             "fatalities": fatalities,
-            "source": np.asarray([s for s, _ in _SOURCES[country]], dtype=object)[source_idx],
-            "source_scale": np.asarray([s for _, s in _SOURCES[country]], dtype=object)[source_idx],
-        }
+            "iso": np.full(n, info.iso),
+        },
+        text={
+            "iso3": (everywhere, np.array([info.iso3], dtype=object)),
+            "region": (everywhere, np.array([info.region], dtype=object)),
+            "admin1": (which, np.array([p.admin1 for p in provinces], dtype=object)),
+            "location": (which, np.array([p.capital for p in provinces], dtype=object)),
+            "event_type": (event_type, np.array(types, dtype=object)),
+            "sub_event_type": (sub_event, np.array(sub_events, dtype=object)),
+            "actor1": (actor1, actors),
+            "actor2": (actor2, actors),
+            "source": (source_idx, np.array([s for s, _ in _SOURCES[country]], dtype=object)),
+            "source_scale": (
+                source_idx,
+                np.array([s for _, s in _SOURCES[country]], dtype=object),
+            ),
+        },
+        country=np.zeros(n, dtype=np.int64),
+        countries=[country],
     )
 
 
 def _actors(
-    event_type: np.ndarray, sub_event: np.ndarray, country: str, rng: np.random.Generator
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    event_type: np.ndarray,
+    types: list[str],
+    sub_event: np.ndarray,
+    sub_events: list[str],
+    country: str,
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The actors' vocabulary, then actor1 (codes), inter1, actor2 (codes, -1: none), inter2.
+
+    ``event_type`` and ``sub_event`` are codes into ``types`` and ``sub_events``.
+    """
     n = len(event_type)
+
+    def is_type(name: str) -> np.ndarray:
+        return event_type == types.index(name)
+
+    def is_sub_event(name: str) -> np.ndarray:
+        return sub_event == sub_events.index(name)
+
     pool = _ACTORS[country]
-    names = np.asarray([a for a, _, _ in pool], dtype=object)
     codes = np.array([c for _, c, _ in pool])
     w = np.array([x for _, _, x in pool], dtype=float)
     w_state = np.where(codes == 1, w, 0.0)
-    civilians, protesters, rioters = (
-        f"Civilians ({country})",
-        f"Protesters ({country})",
-        f"Rioters ({country})",
+    names = [a for a, _, _ in pool]
+    civilians, protesters, rioters = len(pool), len(pool) + 1, len(pool) + 2
+    vocabulary = np.array(
+        [*names, f"Civilians ({country})", f"Protesters ({country})", f"Rioters ({country})"],
+        dtype=object,
     )
 
     def armed(size: int, weights: np.ndarray = w) -> np.ndarray:
         return rng.choice(len(pool), size=size, p=weights / weights.sum())
 
     i1 = armed(n)
-    actor1, inter1 = names[i1].copy(), codes[i1].copy()
-    actor2 = np.full(n, None, dtype=object)
+    actor1, inter1 = i1.copy(), codes[i1].copy()
+    actor2 = np.full(n, -1, dtype=np.int64)
     inter2 = np.zeros(n, dtype=np.int64)
 
-    battles = event_type == "Battles"
+    battles = is_type("Battles")
     i2 = armed(n)
     i2 = np.where(i2 == i1, (i2 + 1) % len(pool), i2)
-    actor2[battles], inter2[battles] = names[i2][battles], codes[i2][battles]
+    actor2[battles], inter2[battles] = i2[battles], codes[i2][battles]
 
-    remote = event_type == "Explosions/Remote violence"
+    remote = is_type("Explosions/Remote violence")
     u = rng.random(n)
     at_civilians = remote & (u < 0.3)
     at_armed = remote & (u >= 0.3) & (u < 0.75)
-    actor2[at_armed], inter2[at_armed] = names[i2][at_armed], codes[i2][at_armed]
-    vac = (event_type == "Violence against civilians") | at_civilians
+    actor2[at_armed], inter2[at_armed] = i2[at_armed], codes[i2][at_armed]
+    vac = is_type("Violence against civilians") | at_civilians
     actor2[vac], inter2[vac] = civilians, 7
 
-    protest = event_type == "Protests"
+    protest = is_type("Protests")
     actor1[protest], inter1[protest] = protesters, 6
-    riot = event_type == "Riots"
+    riot = is_type("Riots")
     actor1[riot], inter1[riot] = rioters, 5
-    policed = (protest & (sub_event != "Peaceful protest")) | (riot & (u < 0.3))
+    policed = (protest & ~is_sub_event("Peaceful protest")) | (riot & (u < 0.3))
     state = armed(n, w_state)
-    actor2[policed], inter2[policed] = names[state][policed], 1
-    mob = riot & (sub_event == "Mob violence") & ~policed
+    actor2[policed], inter2[policed] = state[policed], 1
+    mob = riot & is_sub_event("Mob violence") & ~policed
     actor2[mob], inter2[mob] = civilians, 7
-    return actor1, inter1, actor2, inter2
+    return vocabulary, actor1, inter1, actor2, inter2
 
 
-def _finish(events: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
-    n = len(events)
-    event_date = pd.to_datetime(events["event_date"]).astype("datetime64[ns]")
-    prefix = events["iso3"].to_numpy(dtype=str)
-    number = events.groupby("country").cumcount().to_numpy() + 1
-    event_id = pd.Series(prefix, dtype="string") + pd.Series(number.astype(str), dtype="string")
-    etype = events["event_type"]
-    coalition_target = events["actor2"].eq(_COALITION).fillna(False).to_numpy()
-    civilians = (etype == "Violence against civilians").to_numpy() | events["inter2"].eq(
-        7
-    ).to_numpy()
-    civilians &= ~etype.isin(["Protests", "Riots"]).to_numpy()
-    changed = event_date + pd.to_timedelta(rng.integers(2, 21, n), unit="D")
-    timestamp = (changed - pd.Timestamp("1970-01-01")) // pd.Timedelta(seconds=1)
-    where = events["location"] + ", " + events["admin1"]
-    target = np.where(coalition_target, " targeted a base hosting US-led coalition forces", "")
-    notes = (
-        "On "
-        + event_date.dt.strftime("%d %B %Y")
-        + ", "
-        + events["actor1"].astype(str)
-        + " ("
-        + events["sub_event_type"].astype(str).str.lower()
-        + ")"
-        + pd.Series(target, index=events.index)
-        + " in "
-        + where
-        + ". "
-        + events["fatalities"].astype(str)
-        + " fatalities. [simulated]"
-    )
+def _finish(records: _Records, rng: np.random.Generator) -> pd.DataFrame:
+    n = len(records)
+    dtypes = ACLED_SCHEMA.dtypes
+    event_date = records.columns["event_date"].astype("datetime64[ns]")
+    # numbered from 1 within each country, in date order
+    number = np.zeros(n, dtype=np.int64)
+    for i in range(len(records.countries)):
+        rows = records.country == i
+        number[rows] = np.arange(1, int(rows.sum()) + 1)
+    iso3 = _arrow_text(*records.text["iso3"])
+    event_id = _join(iso3, pa.array(number).cast(pa.large_string()))
+    _, type_vocabulary = records.text["event_type"]
+    coalition_target = records.where("actor2", records.text["actor2"][1] == _COALITION)
+    inter1 = records.columns["inter1"]
+    inter2 = records.columns["inter2"]
+    civilians = records.where("event_type", type_vocabulary == "Violence against civilians")
+    civilians |= inter2 == 7
+    civilians &= ~records.where("event_type", np.isin(type_vocabulary, ["Protests", "Riots"]))
+    changed_days = rng.integers(2, 21, n)
+    seconds = event_date.astype("datetime64[s]").astype(np.int64)
+    timestamp = seconds + changed_days * 86_400
+    # each distinct day formatted once
+    day_codes, days = pd.factorize(event_date)
+    day_text = pd.DatetimeIndex(days).strftime("%d %B %Y").to_numpy(dtype=object)
+    sub_codes, sub_vocabulary = records.text["sub_event_type"]
+    pieces = [
+        "On ",
+        _arrow_text(day_codes, day_text),
+        ", ",
+        _arrow_text(*records.text["actor1"]),
+        " (",
+        _arrow_text(sub_codes, [s.lower() for s in sub_vocabulary]),
+        ")",
+        _arrow_text(
+            coalition_target.astype(np.int64),
+            ["", " targeted a base hosting US-led coalition forces"],
+        ),
+        " in ",
+        _arrow_text(*records.text["location"]),
+        ", ",
+        _arrow_text(*records.text["admin1"]),
+        ". ",
+        pa.array(records.columns["fatalities"]).cast(pa.large_string()),
+        " fatalities. [simulated]",
+    ]
+    notes = _join(*pieces)
     precision = rng.choice([1, 2, 3], size=n, p=[0.88, 0.10, 0.02])
     geo = rng.choice([1, 2, 3], size=n, p=[0.6, 0.35, 0.05])
-    inter1 = events["inter1"].to_numpy(dtype="int64")
-    inter2 = events["inter2"].to_numpy(dtype="int64")
+
+    def text(name: str, values: pa.Array | None = None) -> pd.api.extensions.ExtensionArray:
+        arrow = _arrow_text(*records.text[name]) if values is None else values
+        return dtypes[name].__from_arrow__(arrow)
+
+    def category(name: str, codes: np.ndarray, vocabulary: np.ndarray) -> pd.Categorical:
+        """Codes into ``vocabulary`` (-1: missing) as the schema's categorical."""
+        dtype = dtypes[name]
+        position = np.append(dtype.categories.get_indexer(vocabulary), -1)
+        return pd.Categorical.from_codes(position[codes], dtype=dtype)
+
+    def integers(name: str, values: np.ndarray) -> pd.api.extensions.ExtensionArray:
+        return pd.array(np.asarray(values, dtype=np.int64), dtype=dtypes[name])
+
+    def missing(name: str) -> pd.api.extensions.ExtensionArray:
+        return dtypes[name].__from_arrow__(pa.nulls(n, pa.large_string()))
+
+    disorder = np.array([_DISORDER.get(t) for t in type_vocabulary], dtype=object)
     columns = {
-        "event_id_cnty": event_id.to_numpy(),
-        "event_date": event_date.to_numpy(),
-        "year": event_date.dt.year.to_numpy(),
-        "time_precision": precision,
-        "disorder_type": etype.map(_DISORDER).to_numpy(),
-        "event_type": etype.to_numpy(),
-        "sub_event_type": events["sub_event_type"].to_numpy(),
-        "actor1": events["actor1"].to_numpy(),
-        "assoc_actor_1": None,
-        "inter1": inter1,
-        "actor2": events["actor2"].to_numpy(),
-        "assoc_actor_2": None,
-        "inter2": inter2,
-        "interaction": codebook.interaction_code(inter1, inter2),
-        "civilian_targeting": np.where(civilians, codebook.CIVILIAN_TARGETING[0], None),
-        "iso": events["iso"].to_numpy(),
-        "region": events["region"].to_numpy(),
-        "country": events["country"].to_numpy(),
-        "admin1": events["admin1"].to_numpy(),
-        "admin2": events["location"].to_numpy(),
-        "admin3": None,
-        "location": events["location"].to_numpy(),
-        "latitude": events["latitude"].to_numpy(),
-        "longitude": events["longitude"].to_numpy(),
-        "geo_precision": geo,
-        "source": events["source"].to_numpy(),
-        "source_scale": events["source_scale"].to_numpy(),
-        "notes": notes.to_numpy(),
-        "fatalities": events["fatalities"].to_numpy(),
-        "tags": None,
-        "timestamp": timestamp.to_numpy(),
+        "event_id_cnty": text("event_id_cnty", event_id),
+        "event_date": event_date,
+        "year": integers("year", pd.DatetimeIndex(event_date).year),
+        "time_precision": integers("time_precision", precision),
+        "disorder_type": category("disorder_type", records.text["event_type"][0], disorder),
+        "event_type": category("event_type", *records.text["event_type"]),
+        "sub_event_type": category("sub_event_type", *records.text["sub_event_type"]),
+        "actor1": text("actor1"),
+        "assoc_actor_1": missing("assoc_actor_1"),
+        "inter1": integers("inter1", inter1),
+        "actor2": text("actor2"),
+        "assoc_actor_2": missing("assoc_actor_2"),
+        "inter2": integers("inter2", inter2),
+        "interaction": integers("interaction", codebook.interaction_code(inter1, inter2)),
+        "civilian_targeting": category(
+            "civilian_targeting",
+            np.where(civilians, 0, -1),
+            np.array(codebook.CIVILIAN_TARGETING[:1], dtype=object),
+        ),
+        "iso": integers("iso", records.columns["iso"]),
+        "region": text("region"),
+        "country": text(
+            "country", _arrow_text(records.country, np.array(records.countries, dtype=object))
+        ),
+        "admin1": text("admin1"),
+        "admin2": text("location"),
+        "admin3": missing("admin3"),
+        "location": text("location"),
+        "latitude": records.columns["latitude"].astype("float64"),
+        "longitude": records.columns["longitude"].astype("float64"),
+        "geo_precision": integers("geo_precision", geo),
+        "source": text("source"),
+        "source_scale": text("source_scale"),
+        "notes": text("notes", notes),
+        "fatalities": integers("fatalities", records.columns["fatalities"]),
+        "tags": missing("tags"),
+        "timestamp": integers("timestamp", timestamp),
     }
-    out = pd.DataFrame(columns)
-    return out.astype(ACLED_SCHEMA.dtypes)[list(ACLED_SCHEMA.columns)]
+    return pd.DataFrame(columns)[list(ACLED_SCHEMA.columns)]
