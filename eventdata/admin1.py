@@ -157,7 +157,13 @@ def canonical_admin1(name: str, country: str) -> str | None:
 
 
 def covered_countries() -> tuple[str, ...]:
-    """Countries the names table covers, as spelled in it."""
+    """Countries the names table covers, as spelled in it.
+
+    Examples
+    --------
+    >>> covered_countries()
+    ('Iraq', 'Syria')
+    """
     return tuple(sorted(_table()["country"].unique()))
 
 
@@ -176,6 +182,17 @@ class Admin1Normalization:
         ``rows``.
     column : str
         The column that was normalised.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> raw = pd.DataFrame({"country": ["Syria"] * 3,
+    ...                     "admin1": ["Dayr Az Zawr", "Deir-ez-Zor", "Aleppo"]})
+    >>> out = normalize_admin1(raw)
+    >>> out.events["admin1"].tolist()
+    ['Deir-ez-Zor', 'Deir-ez-Zor', 'Aleppo']
+    >>> out.n_mapped, out.n_unknown
+    (1, 0)
     """
 
     events: pd.DataFrame

@@ -78,7 +78,13 @@ from numpy.lib.stride_tricks import sliding_window_view
 from scipy import stats
 
 from eventdata.errors import EventDataError
-from eventdata.interrupted import _check_counts, _check_regular, _format_label, _label_name
+from eventdata.interrupted import (
+    _check_counts,
+    _check_regular,
+    _count_series,
+    _format_label,
+    _label_name,
+)
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -125,6 +131,19 @@ class EscalationAlerts:
         ``upper_bound`` (the count above which this period alerts, given the
         past; ``-inf`` when any count would) and ``alert``. Periods without
         enough history have NaN statistics and no alert.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> days = pd.date_range("2023-03-01", periods=12, freq="D")
+    >>> daily = pd.Series([4, 5, 3, 6, 4, 5, 4, 5, 3, 5, 21, 6], index=days)
+    >>> result = escalation_alerts(daily)
+    >>> result.method, result.threshold, result.n_alerts
+    ('ears-c2', 3.0, 1)
+    >>> print(result.to_frame().loc[10, ["date", "count", "alert"]].to_string())
+    date     2023-03-11 00:00:00
+    count                     21
+    alert                   True
     """
 
     method: str
@@ -190,7 +209,7 @@ class EscalationAlerts:
 
 
 def escalation_alerts(
-    series: pd.Series,
+    series: pd.Series | pd.DataFrame,
     *,
     method: Method = "ears-c2",
     baseline: int = 7,
@@ -206,10 +225,11 @@ def escalation_alerts(
 
     Parameters
     ----------
-    series : pandas.Series
+    series : pandas.Series or pandas.DataFrame
         Counts per period (non-negative, no missing values), in time order,
-        on a zero-filled calendar (e.g. ``table.set_index("date")["count"]``
-        from :func:`eventdata.counts`).
+        on a zero-filled calendar; or a table from :func:`eventdata.counts`
+        holding one series (its ``date`` and ``count`` or ``fatalities``
+        columns are used).
     method : {"ears-c2", "ears-c1", "ears-c3", "cusum"}
         The detector (see the module notes): EARS C1 (baseline just before),
         C2 (2-period guard band; the default), C3 (C2 exceedances summed over
@@ -260,6 +280,7 @@ def escalation_alerts(
     >>> result.to_frame()["statistic"].round(2).tolist()[9:]
     [0.59, 16.83, 1.54]
     """
+    series = _count_series(series)
     counts = _check_counts(series)
     # a baseline of "the last 7 periods" only means that on a zero-filled calendar
     _check_regular(series.index)

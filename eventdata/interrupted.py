@@ -110,6 +110,18 @@ class InterruptedTimeSeries:
     model : statsmodels GLMResults
         The fitted model (its ``summary()`` names the terms ``const``,
         ``trend``, ``step``, ``slope`` and ``sin{k}_{period}``, ``cos{k}_{period}``).
+
+    Examples
+    --------
+    >>> import eventdata as ed
+    >>> events = ed.datasets.simulate("2018-01-01", "2021-12-31", seed=6, rate=4)
+    >>> fit = ed.interrupted_time_series(ed.counts(events, freq="M"), "2020-01-01")
+    >>> fit.n_before, fit.n_after, fit.family
+    (24, 24, 'quasipoisson')
+    >>> fit.to_frame()["term"].tolist()
+    ['step', 'trend']
+    >>> fit.step_ci[0] < fit.step_rate_ratio < fit.step_ci[1]
+    True
     """
 
     step_rate_ratio: float
@@ -228,7 +240,7 @@ class InterruptedTimeSeries:
 
 
 def interrupted_time_series(
-    series: pd.Series,
+    series: pd.Series | pd.DataFrame,
     at: Any,
     *,
     exposure: pd.Series | Sequence[float] | np.ndarray | None = None,
@@ -249,11 +261,11 @@ def interrupted_time_series(
 
     Parameters
     ----------
-    series : pandas.Series
+    series : pandas.Series or pandas.DataFrame
         Counts (non-negative, no missing values) on a regular index: dates at
-        a fixed frequency (as :func:`eventdata.counts` gives, after
-        ``.set_index("date")["count"]``), a ``PeriodIndex``, or evenly spaced
-        integers.
+        a fixed frequency, a ``PeriodIndex``, or evenly spaced integers. Or a
+        table from :func:`eventdata.counts` holding one series (its ``date``
+        and ``count`` or ``fatalities`` columns are used).
     at : date-like, Period or number
         When the interruption happened: the first period whose label is at or
         after ``at`` is the first period "after".
@@ -317,6 +329,7 @@ def interrupted_time_series(
     >>> fit.step_ci[1] < 1 and fit.step_pvalue < 0.001
     True
     """
+    series = _count_series(series)
     counts = _check_counts(series)
     n = len(counts)
     _check_regular(series.index)
@@ -467,6 +480,26 @@ def _design(
             columns[f"sin{k}_{length:g}"] = np.sin(angle)
             columns[f"cos{k}_{length:g}"] = np.cos(angle)
     return pd.DataFrame(columns)
+
+
+def _count_series(data: pd.Series | pd.DataFrame) -> pd.Series:
+    """A count Series, from a Series or from one group of an :func:`eventdata.counts` table."""
+    if not isinstance(data, pd.DataFrame):
+        return data
+    value = next((c for c in ("count", "fatalities") if c in data.columns), None)
+    if "date" not in data.columns or value is None:
+        raise EventDataError(
+            "a count table needs a 'date' column and a 'count' (or 'fatalities') column, "
+            f"as ed.counts gives; this one has {', '.join(map(str, data.columns))}"
+        )
+    groups = [c for c in data.columns if c not in ("date", value)]
+    n_groups = len(data[groups].drop_duplicates()) if groups else 1
+    if n_groups > 1:
+        raise EventDataError(
+            f"the count table holds {n_groups} series (by {', '.join(groups)}): "
+            "analyse one group (table[table[column] == name]) or count without by="
+        )
+    return data.set_index("date")[value]
 
 
 def _check_counts(series: pd.Series) -> np.ndarray:

@@ -91,6 +91,16 @@ class Report:
     notes : tuple of str
         Warnings raised while building (calibration, dispersion, names) and
         other caveats, in words.
+
+    Examples
+    --------
+    >>> import eventdata as ed
+    >>> events = ed.datasets.simulate("2019-01-01", "2021-12-31", seed=2, rate=3)
+    >>> report = build_report(events)
+    >>> report.title, report.selection["events"] == report.validation.n_valid
+    ('Anniversary report: 01-03', True)
+    >>> sorted(report.to_dict())[:3]
+    ['anniversaries', 'created', 'event_studies']
     """
 
     title: str
@@ -347,6 +357,17 @@ def build_report(
     EventDataError
         If no valid event is selected, or the series is too short to test
         (:class:`~eventdata.anniversary.InsufficientDataError`).
+
+    Examples
+    --------
+    >>> import eventdata as ed
+    >>> events = ed.datasets.simulate("2019-01-01", "2021-12-31", seed=2, rate=3)
+    >>> report = build_report(events, anniversary="01-03")
+    >>> report.validation.n_rejected, len(report.anniversaries), sorted(report.figures)[:2]
+    (0, 1, ['anniversary-01-03', 'calendar'])
+    >>> html = report.to_html()
+    >>> html.startswith("<!DOCTYPE html>") and html.count("data:image/png;base64,") == 6
+    True
     """
     checked = events if isinstance(events, Quarantine) else validate(events, errors="quarantine")
     names = [anniversary] if isinstance(anniversary, str) else list(anniversary)

@@ -261,3 +261,23 @@ def test_a_daily_series_with_missing_days_is_refused():
     gappy = pd.Series(5, index=days).drop(days[[3, 4, 10, 17]])  # zero days dropped
     with pytest.raises(EventDataError, match="not evenly spaced"):
         escalation_alerts(gappy, method="ears-c2")
+
+
+def test_a_count_table_of_one_series_is_taken_as_its_series():
+    import eventdata as ed
+
+    events = ed.datasets.simulate("2022-01-01", "2022-06-30", seed=4, rate=6)
+    table = ed.counts(events)
+    series = table.set_index("date")["count"]
+    from_table = escalation_alerts(table, method="ears-c2")
+    pd.testing.assert_frame_equal(from_table.to_frame(), escalation_alerts(series).to_frame())
+    fatalities = ed.counts(events, value="fatalities")
+    assert escalation_alerts(fatalities).to_frame()["count"].sum() == fatalities["fatalities"].sum()
+    # one group of a grouped table is one series; the whole table is refused
+    grouped = ed.counts(events, by="country")
+    with pytest.raises(EventDataError, match=r"holds 2 series \(by country\)"):
+        escalation_alerts(grouped)
+    iraq = grouped[grouped["country"] == "Iraq"]
+    assert escalation_alerts(iraq).to_frame()["count"].tolist() == iraq["count"].tolist()
+    with pytest.raises(EventDataError, match="needs a 'date' column"):
+        escalation_alerts(table.rename(columns={"count": "n"}))

@@ -323,3 +323,15 @@ def test_inputs_are_checked():
     before = counts.copy()
     interrupted_time_series(counts, "2020-01", harmonics=1)
     assert counts.equals(before)  # the input is not modified
+
+
+def test_a_monthly_count_table_is_taken_as_its_series():
+    import eventdata as ed
+
+    events = ed.datasets.simulate("2018-01-01", "2021-12-31", seed=6, rate=4)
+    table = ed.counts(events, freq="M")
+    fit = interrupted_time_series(table, "2020-01-01", harmonics=1)
+    same = interrupted_time_series(table.set_index("date")["count"], "2020-01-01", harmonics=1)
+    assert fit.step_rate_ratio == same.step_rate_ratio and fit.n_before == 24
+    with pytest.raises(EventDataError, match="holds 2 series"):
+        interrupted_time_series(ed.counts(events, freq="M", by="country"), "2020-01-01")
