@@ -35,7 +35,7 @@ import logging
 import numbers
 import os
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,7 +47,14 @@ from requests.auth import AuthBase
 from urllib3.util.retry import Retry
 
 from eventdata import codebook
-from eventdata.errors import EventDataError
+from eventdata.errors import (
+    AcledAPIError,
+    AuthenticationError,
+    MalformedResponse,
+    RequestRejected,
+    RetryBudgetExhausted,
+)
+from eventdata.progress import Progress, ProgressOption
 from eventdata.schema import ACLED_SCHEMA
 from eventdata.validation import Errors, Quarantine, validate
 
@@ -81,39 +88,6 @@ RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 # Renew the access token this long before the expiry the server announced.
 _EXPIRY_MARGIN_SECONDS = 60.0
 _MESSAGE_LIMIT = 300
-
-
-class AcledAPIError(EventDataError):
-    """ACLED's API could not give what was asked; base class of the client's errors.
-
-    Attributes
-    ----------
-    status : int or None
-        The HTTP status of the last answer, when there was one.
-    endpoint : str or None
-        The path asked (``/api/acled/read``, ...), without query or credentials.
-    """
-
-    def __init__(self, message: str, *, status: int | None = None, endpoint: str | None = None):
-        super().__init__(message)
-        self.status = status
-        self.endpoint = endpoint
-
-
-class AuthenticationError(AcledAPIError):
-    """No credentials, a refused login, or an account without API access."""
-
-
-class RetryBudgetExhausted(AcledAPIError):
-    """ACLED kept answering 429 or 5xx (or could not be reached) until the retries ran out."""
-
-
-class MalformedResponse(AcledAPIError):
-    """The answer is not what ACLED's API sends: not JSON, no ``data``, bad rows."""
-
-
-class RequestRejected(AcledAPIError):
-    """ACLED refused the query (``success: false`` or HTTP 4xx) and said why."""
 
 
 @dataclass(frozen=True)
@@ -171,9 +145,6 @@ class _BearerAuth(AuthBase):
 
     def __repr__(self) -> str:
         return "<bearer token hidden>"
-
-
-ProgressOption = bool | Callable[[PageProgress], Any] | None
 
 
 class Client:
@@ -475,10 +446,9 @@ class Client:
         self, path: str, params: Mapping[str, str], progress: ProgressOption
     ) -> Iterator[list[dict]]:
         """Yield each page's rows until a page shorter than ``page_size``."""
-        report, finish = _progress_reporter(progress, path)
         total = 0
         previous: tuple | None = None
-        try:
+        with Progress(progress, unit=" rows", description=f"ACLED {path}") as bar:
             for page in itertools.count(1):
                 body = self._get_json(
                     path, {**params, "limit": str(self.page_size), "page": str(page)}
@@ -486,7 +456,7 @@ class Client:
                 rows = body["data"]
                 total += len(rows)
                 logger.info("%s page %d: %d rows (%d so far)", path, page, len(rows), total)
-                report(PageProgress(path, page, len(rows), total))
+                bar.advance(len(rows), step=PageProgress(path, page, len(rows), total))
                 signature = _page_signature(rows)
                 if rows and signature == previous:
                     raise MalformedResponse(
@@ -498,8 +468,6 @@ class Client:
                 yield rows
                 if len(rows) < self.page_size:
                     return
-        finally:
-            finish()
 
     # --- requests and tokens ------------------------------------------------
 
@@ -836,27 +804,3 @@ def _deletions_frame(rows: list) -> pd.DataFrame:
     return pd.DataFrame(
         {"event_id_cnty": ids, "deleted_timestamp": stamps.astype("Int64")}
     ).reset_index(drop=True)
-
-
-def _progress_reporter(
-    progress: ProgressOption, path: str
-) -> tuple[Callable[[PageProgress], None], Callable[[], None]]:
-    """(called after each page, called at the end) for a progress option."""
-    if progress is None or progress is False:
-        return (lambda _: None), (lambda: None)
-    if callable(progress):
-        return progress, (lambda: None)
-    if progress is not True:
-        raise TypeError(f"progress must be True, False, None or a callable, not {progress!r}")
-    try:
-        from tqdm import tqdm
-    except ImportError:
-        raise ImportError("progress=True needs tqdm: pip install tqdm") from None
-
-    # disable=None: tqdm stays quiet when stderr is not a terminal (CI, logs, pipes).
-    bar = tqdm(desc=f"ACLED {path}", unit=" rows", disable=None, leave=False)
-
-    def report(step: PageProgress) -> None:
-        bar.update(step.rows)
-
-    return report, bar.close

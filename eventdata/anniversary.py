@@ -63,7 +63,7 @@ from __future__ import annotations
 
 import html
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -82,6 +82,7 @@ from eventdata.errors import (
     InsufficientDataError,
     OverdispersionWarning,
 )
+from eventdata.progress import Progress, ProgressOption
 from eventdata.series import counts
 
 if TYPE_CHECKING:
@@ -124,6 +125,9 @@ _MIN_PLACEBO = 99
 # Window-level dispersion (variance of placebo window counts over their
 # expectation) above which Poisson tests are flagged; 1 for Poisson counts.
 _WINDOW_DISPERSION_LIMIT = 1.5
+# Pseudo-anniversaries whose leave-window-out sums are solved together: a step
+# of the progress report, and a bound on the memory of the stacked hat matrices.
+_PLACEBO_BATCH = 128
 # A window without events counts as half an event on the log scale.
 _HALF_EVENT = 0.5
 
@@ -671,6 +675,7 @@ def anniversary_test(
     start: str | pd.Timestamp | None = None,
     end: str | pd.Timestamp | None = None,
     precision: Literal["auto", "exclude", "spread", "keep"] = "auto",
+    progress: ProgressOption = None,
 ) -> AnniversaryResult | AnniversaryTests:
     """Test whether events rose in a window around an anniversary, year after year.
 
@@ -732,6 +737,13 @@ def anniversary_test(
         a count Series.
     precision : {"auto", "exclude", "spread", "keep"}
         Time-precision policy of :func:`eventdata.counts`.
+    progress : bool or callable, optional
+        Progress of the placebo computations, the long part on a long series
+        (see :mod:`eventdata.progress`): ``True`` for a bar on stderr, shown
+        only when stderr is a terminal; a callable is called with a
+        :class:`~eventdata.progress.ProgressStep` after each batch of
+        pseudo-anniversaries (``note`` names the anniversary). The results do
+        not depend on it.
 
     Returns
     -------
@@ -761,6 +773,13 @@ def anniversary_test(
     >>> tests = anniversary_test(daily, ["01-03", "07-04"])
     >>> tests.to_frame()[["anniversary", "pvalue_adjusted"]].shape
     (2, 2)
+
+    A callback sees the pseudo-anniversaries done, a batch at a time:
+
+    >>> steps = []
+    >>> result = anniversary_test(daily, "01-03", progress=steps.append)
+    >>> steps[-1].done == steps[-1].total == result.n_placebo
+    True
     """
     single = isinstance(anniversary, str)
     anniversaries = [anniversary] if single else list(anniversary)
@@ -788,27 +807,32 @@ def anniversary_test(
         _tested(days, anchor_years, positions, window, years, label)
         for (anchor_years, positions), label in zip(all_anchors, anniversaries, strict=True)
     ]
-    baseline = _Baseline.fit(days, y, ~in_windows, trend_df=trend_df, harmonics=harmonics)
     forbidden = np.zeros(len(y), dtype=bool)
     for _, positions in all_anchors:
         forbidden |= _cover(positions, (window[0] - buffer, window[1] + buffer), len(y))
-
-    results = []
-    for label, years_and_anchors in zip(anniversaries, tested, strict=True):
-        # a loop, not a comprehension: warnings then point at the caller's line
-        result = _test_one(
-            label,
-            baseline,
-            years_and_anchors,
-            window=window,
-            forbidden=forbidden,
-            in_windows=in_windows,
-            method=method,
-            alternative=alternative,
-            level=level,
-            report=report,
-        )
-        results.append(result)
+    shifts = [_placebo_shifts(anchors, window, forbidden, len(y)) for _, anchors in tested]
+    total = sum(len(s) for s in shifts)
+    with Progress(progress, total=total, unit=" dates", description="placebo dates") as bar:
+        baseline = _Baseline.fit(days, y, ~in_windows, trend_df=trend_df, harmonics=harmonics)
+        results = []
+        for label, years_and_anchors, label_shifts in zip(
+            anniversaries, tested, shifts, strict=True
+        ):
+            # a loop, not a comprehension: warnings then point at the caller's line
+            result = _test_one(
+                label,
+                baseline,
+                years_and_anchors,
+                label_shifts,
+                window=window,
+                in_windows=in_windows,
+                method=method,
+                alternative=alternative,
+                level=level,
+                report=report,
+                advance=lambda n, label=label: bar.advance(n, note=label),
+            )
+            results.append(result)
     if single:
         return results[0]
     raw = np.array([r.pvalue for r in results])
@@ -1006,9 +1030,36 @@ class _Baseline:
         return _Sums(self.y[rows].sum(axis=1), expected, variance / expected**2)
 
     def left_out_sums(
-        self, anchors: np.ndarray, shifts: np.ndarray, window: tuple[int, int]
+        self,
+        anchors: np.ndarray,
+        shifts: np.ndarray,
+        window: tuple[int, int],
+        advance: Callable[[int], object] | None = None,
     ) -> _Sums:
         """Events and leave-window-out expectation at each pseudo-anniversary.
+
+        Solved :data:`_PLACEBO_BATCH` shifts at a time (each shift's numbers do
+        not depend on the others in its batch), calling ``advance(len(batch))``
+        after each batch.
+        """
+        if not len(shifts):
+            return _Sums(np.zeros(0), np.zeros(0), np.zeros(0))
+        parts = []
+        for first in range(0, len(shifts), _PLACEBO_BATCH):
+            batch = shifts[first : first + _PLACEBO_BATCH]
+            parts.append(self._left_out_batch(anchors, batch, window))
+            if advance is not None:
+                advance(len(batch))
+        return _Sums(
+            np.concatenate([p.observed for p in parts]),
+            np.concatenate([p.expected for p in parts]),
+            np.concatenate([p.model_variance for p in parts]),
+        )
+
+    def _left_out_batch(
+        self, anchors: np.ndarray, shifts: np.ndarray, window: tuple[int, int]
+    ) -> _Sums:
+        """:meth:`left_out_sums` of a batch of shifts, solved together.
 
         For shift ``s`` the window days ``S`` are ``anchors + s + window``; their
         expectation comes from the fit without them, by the deletion formula of
@@ -1018,8 +1069,6 @@ class _Baseline:
         ``(y - mu) / mu`` and ``H_SS`` the hat matrix's block of the window. The
         expectation's variance uses ``A_(-S) = A + A X~_S' (I - H_SS)^(-1) X~_S A``.
         """
-        if not len(shifts):
-            return _Sums(np.zeros(0), np.zeros(0), np.zeros(0))
         offsets = np.arange(window[0], window[1] + 1)
         rows = (shifts[:, None, None] + anchors[None, :, None] + offsets[None, None, :]).reshape(
             len(shifts), -1
@@ -1206,14 +1255,15 @@ def _test_one(
     label: str,
     baseline: _Baseline,
     years_and_anchors: tuple[np.ndarray, np.ndarray],
+    shifts: np.ndarray,
     *,
     window: tuple[int, int],
-    forbidden: np.ndarray,
     in_windows: np.ndarray,
     method: str,
     alternative: str,
     level: float,
     report: dict | None,
+    advance: Callable[[int], object],
 ) -> AnniversaryResult:
     tested_years, anchors = years_and_anchors
     y, mu = baseline.y, baseline.mu
@@ -1223,8 +1273,7 @@ def _test_one(
     pooled = baseline.window_sums(window_rows.reshape(1, -1))
     observed, expected = float(pooled.observed[0]), float(pooled.expected[0])
 
-    shifts = _placebo_shifts(anchors, window, forbidden, len(y))
-    placebo = baseline.left_out_sums(anchors, shifts, window)
+    placebo = baseline.left_out_sums(anchors, shifts, window, advance)
     window_dispersion = (
         float(np.mean((placebo.observed - placebo.expected) ** 2 / placebo.expected))
         if len(shifts)

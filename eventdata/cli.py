@@ -20,6 +20,7 @@ from eventdata.datasets import SEED_PATH, simulate
 from eventdata.errors import EventDataError
 from eventdata.incidents import write_template
 from eventdata.io import read_acled, read_table
+from eventdata.progress import Progress
 from eventdata.schema import schema_files, write_schema_files
 from eventdata.series import filter_events
 from eventdata.store import EventStore, export, read_parquet
@@ -227,10 +228,18 @@ def _schemas(args: argparse.Namespace) -> int:
 
 
 def _ingest(args: argparse.Namespace) -> int:
-    checked = read_acled(args.file, errors="quarantine", encoding=args.encoding)
-    deletions = read_table(args.deletions)[0] if args.deletions else None
-    store = EventStore(args.store)
-    change = store.upsert(checked.valid, deletions=deletions)
+    # a bar over the stages, on stderr and only when it is a terminal
+    stages = 3 if args.deletions else 2
+    with Progress(sys.stderr.isatty(), total=stages, unit=" stages", description="ingest") as bar:
+        checked = read_acled(args.file, errors="quarantine", encoding=args.encoding)
+        bar.advance(note="read and validated")
+        deletions = None
+        if args.deletions:
+            deletions = read_table(args.deletions)[0]
+            bar.advance(note="deletions read")
+        store = EventStore(args.store)
+        change = store.upsert(checked.valid, deletions=deletions)
+        bar.advance(note="upserted")
     print(f"rows read: {checked.n_rows}, valid: {checked.n_valid}, rejected: {checked.n_rejected}")
     print(change.summary())
     _write_rejected(checked.rejected, store, change.when, args.quarantine)
@@ -375,7 +384,10 @@ def _anniversary(args: argparse.Namespace) -> int:
     events = _selected(args, checked)
     names = args.anniversaries or ["01-03"]
     tested = anniversary_test(
-        events, names if len(names) > 1 else names[0], window=tuple(args.window)
+        events,
+        names if len(names) > 1 else names[0],
+        window=tuple(args.window),
+        progress=sys.stderr.isatty(),
     )
     results = list(tested) if isinstance(tested, AnniversaryTests) else [tested]
     print(f"{source}: {checked.n_valid} valid rows of {checked.n_rows}; {len(events)} selected")

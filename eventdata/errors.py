@@ -12,6 +12,12 @@ if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = [
+    "AcledAPIError",
+    "AuthenticationError",
+    "DeathEstimateWarning",
+    "MalformedResponse",
+    "RequestRejected",
+    "RetryBudgetExhausted",
     "AutocorrelationWarning",
     "CalibrationWarning",
     "InsufficientDataError",
@@ -61,6 +67,42 @@ class StoreError(EventDataError):
     """
 
 
+# --- ACLED's API (eventdata.acled) ------------------------------------------
+
+
+class AcledAPIError(EventDataError):
+    """ACLED's API could not give what was asked; base class of the client's errors.
+
+    Attributes
+    ----------
+    status : int or None
+        The HTTP status of the last answer, when there was one.
+    endpoint : str or None
+        The path asked (``/api/acled/read``, ...), without query or credentials.
+    """
+
+    def __init__(self, message: str, *, status: int | None = None, endpoint: str | None = None):
+        super().__init__(message)
+        self.status = status
+        self.endpoint = endpoint
+
+
+class AuthenticationError(AcledAPIError):
+    """No credentials, a refused login, or an account without API access."""
+
+
+class RetryBudgetExhausted(AcledAPIError):
+    """ACLED kept answering 429 or 5xx (or could not be reached) until the retries ran out."""
+
+
+class MalformedResponse(AcledAPIError):
+    """The answer is not what ACLED's API sends: not JSON, no ``data``, bad rows."""
+
+
+class RequestRejected(AcledAPIError):
+    """ACLED refused the query (``success: false`` or HTTP 4xx) and said why."""
+
+
 class EventDataWarning(UserWarning):
     """Base class of eventdata's warnings."""
 
@@ -71,6 +113,10 @@ class CodebookWarning(EventDataWarning):
 
 class Admin1Warning(EventDataWarning):
     """Some admin1 names are not in the names table and were left as they were."""
+
+
+class DeathEstimateWarning(EventDataWarning):
+    """GED rows whose best estimate lies outside [low, high], as published; kept."""
 
 
 class InsufficientDataError(EventDataError, ValueError):

@@ -30,8 +30,7 @@ import io
 import json
 import math
 import warnings
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,6 +46,7 @@ from eventdata.anniversary import (
     event_study,
 )
 from eventdata.errors import EventDataError
+from eventdata.progress import Progress, ProgressOption
 from eventdata.provinces import ProvinceResult, province_frequency
 from eventdata.series import counts, filter_events
 from eventdata.validation import Quarantine, validate
@@ -322,7 +322,7 @@ def build_report(
     actors: str | None = None,
     source: str | None = None,
     title: str | None = None,
-    progress: bool = False,
+    progress: ProgressOption = None,
 ) -> Report:
     """Validate, select, test the anniversary, look at provinces, and draw it all.
 
@@ -345,8 +345,10 @@ def build_report(
         What the data are, for the report's header (default: "events in memory").
     title : str, optional
         Default: "Anniversary report: <anniversaries>".
-    progress : bool
-        Show a progress bar of the steps on stderr (only when it is a terminal).
+    progress : bool or callable, optional
+        ``True``: a progress bar of the steps (and of the placebo test) on
+        stderr, only when it is a terminal; a callable receives each
+        :class:`~eventdata.progress.ProgressStep` (see :mod:`eventdata.progress`).
 
     Returns
     -------
@@ -383,19 +385,22 @@ def build_report(
     figures: dict[str, str] = {}
     captions: dict[str, str] = {}
     steps = 4 + 3 * len(names)
-    with _steps(steps, progress) as step, warnings.catch_warnings(record=True) as caught:
+    bar = Progress(progress, total=steps, unit=" step", description="report")
+    with bar, warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         daily = counts(selected)
-        tests = anniversary_test(selected, names if len(names) > 1 else names[0], window=window)
+        tests = anniversary_test(
+            selected, names if len(names) > 1 else names[0], window=window, progress=progress
+        )
         results = tuple(tests) if isinstance(tests, AnniversaryTests) else (tests,)
         studies = {name: event_study(selected, name, window=study_window) for name in names}
-        step("tests")
+        bar.advance(note="tests")
         figures["timeline"] = _png(plot.timeline(daily, anniversary=names, window=window))
         captions["timeline"] = (
             "Selected events per day (light bars) with their centred 7-day mean; "
             "the anniversary windows are shaded."
         )
-        step("timeline")
+        bar.advance(note="timeline")
         for result in results:
             key = result.anniversary
             figures[f"anniversary-{key}"] = _png(plot.anniversary(result))
@@ -403,26 +408,26 @@ def build_report(
                 f"Events in the window around {key}, year by year: observed against the "
                 "expectation of the model fitted without the windows."
             )
-            step(f"anniversary {key}")
+            bar.advance(note=f"anniversary {key}")
             figures[f"event-study-{key}"] = _png(plot.event_study(studies[key], window=window))
             captions[f"event-study-{key}"] = (
                 f"Observed over expected events on each day around {key}, pooled over the "
                 "years, with pointwise intervals; the tested window is shaded."
             )
-            step(f"event study {key}")
+            bar.advance(note=f"event study {key}")
             figures[f"placebo-{key}"] = _png(plot.placebo(result))
             captions[f"placebo-{key}"] = (
                 f"The window around {key} among the same window at other dates of the series "
                 "(pseudo-anniversaries): how often an ordinary stretch of days rises as much."
             )
-            step(f"placebo {key}")
+            bar.advance(note=f"placebo {key}")
         figures["calendar"] = _png(plot.calendar(daily, anniversary=names, window=window))
         captions["calendar"] = (
             "Events per day by day of the year (columns) and year (rows); the windows are "
             "outlined. A strong anniversary effect shows as darker cells inside the outline, "
             "year after year."
         )
-        step("calendar")
+        bar.advance(note="calendar")
         provinces = None
         if {"country", "admin1"} <= set(selected.columns):
             provinces = province_frequency(selected)
@@ -431,7 +436,7 @@ def build_report(
                 "Each province's events over what an even spread within its country "
                 "predicts, with intervals; flagged provinces are coloured."
             )
-        step("provinces")
+        bar.advance(note="provinces")
     notes = tuple(dict.fromkeys(f"{w.category.__name__}: {w.message}" for w in caught))
     for message in caught:  # recorded in the report, and still said to the caller
         warnings.warn(message.message, message.category, stacklevel=2)
@@ -567,24 +572,6 @@ def to_jsonable(value: Any) -> Any:
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-@contextmanager
-def _steps(total: int, show: bool) -> Iterator[Any]:
-    """A callable advancing a tqdm bar (on stderr, only for a terminal), or doing nothing."""
-    if not show:
-        yield lambda name: None
-        return
-    from tqdm import tqdm
-
-    # disable=None: quiet when stderr is not a terminal (CI, logs, pipes)
-    with tqdm(total=total, desc="report", unit=" step", disable=None, leave=False) as bar:
-
-        def advance(name: str) -> None:
-            bar.set_postfix_str(name)
-            bar.update(1)
-
-        yield advance
 
 
 def _png(ax: Any) -> str:

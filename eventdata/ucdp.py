@@ -35,7 +35,7 @@ import pandas as pd
 
 from eventdata import codebook
 from eventdata.admin1 import normalize_admin1
-from eventdata.errors import EventDataWarning, ValidationError
+from eventdata.errors import DeathEstimateWarning, ValidationError
 from eventdata.io import Source, read_validated
 from eventdata.schema import UCDP_GED_SCHEMA
 from eventdata.validation import Errors, Quarantine
@@ -60,10 +60,6 @@ GED_REQUIRED = (
     "low",
     "high",
 )
-
-
-class DeathEstimateWarning(EventDataWarning):
-    """GED rows whose best estimate lies outside [low, high], as published; kept."""
 
 
 def read_ucdp_ged(

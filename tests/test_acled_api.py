@@ -369,7 +369,9 @@ def test_every_error_is_an_acled_api_error():
         acled.RequestRejected,
     ):
         assert issubclass(error, acled.AcledAPIError)
+        assert getattr(ed.errors, error.__name__) is error  # kept with the others
     assert issubclass(acled.AcledAPIError, ed.EventDataError)
+    assert acled.AcledAPIError is ed.errors.AcledAPIError
 
 
 # --- deletions --------------------------------------------------------------

@@ -13,6 +13,7 @@ PACKAGE = Path(ed.__file__).parent
 # reading, writing and the store on them; analysis on those; plots, report and CLI on top).
 LAYER = {
     "errors": 0,
+    "progress": 0,
     "codebook": 0,
     "schema": 1,
     "validation": 2,

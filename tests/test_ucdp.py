@@ -98,6 +98,15 @@ def test_broken_rows_are_quarantined_as_read_with_reasons(row, column, value):
         read_ucdp_ged(io.StringIO(table.to_csv(index=False)))
 
 
+def test_best_outside_low_high_is_kept_with_a_warning_from_eventdata_errors():
+    row = ROWS[0].replace(",4,4,6,", ",9,4,6,")  # best 9 above high 6, as published
+    with pytest.warns(ed.errors.DeathEstimateWarning, match="1 GED row"):
+        frame = read_ucdp_ged(ged(row, *ROWS[1:]))
+    assert len(frame) == 3
+    assert DeathEstimateWarning is ed.errors.DeathEstimateWarning
+    assert issubclass(DeathEstimateWarning, ed.EventDataWarning)
+
+
 def test_not_a_ged_file():
     with pytest.raises(ed.ValidationError, match="not a UCDP GED file.*type_of_violence"):
         read_ucdp_ged(io.StringIO("id,date\n1,2020-01-01\n"))
