@@ -62,6 +62,7 @@ case deletions. Appl Stat 1987;36(2):181-191 (one-step deletion in GLMs).
 from __future__ import annotations
 
 import html
+import os
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -84,6 +85,7 @@ from eventdata.errors import (
 )
 from eventdata.progress import Progress, ProgressOption
 from eventdata.series import counts
+from eventdata.store import EventStore
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -660,7 +662,7 @@ def _conditional_interval(
 
 
 def anniversary_test(
-    events: pd.DataFrame | pd.Series,
+    events: pd.DataFrame | pd.Series | str | os.PathLike | EventStore,
     anniversary: str | Sequence[str] = "01-03",
     *,
     window: tuple[int, int] = (0, 6),
@@ -687,11 +689,14 @@ def anniversary_test(
 
     Parameters
     ----------
-    events : pandas.DataFrame or pandas.Series
+    events : pandas.DataFrame, pandas.Series, path or EventStore
         Incident records (counted per day with :func:`eventdata.counts` and its
         time-precision policy), a daily count table with ``date`` and ``count``
         columns, or a daily count Series indexed by consecutive dates (such as
-        :func:`eventdata.datasets.simulate_counts` returns).
+        :func:`eventdata.datasets.simulate_counts` returns). A store (a folder
+        written by :func:`eventdata.write_parquet`, or an
+        :class:`eventdata.EventStore`) is counted out of core, without reading
+        it whole (``pip install 'eventdata[dask]'``).
     anniversary : str or sequence of str
         ``"MM-DD"``. A sequence tests each and corrects the p-values for
         multiplicity; it returns :class:`AnniversaryTests`.
@@ -848,7 +853,7 @@ def anniversary_test(
 
 
 def event_study(
-    events: pd.DataFrame | pd.Series,
+    events: pd.DataFrame | pd.Series | str | os.PathLike | EventStore,
     anniversary: str,
     *,
     window: tuple[int, int] = (-14, 14),
@@ -873,7 +878,7 @@ def event_study(
 
     Parameters
     ----------
-    events : pandas.DataFrame or pandas.Series
+    events : pandas.DataFrame, pandas.Series, path or EventStore
         As for :func:`anniversary_test`.
     anniversary : str
         ``"MM-DD"``.
@@ -1575,7 +1580,9 @@ def _daily_series(
     precision: str,
 ) -> tuple[pd.Series, dict | None]:
     """The daily count Series (consecutive days, no gaps) and the precision report."""
-    if isinstance(events, pd.DataFrame) and "event_date" in events.columns:
+    stored = isinstance(events, str | os.PathLike | EventStore)
+    if stored or (isinstance(events, pd.DataFrame) and "event_date" in events.columns):
+        # a store is counted out of core (ed.counts reads it partition by partition)
         table = counts(events, freq="D", start=start, end=end, precision=precision)
         series = table.set_index("date")["count"]
         report = table.attrs.get("time_precision")
@@ -1592,8 +1599,8 @@ def _daily_series(
         report = events.attrs.get("time_precision")
     else:
         raise EventDataError(
-            "events must be incident records (with event_date), a daily count table "
-            "(date, count) or a daily count Series indexed by date"
+            "events must be incident records (with event_date), a store, a daily count "
+            "table (date, count) or a daily count Series indexed by date"
         )
     if len(series) == 0:
         raise InsufficientDataError("there are no days to test (no events in the range?)")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
-
 import pandas as pd
 import pytest
 
@@ -106,8 +104,6 @@ def test_refuses_bad_options_and_foreign_folders(store, tmp_path):
 
 
 def test_counts_takes_a_store_and_counts_it_out_of_core(store, stored):
-    if "EventStore" not in str(inspect.signature(ed.counts).parameters["events"].annotation):
-        pytest.skip("eventdata.counts does not take a store yet (the proposed series.py change)")
     options = {"freq": "M", "by": "admin1", "value": "fatalities"}
     assert_same_counts(ed.counts(store, **options), ed.counts(stored, **options))
     assert_same_counts(ed.counts(EventStore(store), **options), ed.counts(stored, **options))
@@ -119,3 +115,14 @@ def test_names_the_extra_when_dask_is_missing(store, monkeypatch):
     monkeypatch.setitem(sys.modules, "dask", None)
     with pytest.raises(ImportError, match=r"pip install 'eventdata\[dask\]'"):
         counts_out_of_core(store)
+
+
+def test_the_anniversary_test_and_event_study_take_a_store(store, stored):
+    on_store = ed.anniversary_test(store, "01-03", window=(0, 6))
+    in_memory = ed.anniversary_test(stored, "01-03", window=(0, 6))
+    pd.testing.assert_frame_equal(on_store.to_frame(), in_memory.to_frame())
+    pd.testing.assert_frame_equal(on_store.by_year, in_memory.by_year)
+    study = ed.event_study(EventStore(store), "01-03", window=(-3, 3))
+    pd.testing.assert_frame_equal(
+        study.to_frame(), ed.event_study(stored, "01-03", window=(-3, 3)).to_frame()
+    )
