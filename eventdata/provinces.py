@@ -68,6 +68,7 @@ from eventdata.admin1 import Admin1Normalization, Admin1Warning, admin1_names, n
 from eventdata.admin1 import covered_countries as _covered_countries
 from eventdata.errors import DispersionWarning, EventDataError, InsufficientDataError
 from eventdata.series import counts
+from eventdata.store import group_codes
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -361,15 +362,19 @@ def _prepare(
     if within is None:
         within = _WITHIN
         events = events.assign(**{_WITHIN: "all"})
-    known = events[within].notna() & events[by].notna()
+    known = (events[within].notna() & events[by].notna()).to_numpy(dtype=bool)
     n_missing = int((~known).sum())
-    events = events.loc[known.to_numpy(dtype=bool)]
+    if n_missing:
+        events = events.loc[known]
     if events.empty:
         raise InsufficientDataError(
             f"no events with both {within} and {by} to compare ({n_missing} rows lack one)"
         )
     columns = [within, by]
-    groups = events[columns].astype("string").drop_duplicates()
+    grouped = group_codes(events, columns)
+    # one row of each (within, by) pair, when group_codes finds them faster than pandas
+    distinct = events[columns] if grouped is None else events[columns].iloc[grouped[1]]
+    groups = distinct.astype("string").drop_duplicates()
     if extra is not None:
         groups = pd.concat([groups, extra[columns].astype("string")]).drop_duplicates()
     if complete and by == "admin1" and within == "country":

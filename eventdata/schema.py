@@ -19,6 +19,7 @@ Int64Dtype()
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -108,12 +109,80 @@ class Field:
             rules.append((f">= {self.minimum:g}", pa.Check.ge(self.minimum)))
         return rules
 
+    def holds(self, values: pd.Series) -> bool:
+        """Whether every value keeps this field's rules: a vectorised check, without pandera.
+
+        True guarantees that this field's pandera column (:meth:`IncidentSchema.to_pandera`,
+        its dtype and uniqueness aside) finds no failure; False means that some
+        value may break a rule, for pandera to name.
+
+        Examples
+        --------
+        >>> fatalities = ACLED_SCHEMA.fields["fatalities"]
+        >>> fatalities.holds(pd.Series([0, 3], dtype="Int64"))
+        True
+        >>> fatalities.holds(pd.Series([0, None], dtype="Int64"))  # required
+        False
+        """
+        if self.required and bool(values.isna().any()):
+            return False
+        if self.categories is not None and not _in_vocabulary(values, self.categories):
+            return False
+        if self.minimum is None and self.maximum is None:
+            return True
+        if not pd.api.types.is_numeric_dtype(values.dtype):
+            return False
+        low, high = values.min(), values.max()  # missing values skipped
+        if pd.isna(low):
+            return True  # no value given
+        return bool(
+            (self.minimum is None or low >= self.minimum)
+            and (self.maximum is None or high <= self.maximum)
+        )
+
+
+def _in_vocabulary(values: pd.Series, vocabulary: tuple[Any, ...]) -> bool:
+    """Whether every given value is one of the vocabulary's."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        categories = values.cat.categories
+        outside = ~categories.isin(list(vocabulary))
+        if not outside.any():
+            return True
+        codes = values.cat.codes.to_numpy()
+        return not outside[codes[codes >= 0]].any()
+    if pd.api.types.is_integer_dtype(values.dtype) and all(isinstance(v, int) for v in vocabulary):
+        # integer codes looked up in a table of the allowed ones (missing: an allowed one)
+        numbers = values.to_numpy(dtype="int64", na_value=vocabulary[0])
+        low, high = min(vocabulary), max(vocabulary)
+        if not len(numbers) or high - low > 4096:
+            return bool(np.isin(numbers, np.array(vocabulary, dtype="int64")).all())
+        if numbers.min() < low or numbers.max() > high:
+            return False
+        allowed = np.zeros(high - low + 1, dtype=bool)
+        allowed[np.array(vocabulary, dtype="int64") - low] = True
+        return bool(np.take(allowed, numbers - low).all())
+    return bool((values.isin(list(vocabulary)) | values.isna()).all())
+
 
 # Cross-column rules. Registered with pandera so that they serialise into the
-# YAML schema by name, with their parameters.
+# YAML schema by name, with their parameters, and kept by name so that
+# IncidentSchema.rules_hold can call them directly.
+
+_FrameRule = Callable[..., pd.Series]
+_FRAME_RULES: dict[str, _FrameRule] = {}
 
 
-@extensions.register_check_method(statistics=["pairs"])
+def _frame_rule(statistics: list[str] | None = None) -> Callable[[_FrameRule], _FrameRule]:
+    """Register a cross-column rule with pandera (a ``pa.Check`` method) and by name here."""
+
+    def register(function: _FrameRule) -> _FrameRule:
+        _FRAME_RULES[function.__name__] = function
+        return extensions.register_check_method(statistics=statistics or [])(function)
+
+    return register
+
+
+@_frame_rule(statistics=["pairs"])
 def sub_event_type_belongs_to_event_type(df: pd.DataFrame, *, pairs: list[str]) -> pd.Series:
     """True where sub_event_type is one of its event_type's sub-event types."""
     event, sub = df["event_type"], df["sub_event_type"]
@@ -132,20 +201,17 @@ def sub_event_type_belongs_to_event_type(df: pd.DataFrame, *, pairs: list[str]) 
     return known | pair.isin(pairs).fillna(False).astype(bool)
 
 
-@extensions.register_check_method()
+@_frame_rule()
 def interaction_matches_inter_codes(df: pd.DataFrame) -> pd.Series:
     """True where interaction equals the code built from inter1 and inter2."""
-    parts = df[["inter1", "inter2", "interaction"]]
-    present = parts.notna().all(axis=1).to_numpy()
-    ok = np.ones(len(df), dtype=bool)
-    i1 = parts["inter1"].to_numpy(dtype="int64", na_value=0)[present]
-    i2 = parts["inter2"].to_numpy(dtype="int64", na_value=0)[present]
-    given = parts["interaction"].to_numpy(dtype="int64", na_value=0)[present]
-    ok[present] = codebook.interaction_code(i1, i2) == given
+    columns = [df[name] for name in ("inter1", "inter2", "interaction")]
+    present = np.logical_and.reduce([c.notna().to_numpy(dtype=bool) for c in columns])
+    i1, i2, given = (c.to_numpy(dtype="int64", na_value=0) for c in columns)
+    ok = (codebook.interaction_code(i1, i2) == given) | ~present
     return pd.Series(ok, index=df.index)
 
 
-@extensions.register_check_method()
+@_frame_rule()
 def year_matches_event_date(df: pd.DataFrame) -> pd.Series:
     """True where year equals the calendar year of event_date."""
     date, year = df["event_date"], df["year"]
@@ -237,6 +303,32 @@ class IncidentSchema:
             strict=False,
             ordered=False,
         )
+
+    def rules_hold(self, frame: pd.DataFrame) -> bool:
+        """Whether every row of a typed frame keeps every value and cross-column rule.
+
+        A vectorised check without pandera, for the common case of a valid
+        frame: True guarantees that :meth:`to_pandera` (dtypes and uniqueness
+        aside) finds no failure; False means that some row may break a rule,
+        for pandera to name. Every schema column must be in ``frame``.
+
+        Examples
+        --------
+        >>> import eventdata as ed
+        >>> events = ed.validate(ed.datasets.load_seed_incidents())
+        >>> ACLED_SCHEMA.rules_hold(events)
+        True
+        >>> ACLED_SCHEMA.rules_hold(events.assign(year=events["year"] + 1))
+        False
+        """
+        for name, spec in self.fields.items():
+            if not spec.holds(frame[name]):
+                return False
+        for *_, check in self.frame_rules:
+            function = _FRAME_RULES.get(check.name)
+            if function is None or not np.all(function(frame, **check.statistics)):
+                return False
+        return True
 
     def to_frictionless(self) -> dict[str, Any]:
         """A Frictionless Table Schema descriptor (JSON-serialisable dict)."""
@@ -414,7 +506,7 @@ ACLED_SCHEMA = CORE_SCHEMA.extend(
 )
 
 
-@extensions.register_check_method()
+@_frame_rule()
 def event_date_not_after_date_end(df: pd.DataFrame) -> pd.Series:
     """True where the event's first day is not after its last day (or either is missing)."""
     start, end = df["event_date"], df["date_end"]
@@ -494,7 +586,7 @@ UCDP_GED_SCHEMA = CORE_SCHEMA.extend(
 )
 
 
-@extensions.register_check_method()
+@_frame_rule()
 def source_url_is_http(df: pd.DataFrame) -> pd.Series:
     """True where source_url is missing or an http(s) address."""
     url = df["source_url"].astype("string")

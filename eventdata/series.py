@@ -20,12 +20,15 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import pandas as pd
 
 from eventdata.errors import EventDataError
+from eventdata.store import group_codes
+from eventdata.validation import has_repeats
 
 if TYPE_CHECKING:
     from eventdata.store import EventStore
@@ -194,44 +197,174 @@ def counts(
         )
     by = [] if by is None else ([by] if isinstance(by, str) else list(by))
     _require(events, "event_date", *by, *(["fatalities"] if value == "fatalities" else []))
+    if "event_id_cnty" not in events.columns:
+        return _counts(events, freq, by, value, start, end, precision)
+    with ThreadPoolExecutor(1) as pool:
+        # Whether an id repeats is found while the events are counted as they are
+        # (both mostly outside the GIL); the usual answer, no, keeps that count.
+        repeats = pool.submit(has_repeats, events["event_id_cnty"], missing_equal=True)
+        table = _counts(events, freq, by, value, start, end, precision)
+        if repeats.result():
+            # a monadic frame (one row per actor) or combined copies: count each event once
+            unique = events.drop_duplicates("event_id_cnty")
+            table = _counts(unique, freq, by, value, start, end, precision)
+    return table
+
+
+def _counts(
+    events: pd.DataFrame,
+    freq: str,
+    by: list[str],
+    value: Literal["events", "fatalities"],
+    start: str | pd.Timestamp | None,
+    end: str | pd.Timestamp | None,
+    precision: Precision,
+) -> pd.DataFrame:
+    """:func:`counts` of a frame whose event ids do not repeat (options checked)."""
     period, finest_exact = _FREQ[freq]
     name = "count" if value == "events" else "fatalities"
-
-    if "event_id_cnty" in events.columns and events["event_id_cnty"].duplicated().any():
-        # a monadic frame (one row per actor) or combined copies: count each event once
-        events = events.drop_duplicates("event_id_cnty")
     dates = pd.to_datetime(events["event_date"])
     undated = dates.isna().to_numpy()
-    if undated.any():  # cannot be placed on the calendar: left out, and said so
-        events, dates = events.loc[~undated], dates.loc[~undated]
     lo = pd.Timestamp(start) if start is not None else dates.min()
     hi = pd.Timestamp(end) if end is not None else dates.max()
-    weights = (
-        np.ones(len(events))
-        if value == "events"
-        else events["fatalities"].to_numpy(dtype="float64", na_value=0.0)
+    weights = (  # None: each event counts 1
+        None if value == "events" else events["fatalities"].to_numpy("float64", na_value=0.0)
     )
     coarse = np.zeros(len(events), dtype=bool)
     if "time_precision" in events.columns and precision != "keep":
-        coarse = events["time_precision"].to_numpy(dtype="float64", na_value=1.0) > finest_exact
+        levels = events["time_precision"]  # missing: taken as exact
+        if pd.api.types.is_numeric_dtype(levels.dtype):
+            coarse = (levels > finest_exact).to_numpy(dtype=bool, na_value=False)
+        else:
+            coarse = levels.to_numpy(dtype="float64", na_value=1.0) > finest_exact
+    coarse = coarse & ~undated
     report = {
         "policy": "exclude" if precision == "auto" else precision,
-        "excluded": 0,
-        "spread": 0,
+        "excluded": int(coarse.sum()) if precision != "spread" else 0,
+        "spread": int(coarse.sum()) if precision == "spread" else 0,
         "undated": int(undated.sum()),
     }
+    spreading = bool(report["spread"])
+    table = None
+    if not spreading:
+        counted = ~coarse & ~undated
+        table = _grid_counts(events, dates, weights, counted, by, freq, lo, hi, name)
+    if table is None:
+        table = _grouped_counts(
+            events, dates, weights, coarse, undated, by, period, lo, hi, name, spreading
+        )
+    table.attrs["time_precision"] = report
+    # the days covered, so that a partly covered first or last period can be told apart
+    table.attrs["span"] = (lo, hi)
+    return table
 
+
+def _grid_counts(
+    events: pd.DataFrame,
+    dates: pd.Series,
+    weights: np.ndarray | None,
+    counted: np.ndarray,
+    by: list[str],
+    freq: str,
+    lo: pd.Timestamp,
+    hi: pd.Timestamp,
+    name: str,
+) -> pd.DataFrame | None:
+    """The count table built directly on its grid of groups by periods.
+
+    Each counted row's cell (its group's number times the number of periods,
+    plus its period's) is summed by ``np.bincount``: no group-by and no
+    reindexing onto the calendar. The same table as :func:`_grouped_counts`,
+    or None for what it does not handle (by columns other than text,
+    categories or numbers; time zones; an empty calendar).
+    """
+    if not (isinstance(dates.dtype, np.dtype) and dates.dtype.kind == "M"):
+        return None
+    if pd.isna(lo) or pd.isna(hi) or lo.tz is not None or hi.tz is not None or lo > hi:
+        return None
+    if len(set(by)) != len(by):
+        return None
+    dated = ~dates.isna().to_numpy()
+    everything = bool(dated.all())
+    groups = events[by] if everything else events.loc[dated, by]
+    grouped = group_codes(groups, by)
+    if grouped is None:
+        return None
+    codes, first = grouped
+    values = dates.to_numpy() if everything else dates.to_numpy()[dated]
+    counted = counted if everything else counted[dated]
+    counted &= (values >= lo.to_datetime64()) & (values <= hi.to_datetime64())
+    first_day, last_day = np.array([lo, hi], dtype="datetime64[D]").view(np.int64)
+    # each day's period, looked up in a table of the calendar's days
+    periods_of_days = _ordinals(np.arange(first_day, last_day + 1).astype("datetime64[D]"), freq)
+    low = periods_of_days[0]
+    periods_of_days -= low
+    periods = int(periods_of_days[-1] + 1)
+    size = len(first) * periods
+    # each row's cell, computed in place (these arrays are large)
+    cells = values.astype("datetime64[D]").view(np.int64)
+    cells -= first_day
+    np.clip(cells, 0, len(periods_of_days) - 1, out=cells)
+    np.take(periods_of_days, cells, out=cells)
+    codes *= periods
+    cells += codes
+    cells[~counted] = size  # not counted: one more cell, dropped after counting
+    if weights is not None:
+        weights = weights if everything else weights[dated]
+    totals = np.bincount(cells, weights=weights, minlength=size + 1)[:size]
+    rows = np.repeat(first, periods)
+    table = {"date": np.tile(_period_starts(np.arange(low, low + periods), freq), len(first))}
+    for column in by:
+        table[column] = groups[column].iloc[rows].array
+    table[name] = totals.round().astype("int64") if weights is not None else totals
+    return pd.DataFrame(table)
+
+
+def _ordinals(dates: np.ndarray, freq: str) -> np.ndarray:
+    """Each date's period as an integer (consecutive periods, consecutive integers)."""
+    if freq == "D":
+        return dates.astype("datetime64[D]").astype(np.int64)
+    if freq == "W":  # weeks from Monday to Sunday; day 0 (1970-01-01) was a Thursday
+        return (dates.astype("datetime64[D]").astype(np.int64) + 3) // 7
+    unit = "Y" if freq == "Y" else "M"
+    return dates.astype(f"datetime64[{unit}]").astype(np.int64)
+
+
+def _period_starts(ordinals: np.ndarray, freq: str) -> np.ndarray:
+    """The first day of each period numbered by :func:`_ordinals`, as datetime64[ns]."""
+    if freq == "W":
+        return (ordinals * 7 - 3).astype("datetime64[D]").astype("datetime64[ns]")
+    unit = {"D": "D", "Y": "Y"}.get(freq, "M")
+    return ordinals.astype(f"datetime64[{unit}]").astype("datetime64[ns]")
+
+
+def _grouped_counts(
+    events: pd.DataFrame,
+    dates: pd.Series,
+    weights: np.ndarray | None,
+    coarse: np.ndarray,
+    undated: np.ndarray,
+    by: list[str],
+    period: str,
+    lo: pd.Timestamp,
+    hi: pd.Timestamp,
+    name: str,
+    spreading: bool,
+) -> pd.DataFrame:
+    """The count table by pandas: group-by, then reindex onto groups by the calendar."""
+    if undated.any():  # cannot be placed on the calendar: left out (and reported)
+        keep = ~undated
+        events, dates, coarse = events.loc[keep], dates.loc[keep], coarse[keep]
+        weights = None if weights is None else weights[keep]
     frame = events[by].reset_index(drop=True) if by else pd.DataFrame(index=range(len(events)))
     frame["_date"] = dates.to_numpy()
-    frame["_w"] = weights
-    if precision == "spread" and coarse.any():
+    frame["_w"] = np.ones(len(frame)) if weights is None else weights
+    if spreading:
         fine = frame.loc[~coarse]
         spread = _spread(frame.loc[coarse], events["time_precision"].to_numpy()[coarse])
         frame = pd.concat([fine, spread], ignore_index=True)
-        report["spread"] = int(coarse.sum())
     elif coarse.any():
         frame = frame.loc[~coarse]
-        report["excluded"] = int(coarse.sum())
     in_range = (frame["_date"] >= lo) & (frame["_date"] <= hi)
     frame = frame.loc[in_range]
 
@@ -246,7 +379,7 @@ def counts(
     else:
         full = calendar
     table = summed.reindex(full, fill_value=0.0).rename(name).reset_index()
-    if precision != "spread" or not report["spread"]:
+    if not spreading:
         table[name] = table[name].round().astype("int64")
     table = table[["date", *by, name]]
     # the reindex keeps the groupby's datetime64[us] dates when no period was missing
@@ -254,9 +387,6 @@ def counts(
     for column in by:
         if isinstance(events[column].dtype, pd.CategoricalDtype):
             table[column] = table[column].astype(events[column].dtype)
-    table.attrs["time_precision"] = report
-    # the days covered, so that a partly covered first or last period can be told apart
-    table.attrs["span"] = (lo, hi)
     return table
 
 

@@ -10,7 +10,9 @@ for every input row exactly once.
 
 from __future__ import annotations
 
+import os
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Literal
 
@@ -35,6 +37,10 @@ FAILURE_COLUMNS = ["row", "event_id_cnty", "column", "rule", "value"]
 # export tool writes "21 March 2020"; Excel re-saves it as "21-Mar-20".
 _DATE_FORMATS = ("%d %B %Y", "%d-%b-%y", "%d-%b-%Y", "%d %b %Y", "%B %d, %Y", "%d-%B-%Y")
 _EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+#: Integer columns whose text labels (2024+ exports) are mapped to codes, with a warning.
+_INTER_COLUMNS = ("inter1", "inter2", "interaction")
+#: Threads that type columns (Arrow's work, which releases the GIL).
+_WORKERS = min(4, os.cpu_count() or 1)
 
 
 @dataclass(frozen=True)
@@ -225,21 +231,41 @@ def _coerce(frame: pd.DataFrame, schema: IncidentSchema) -> tuple[pd.DataFrame, 
     columns: dict[str, pd.Series] = {}
     problems: list[pd.DataFrame] = []
     n = len(frame)
-    for name, spec in schema.fields.items():
-        if name not in frame.columns:
-            columns[name] = (
-                pd.Series(pd.array([None] * n, dtype=spec.dtype))
-                if n
-                else (pd.Series([], dtype=spec.dtype))
-            )
-            continue
-        values, bad, rule = _coerce_column(frame[name], spec)
-        columns[name] = values
-        if bad.any():
-            problems.append(_failure_rows(frame, np.flatnonzero(bad), name, rule, frame[name]))
+    # Arrow's casts and encodings do most of the work, without the GIL: the columns
+    # that cannot warn are typed by a few threads meanwhile (a warning from a
+    # thread would not point at the caller).
+    quiet = [
+        name
+        for name, spec in schema.fields.items()
+        if name in frame.columns and frame[name].dtype != spec.dtype and _never_warns(spec)
+    ]
+    with ThreadPoolExecutor(min(_WORKERS, len(quiet)) or 1) as pool:
+        typing = {
+            name: pool.submit(_coerce_column, frame[name], schema.fields[name]) for name in quiet
+        }
+        for name, spec in schema.fields.items():
+            if name not in frame.columns:
+                columns[name] = (
+                    pd.Series(pd.array([None] * n, dtype=spec.dtype))
+                    if n
+                    else (pd.Series([], dtype=spec.dtype))
+                )
+                continue
+            job = typing.get(name)
+            values, bad, rule = job.result() if job else _coerce_column(frame[name], spec)
+            columns[name] = values
+            if bad.any():
+                problems.append(_failure_rows(frame, np.flatnonzero(bad), name, rule, frame[name]))
     extras = {c: frame[c] for c in frame.columns if c not in schema.fields}
     typed = pd.DataFrame({**columns, **extras}, index=frame.index, copy=False)
     return typed, problems
+
+
+def _never_warns(spec: Field) -> bool:
+    """Whether typing this field's column never warns (dates and actor-type codes may)."""
+    return spec.kind in ("string", "category", "number") or (
+        spec.kind == "integer" and spec.name not in _INTER_COLUMNS
+    )
 
 
 def _coerce_column(raw: pd.Series, spec: Field) -> tuple[pd.Series, np.ndarray, str]:
@@ -271,7 +297,7 @@ def _coerce_column(raw: pd.Series, spec: Field) -> tuple[pd.Series, np.ndarray, 
         return text.astype(target), no_failures, ""
     # integer and number
     integer_rule = "an integer"
-    if spec.name in ("inter1", "inter2", "interaction"):
+    if spec.name in _INTER_COLUMNS:
         text = _inter_labels_to_codes(text, spec.name)
         integer_rule = "an actor-type code (or its codebook label)"
     numbers = pd.Series(_to_float(text) if raw.dtype != "float64" else raw.to_numpy())
@@ -431,7 +457,14 @@ def _collect_failures(
 ) -> pd.DataFrame:
     """Parse problems plus the schema's rules, one row per (row, column, rule)."""
     problems = list(problems)
-    repeated = _repeated_ids(typed)
+    with ThreadPoolExecutor(1) as pool:
+        # The usual valid frame is found by a vectorised check, without pandera, run
+        # meanwhile on the whole frame: its answer counts only when no id repeats
+        # (then no row is left out below as an exact copy).
+        rules_hold = pool.submit(_rules_hold, schema, typed)
+        repeated = _repeated_ids(typed)
+        ids_repeat = bool(repeated.any())
+        usual = not ids_repeat and rules_hold.result()
     dup_copies = _exact_duplicate_copies(typed, schema, repeated)
     if len(dup_copies):
         problems.append(
@@ -448,12 +481,12 @@ def _collect_failures(
         keep = np.ones(len(typed), dtype=bool)
         keep[dup_copies] = False
         checked = typed.loc[keep]
-    pandera_schema = _value_rules(schema, ids_repeat=bool(repeated.any()))
-    try:
-        # inplace: nothing is coerced, so pandera need not copy the frame first
-        pandera_schema.validate(checked, lazy=True, inplace=True)
-    except pandera.errors.SchemaErrors as exc:
-        problems.append(_translate(exc.failure_cases, typed, schema))
+    if not usual:  # pandera names the failures
+        try:
+            # inplace: nothing is coerced, so pandera need not copy the frame first
+            _value_rules(schema, ids_repeat=ids_repeat).validate(checked, lazy=True, inplace=True)
+        except pandera.errors.SchemaErrors as exc:
+            problems.append(_translate(exc.failure_cases, typed, schema))
     if not problems:
         return pd.DataFrame({c: pd.Series(dtype="object") for c in FAILURE_COLUMNS}).astype(
             {"row": "int64"}
@@ -466,6 +499,14 @@ def _collect_failures(
     failures = failures.loc[~echo]
     failures = failures.drop_duplicates(["row", "column", "rule"])
     return failures.sort_values(["row", "column"], kind="stable").reset_index(drop=True)
+
+
+def _rules_hold(schema: IncidentSchema, typed: pd.DataFrame) -> bool:
+    """:meth:`IncidentSchema.rules_hold`, False when it cannot tell (pandera then reports)."""
+    try:
+        return schema.rules_hold(typed)
+    except Exception:  # an unexpected value: pandera names what is wrong
+        return False
 
 
 def _value_rules(schema: IncidentSchema, *, ids_repeat: bool) -> pandera.DataFrameSchema:
@@ -491,19 +532,124 @@ def _repeated_ids(typed: pd.DataFrame) -> np.ndarray:
     if "event_id_cnty" not in typed.columns:
         return np.zeros(len(typed), dtype=bool)
     ids = typed["event_id_cnty"]
-    given = int(ids.notna().sum())
-    if _distinct_count(ids) == given:
+    if not has_repeats(ids):
         return np.zeros(len(typed), dtype=bool)  # the usual case, found fast
     return (ids.duplicated(keep=False) & ids.notna()).to_numpy(dtype=bool)
 
 
-def _distinct_count(values: pd.Series) -> int:
-    """How many distinct values are given (missing ones not counted): Arrow's hash, or pandas'."""
-    try:
-        distinct = pc.unique(pa.array(values.array))
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError, TypeError):
-        return int(values.nunique())
-    return len(distinct) - distinct.null_count
+def has_repeats(values: pd.Series, *, missing_equal: bool = False) -> bool:
+    """Whether some value occurs more than once.
+
+    Parameters
+    ----------
+    values : pandas.Series
+        Any values; text held by Arrow (``StringDtype`` with pyarrow storage) is
+        checked fast.
+    missing_equal : bool
+        Whether missing values count as one value (as in
+        :meth:`pandas.Series.duplicated`) or are left out.
+
+    Returns
+    -------
+    bool
+
+    Notes
+    -----
+    Hashing millions of strings is the cost of the check. For Arrow text each
+    string is summed up instead in a 64-bit key made of its first 16 bytes, its
+    last 8 and its length, and the keys are sorted: distinct keys prove the
+    strings distinct. Only when two keys are equal are the strings compared
+    (by pandas).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> has_repeats(pd.Series(["IRQ1", "IRQ2", None, None], dtype="string[pyarrow]"))
+    False
+    >>> has_repeats(pd.Series(["IRQ1", "IRQ2", None, None]), missing_equal=True)
+    True
+    """
+    missing = values.isna().to_numpy(dtype=bool)
+    if missing_equal and int(missing.sum()) > 1:
+        return True
+    keys = _text_keys(values)
+    if keys is not None:
+        keys = keys[~missing] if missing.any() else keys
+        keys.sort()
+        if not (keys[1:] == keys[:-1]).any():
+            return False
+    return bool(values[~missing].duplicated().any())
+
+
+#: Odd multipliers that mix a string's 8-byte words into its key.
+_KEY_MULTIPLIERS = np.array(
+    [0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0x27D4EB2F165667C5],
+    dtype=np.uint64,
+)
+#: Rows keyed at a time.
+_KEY_BLOCK = 1 << 16
+#: _BYTE_MASKS[n] keeps the first n bytes of a little-endian 8-byte word.
+_BYTE_MASKS = np.array([(1 << (8 * n)) - 1 for n in range(9)], dtype=np.uint64)
+
+
+def _text_keys(values: pd.Series) -> np.ndarray | None:
+    """A 64-bit key per value of Arrow-held text, equal for equal strings; None for other dtypes.
+
+    The key mixes the string's length, its first 16 bytes and its last 8 (when
+    longer than 16); missing values get the key of "".
+    """
+    dtype = values.dtype
+    if not (isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow"):
+        return None
+    chunks = pa.chunked_array(pa.array(values.array))
+    if not (pa.types.is_large_string(chunks.type) or pa.types.is_string(chunks.type)):
+        return None
+    if chunks.num_chunks > 64:  # from a CSV: many small chunks
+        chunks = pa.chunked_array([chunks.combine_chunks()])
+    keys = np.empty(len(chunks), dtype=np.uint64)
+    done = 0
+    for chunk in chunks.chunks:
+        # in blocks whose temporary arrays stay small (and in the processor's cache)
+        for block in range(0, len(chunk), _KEY_BLOCK):
+            part = chunk.slice(block, _KEY_BLOCK)
+            _chunk_keys(part, keys[done : done + len(part)])
+            done += len(part)
+    return keys
+
+
+def _chunk_keys(array: pa.Array, keys: np.ndarray) -> None:
+    """:func:`_text_keys` of one Arrow text array, written into ``keys``."""
+    if len(array) == 0:
+        return
+    _, offset_buffer, data_buffer = array.buffers()
+    offsets = np.frombuffer(
+        offset_buffer, dtype=np.int64 if array.type == pa.large_string() else np.int32
+    )
+    offsets = offsets[array.offset : array.offset + len(array) + 1].astype(np.int64, copy=False)
+    data = np.zeros(0, np.uint8) if data_buffer is None else np.frombuffer(data_buffer, np.uint8)
+    # the 8-byte little-endian word starting at each byte (zeros past the end)
+    padded = np.concatenate([data[offsets[0] : offsets[-1]], np.zeros(16, dtype=np.uint8)])
+    words = np.ndarray((len(padded) - 7,), dtype="<u8", buffer=padded, strides=(1,))
+    start = offsets[:-1] - offsets[0] if offsets[0] else offsets[:-1]
+    length = np.diff(offsets)
+    longest = int(length.max())
+    multipliers = _KEY_MULTIPLIERS
+    np.multiply(length.view(np.uint64), multipliers[0], out=keys)
+    count = np.empty_like(length)
+    mask = np.empty(len(length), dtype=np.uint64)
+    for word in range(min(2, -(-longest // 8))):  # the first and second 8 bytes
+        np.clip(length - 8 * word, 0, 8, out=count)
+        np.take(_BYTE_MASKS, count, out=mask)
+        part = words[start + 8 * word if word else start]
+        part &= mask
+        part *= multipliers[1 + word]
+        keys ^= part
+    if longest > 16:  # the last 8 bytes of longer strings
+        long = length > 16
+        part = words[np.where(long, start + length - 8, 0)]
+        part[~long] = 0
+        part *= multipliers[3]
+        keys ^= part
 
 
 def _exact_duplicate_copies(

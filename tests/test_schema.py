@@ -5,10 +5,23 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
+import pandera.errors
+import pytest
 import yaml
 
 from eventdata import codebook
-from eventdata.schema import ACLED_SCHEMA, CORE_SCHEMA, schema_files, write_schema_files
+from eventdata.schema import (
+    _FRAME_RULES,
+    ACLED_SCHEMA,
+    CORE_SCHEMA,
+    SCHEMAS,
+    IncidentSchema,
+    schema_files,
+    write_schema_files,
+)
+from eventdata.validation import _value_rules
 
 SCHEMAS_DIR = Path(__file__).resolve().parents[1] / "schemas"
 
@@ -60,3 +73,68 @@ def test_pandera_yaml_round_trips_into_a_schema(tmp_path):
     assert list(schema.columns) == list(codebook.ACLED_COLUMNS)
     names = [check.name for check in schema.checks]
     assert "sub_event_type_belongs_to_event_type" in names
+
+
+# (column, value): each breaks one value or cross-column rule of row 2 of the typed
+# seed incidents (SEED-IRQ-003: inter1 8, inter2 3, Strategic developments); None
+# as value: missing.
+BROKEN_TYPED = [
+    ("event_id_cnty", None),
+    ("event_date", None),
+    ("year", 2021),
+    ("year", 1800),
+    ("time_precision", 4),
+    ("geo_precision", None),
+    ("event_type", "Protests"),
+    ("sub_event_type", "Armed clash"),
+    ("inter1", 9),
+    ("inter1", 0),
+    ("interaction", 37),
+    ("latitude", 91.0),
+    ("latitude", np.inf),
+    ("latitude", np.nan),
+    ("longitude", -180.5),
+    ("iso", 1000),
+    ("fatalities", -1),
+    ("timestamp", -5),
+    ("source", None),
+]
+# Changes that keep every rule: optional values missing, unused categories.
+KEPT_TYPED = [
+    ("admin1", None),
+    ("iso", None),
+    ("civilian_targeting", None),
+    ("fatalities", 0),
+    ("latitude", -90.0),
+]
+
+
+def _pandera_finds_failures(frame: pd.DataFrame, schema: IncidentSchema) -> bool:
+    try:
+        _value_rules(schema, ids_repeat=False).validate(frame, lazy=True)
+    except pandera.errors.SchemaErrors:
+        return True
+    return False
+
+
+@pytest.mark.parametrize(("column", "value"), BROKEN_TYPED + KEPT_TYPED)
+def test_the_vectorised_rules_agree_with_pandera(seed_events, column, value):
+    frame = seed_events.copy()
+    frame.loc[2, column] = value
+    assert ACLED_SCHEMA.rules_hold(frame) is not _pandera_finds_failures(frame, ACLED_SCHEMA)
+    assert ACLED_SCHEMA.rules_hold(frame) is ((column, value) in KEPT_TYPED)
+
+
+def test_the_vectorised_rules_hold_on_valid_frames(seed_events, simulated):
+    more_categories = seed_events.assign(
+        event_type=seed_events["event_type"].cat.add_categories(["Unused"])
+    )
+    for frame in [seed_events, simulated, seed_events.iloc[:0], more_categories]:
+        assert ACLED_SCHEMA.rules_hold(frame)
+    assert CORE_SCHEMA.rules_hold(seed_events)
+
+
+def test_every_cross_column_rule_can_be_called_directly():
+    for schema in SCHEMAS.values():
+        for *_, check in schema.frame_rules:
+            assert check.name in _FRAME_RULES

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 import eventdata as ed
+from eventdata import series
 from eventdata.series import counts, filter_events
 
 
@@ -94,6 +95,67 @@ def test_weeks_months_and_fatalities(simulated):
 def test_categorical_groups_keep_their_dtype(simulated):
     table = counts(simulated, by="event_type", freq="M")
     assert table["event_type"].dtype == simulated["event_type"].dtype
+
+
+@pytest.fixture(scope="module")
+def awkward(simulated):
+    """Simulated events with what a count must handle: no date, no group, repeated ids."""
+    events = simulated.iloc[::7].reset_index(drop=True)
+    events.loc[:4, "event_date"] = pd.NaT
+    events.loc[5:9, "admin1"] = pd.NA
+    events.loc[10:11, "event_id_cnty"] = pd.NA  # two missing ids: counted once
+    events.loc[12:14, "year"] = pd.NA
+    repeated = events.iloc[20:26]  # the same events again (as a monadic export has them)
+    return pd.concat([events, repeated.assign(admin1="Elsewhere")], ignore_index=True)
+
+
+BY_DTYPES = {
+    "arrow text": lambda names: names.astype("string[pyarrow]"),
+    "python text": lambda names: names.astype("string[python]"),
+    "str": lambda names: names.astype("str"),
+    "categories in another order, some unused": lambda names: names.astype(
+        pd.CategoricalDtype(["Unused", *sorted(names.dropna().unique(), reverse=True)])
+    ),
+}
+COUNT_OPTIONS = [
+    {},
+    {"freq": "W", "value": "fatalities"},
+    {"freq": "M", "precision": "keep"},
+    {"freq": "MS", "precision": "spread", "start": "2022-02-01"},  # spreads nothing by month
+    {"freq": "Y", "precision": "exclude"},
+    {"start": "2021-03-02 12:00", "end": "2021-05-01"},
+    {"start": "2023-01-01", "end": "2023-02-01"},  # after every event
+    {"start": "2022-01-01", "end": "2021-01-01"},  # an empty calendar
+]
+
+
+@pytest.mark.parametrize("options", COUNT_OPTIONS)
+@pytest.mark.parametrize("dtype", list(BY_DTYPES))
+def test_the_grid_count_is_the_group_by_count(awkward, monkeypatch, dtype, options):
+    events = awkward.assign(admin1=BY_DTYPES[dtype](awkward["admin1"]))
+    for by in [None, "admin1", ["country", "admin1"], ["admin1", "year"]]:
+        fast = counts(events, by=by, **options)
+        with monkeypatch.context() as patch:  # the pandas group-by and reindex
+            patch.setattr(series, "_grid_counts", lambda *args, **kwargs: None)
+            general = counts(events, by=by, **options)
+        pd.testing.assert_frame_equal(fast, general, check_exact=True)
+        assert fast.attrs == general.attrs
+
+
+def test_the_grid_count_of_frames_without_dated_rows(awkward, monkeypatch):
+    for events in [awkward.iloc[:0], awkward.iloc[:5], awkward.assign(event_date=pd.NaT)]:
+        fast = counts(events, by="admin1")
+        with monkeypatch.context() as patch:
+            patch.setattr(series, "_grid_counts", lambda *args, **kwargs: None)
+            general = counts(events, by="admin1")
+        pd.testing.assert_frame_equal(fast, general, check_exact=True)
+
+
+def test_precision_codes_of_any_numeric_dtype_count_alike(simulated):
+    expected = counts(simulated, by="admin1", freq="W")
+    for dtype in ["int64", "float64"]:
+        other = simulated.assign(time_precision=simulated["time_precision"].astype(dtype))
+        pd.testing.assert_frame_equal(counts(other, by="admin1", freq="W"), expected)
 
 
 def test_counts_reject_bad_options(seed_events):

@@ -320,6 +320,51 @@ def test_invalid_frames_are_refused_and_nothing_is_written(
     assert not (tmp_path / "new").exists()
 
 
+@pytest.mark.parametrize("partition_by", [("country", "year"), ()])
+def test_typed_invalid_frames_are_refused_and_nothing_is_written(
+    seed_events: pd.DataFrame, tmp_path: Path, partition_by: tuple
+) -> None:
+    # typed already: validated while the files are encoded, before anything is written
+    bad = seed_events.copy()
+    bad.loc[2, "fatalities"] = -1
+    target = tmp_path / ("new" if partition_by else "new.parquet")
+    with pytest.raises(ed.ValidationError, match="fatalities"):
+        write_parquet(bad, target, partition_by=partition_by)
+    assert not target.exists()
+    write_parquet(seed_events, tmp_path / "store")
+    before = data_files(tmp_path / "store")
+    with pytest.raises(ed.ValidationError, match="fatalities"):
+        write_parquet(bad, tmp_path / "store")
+    assert data_files(tmp_path / "store") == before
+    assert_same_rows(read_parquet(tmp_path / "store"), seed_events)
+    # invalid rows are reported before a bad partitioning, as when validating first
+    with pytest.raises(ed.ValidationError, match="fatalities"):
+        write_parquet(bad, tmp_path / "other", partition_by=("province",))
+
+
+def test_files_are_the_same_whatever_the_row_order_and_chunking(
+    simulated: pd.DataFrame, tmp_path: Path
+) -> None:
+    # text in many Arrow chunks (one per concatenated piece), rows in date order or shuffled
+    in_order = simulated.sort_values("event_date", kind="stable", ignore_index=True)
+    pieces = [in_order.iloc[i : i + 97] for i in range(0, len(in_order), 97)]
+    chunked = pd.concat(pieces, ignore_index=True)
+    assert pa.array(chunked["notes"].array).num_chunks > 1
+    shuffled = chunked.sample(frac=1, random_state=5, ignore_index=True)
+    files = {}
+    for name, frame in [("one chunk", in_order), ("chunked", chunked), ("shuffled", shuffled)]:
+        write_parquet(frame, tmp_path / name)
+        manifest = json.loads((tmp_path / name / MANIFEST).read_text())
+        files[name] = {
+            tuple(p["key"]): pq.read_table(tmp_path / name / p["path"])
+            for p in manifest["partitions"]
+        }
+    for name in ("chunked", "shuffled"):
+        assert files[name].keys() == files["one chunk"].keys()
+        for key, table in files[name].items():
+            assert table.equals(files["one chunk"][key]), (name, key)
+
+
 @pytest.mark.parametrize(
     ("setup", "message"),
     [
@@ -858,3 +903,41 @@ def test_readers_never_see_a_half_written_state(simulated: pd.DataFrame, tmp_pat
     writer.join()
     assert not failures
     assert len(seen) >= 2  # the reader did overlap the writer
+
+
+# --------------------------------------------------------------------------------------
+# Grouping rows
+
+
+GROUP_COLUMNS = {
+    "text": pd.array(["b", "a", None, "b", "c", "a"], dtype="string[pyarrow]"),
+    "python text": pd.array(["b", "a", None, "b", "c", "a"], dtype="string[python]"),
+    "categories": pd.Categorical(
+        ["y", "x", None, "y", "x", "x"], categories=["z", "y", "unused", "x"]
+    ),
+    "integers": pd.array([3, 1, None, 3, 2, 1], dtype="Int64"),
+    "floats": np.array([0.5, np.nan, -1.0, 0.5, 2.0, np.nan]),
+}
+
+
+@pytest.mark.parametrize(
+    "columns",
+    [[name] for name in GROUP_COLUMNS] + [["text", "integers"], ["categories", "floats", "text"]],
+)
+def test_group_codes_number_groups_in_sorted_order(columns: list[str]) -> None:
+    frame = pd.DataFrame(GROUP_COLUMNS)[columns]
+    codes, first = store_module.group_codes(frame, columns)
+    expected = frame.drop_duplicates().sort_values(columns, kind="stable")
+    assert first.tolist() == expected.index.tolist()
+    # rows of a group share its values; groups follow sort_values' order
+    groups = frame.iloc[first].reset_index(drop=True)
+    pd.testing.assert_frame_equal(
+        frame.iloc[first[codes]].reset_index(drop=True), frame.reset_index(drop=True)
+    )
+    pd.testing.assert_frame_equal(groups, expected.reset_index(drop=True))
+
+
+def test_group_codes_leave_other_dtypes_to_pandas() -> None:
+    frame = pd.DataFrame({"when": pd.to_datetime(["2020-01-01"]), "text": ["a"]})
+    assert store_module.group_codes(frame, ["text", "when"]) is None
+    assert store_module.group_codes(frame.iloc[:0], ["text"])[0].tolist() == []

@@ -6,13 +6,15 @@ import warnings
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import eventdata as ed
-from eventdata import codebook
+from eventdata import codebook, validation
 from eventdata.schema import ACLED_SCHEMA
+from eventdata.validation import has_repeats
 
 # (column, bad value, words the rule must contain). Each breaks one rule on row 2
 # of the seed incidents (SEED-IRQ-003: inter1 8, inter2 3, Strategic developments).
@@ -233,3 +235,46 @@ def test_quarantine_never_loses_or_duplicates_a_row(raw_seed, cells, duplicate):
     # what passes is valid
     if q.n_valid:
         ed.validate(q.valid)
+
+
+# --------------------------------------------------------------------------------------
+# Repeated values, found by sorting 64-bit keys of the text
+
+
+@st.composite
+def arrow_texts(draw: st.DrawFn) -> pd.Series:
+    """Arrow-held text with repeats, missing values, long and multi-byte strings, in chunks."""
+    alphabet = st.sampled_from(["a", "b", "\x00", "é", "中", "IRQ", "0123456789"])
+    words = st.lists(alphabet, max_size=8).map("".join)
+    values = draw(st.lists(st.none() | words, max_size=40))
+    cuts = sorted(draw(st.lists(st.integers(0, len(values)), max_size=3)))
+    kind = draw(st.sampled_from([pa.string(), pa.large_string()]))
+    pieces = [values[a:b] for a, b in zip([0, *cuts], [*cuts, len(values)], strict=True)]
+    chunks = pa.chunked_array([pa.array(p, kind) for p in pieces], kind)
+    series = pd.Series(pd.arrays.ArrowStringArray(chunks))
+    return series.iloc[draw(st.integers(0, 2)) :]  # a slice: chunks with an offset
+
+
+@given(arrow_texts(), st.booleans())
+def test_repeats_are_found_as_pandas_finds_them(values, missing_equal):
+    expected = values.duplicated() if missing_equal else values.dropna().duplicated()
+    assert has_repeats(values, missing_equal=missing_equal) is bool(expected.any())
+    keys = validation._text_keys(values)
+    text = values.tolist()
+    for i, j in zip(*np.triu_indices(len(text), 1), strict=True):
+        if text[i] is not pd.NA and text[j] is not pd.NA and text[i] == text[j]:
+            assert keys[i] == keys[j]
+
+
+def test_equal_keys_of_different_strings_are_told_apart(monkeypatch):
+    values = pd.Series(["IRQ1", "IRQ2", "IRQ3"], dtype="string[pyarrow]")
+    monkeypatch.setattr(validation, "_text_keys", lambda v: np.zeros(len(v), dtype=np.uint64))
+    assert not has_repeats(values)
+    assert has_repeats(pd.concat([values, values.iloc[:1]]))
+
+
+def test_repeats_of_other_dtypes():
+    assert has_repeats(pd.Series([1, 2, 1]))
+    assert not has_repeats(pd.Series(["a", None, None], dtype=object))
+    assert has_repeats(pd.Series(["a", None, None], dtype=object), missing_equal=True)
+    assert not has_repeats(pd.Series([], dtype="string[pyarrow]"))
