@@ -55,6 +55,7 @@ Examples
 from __future__ import annotations
 
 import html
+import os
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -68,7 +69,7 @@ from eventdata.admin1 import Admin1Normalization, Admin1Warning, admin1_names, n
 from eventdata.admin1 import covered_countries as _covered_countries
 from eventdata.errors import DispersionWarning, EventDataError, InsufficientDataError
 from eventdata.series import counts
-from eventdata.store import group_codes
+from eventdata.store import EventStore, _open_layout, group_codes, read_parquet
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -340,14 +341,28 @@ class _Prepared:
     n_missing: int
 
 
+def _stored_events(
+    events: pd.DataFrame | str | os.PathLike | EventStore, columns: Sequence[str]
+) -> pd.DataFrame:
+    """The events; from a store, only the columns a province analysis reads."""
+    if not isinstance(events, str | os.PathLike | EventStore):
+        return events
+    path = events.path if isinstance(events, EventStore) else events
+    stored = set(_open_layout(path).schema.names)
+    needed = dict.fromkeys(["event_id_cnty", "event_date", "time_precision", "fatalities"])
+    needed.update(dict.fromkeys(columns))
+    return read_parquet(path, columns=[c for c in needed if c in stored])
+
+
 def _prepare(
-    events: pd.DataFrame,
+    events: pd.DataFrame | str | os.PathLike | EventStore,
     by: str,
     within: str | None,
     normalize: bool,
     complete: bool,
     extra: pd.DataFrame | None = None,
 ) -> _Prepared:
+    events = _stored_events(events, [by, *([within] if within is not None else [])])
     needed = [by, "event_date"] + ([within] if within is not None else [])
     missing = [c for c in needed if c not in events.columns]
     if missing:
@@ -650,7 +665,7 @@ class ProvinceResult(_ProvinceTable):
 
 
 def province_frequency(
-    events: pd.DataFrame,
+    events: pd.DataFrame | str | os.PathLike | EventStore,
     *,
     by: str = "admin1",
     within: str | None = "country",
@@ -669,8 +684,10 @@ def province_frequency(
 
     Parameters
     ----------
-    events : pandas.DataFrame
-        Incident records with ``event_date`` and the ``by`` and ``within`` columns.
+    events : pandas.DataFrame, path or EventStore
+        Incident records with ``event_date`` and the ``by`` and ``within`` columns;
+        or a store (a folder written by :func:`eventdata.write_parquet`, or an
+        :class:`eventdata.EventStore`), of which only those columns are read.
     by : str
         The unit column (province).
     within : str or None
@@ -972,7 +989,7 @@ class PeriodComparison(_ProvinceTable):
 
 
 def compare_periods(
-    events: pd.DataFrame,
+    events: pd.DataFrame | str | os.PathLike | EventStore,
     *,
     before: tuple[DateLike, DateLike],
     after: tuple[DateLike, DateLike],
@@ -991,8 +1008,8 @@ def compare_periods(
 
     Parameters
     ----------
-    events : pandas.DataFrame
-        Incident records with ``event_date`` and the ``by`` and ``within`` columns.
+    events : pandas.DataFrame, path or EventStore
+        As in :func:`province_frequency`.
     before, after : (date-like, date-like)
         First and last day (both included) of each period; they must not overlap.
     by, within, value, alpha, level, normalize, complete, n_simulations, seed
@@ -1292,7 +1309,7 @@ class ProvinceModel(_ProvinceTable):
 
 
 def province_model(
-    events: pd.DataFrame,
+    events: pd.DataFrame | str | os.PathLike | EventStore,
     *,
     by: str = "admin1",
     within: str | None = "country",
@@ -1322,8 +1339,8 @@ def province_model(
 
     Parameters
     ----------
-    events : pandas.DataFrame
-        Incident records.
+    events : pandas.DataFrame, path or EventStore
+        As in :func:`province_frequency`.
     by, within, value, alpha, level, normalize, complete
         As in :func:`province_frequency`.
     freq : {"W", "M", "D"}

@@ -55,3 +55,17 @@ def test_polars_reads_the_folder(store) -> None:
     folder, ours = store
     plain = pl.read_parquet(f"{folder}/**/*.parquet", hive_partitioning=True).to_pandas()
     _same_rows(plain, ours)
+
+
+def test_province_analyses_take_a_store_and_read_only_their_columns(store) -> None:
+    folder, ours = store
+    on_store = ed.province_frequency(folder)
+    in_memory = ed.province_frequency(ours)
+    pd.testing.assert_frame_equal(on_store.to_frame(), in_memory.to_frame())
+    periods = {"before": ("2020-06-01", "2020-12-31"), "after": ("2021-01-01", "2021-06-30")}
+    pd.testing.assert_frame_equal(
+        ed.compare_periods(ed.EventStore(folder), **periods).to_frame(),
+        ed.compare_periods(ours, **periods).to_frame(),
+    )
+    with pytest.raises(ed.EventDataError, match="district"):
+        ed.province_frequency(folder, by="district")
