@@ -54,6 +54,7 @@ from eventdata.errors import (
     RequestRejected,
     RetryBudgetExhausted,
 )
+from eventdata.options import as_day, as_names
 from eventdata.progress import Progress, ProgressOption
 from eventdata.schema import ACLED_SCHEMA
 from eventdata.validation import Errors, Quarantine, validate
@@ -695,18 +696,16 @@ def _credentials(username: str | None, password: str | None) -> _Secrets:
 
 
 def _names(values: str | Iterable[str], label: str) -> list[str]:
-    names = [values] if isinstance(values, str) else list(values)
-    bad = [v for v in names if not isinstance(v, str) or not v.strip() or "|" in v]
+    names = as_names(values, label, error=ValueError)
+    bad = [v for v in names if not v.strip() or "|" in v]
     if not names or bad:
         raise ValueError(f"{label} must be one or more non-empty strings without '|', got {bad}")
     return [v.strip() for v in names]
 
 
 def _day(value: str | dt.date, label: str) -> str:
-    try:
-        return pd.Timestamp(value).strftime("%Y-%m-%d")
-    except (TypeError, ValueError):
-        raise ValueError(f"{label} must be a date such as '2022-01-31', not {value!r}") from None
+    day = as_day(value, label, error=ValueError)
+    return day.strftime("%Y-%m-%d")
 
 
 def _unix_seconds(value: int | str | dt.datetime) -> int:

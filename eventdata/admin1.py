@@ -44,7 +44,8 @@ from types import MappingProxyType
 
 import pandas as pd
 
-from eventdata.errors import Admin1Warning, EventDataError
+from eventdata.errors import Admin1Warning
+from eventdata.options import require_columns
 
 __all__ = [
     "Admin1Normalization",
@@ -279,9 +280,7 @@ def normalize_admin1(
      ['Al Anbār province', 'Anbar', 'mapped'],
      ['Anbar', 'Anbar', 'canonical']]
     """
-    missing = [c for c in (column, country_column) if c is not None and c not in events.columns]
-    if missing:
-        raise EventDataError(f"events lack the column(s) {', '.join(missing)} needed here")
+    require_columns(events, column, country_column)
     names = events[column]
     countries = (
         events[country_column].astype("string")

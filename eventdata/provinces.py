@@ -68,6 +68,7 @@ from scipy import optimize, special, stats
 from eventdata.admin1 import Admin1Normalization, Admin1Warning, admin1_names, normalize_admin1
 from eventdata.admin1 import covered_countries as _covered_countries
 from eventdata.errors import DispersionWarning, EventDataError, InsufficientDataError
+from eventdata.options import require_columns
 from eventdata.series import counts
 from eventdata.store import EventStore, _open_layout, group_codes, read_parquet
 
@@ -363,13 +364,7 @@ def _prepare(
     extra: pd.DataFrame | None = None,
 ) -> _Prepared:
     events = _stored_events(events, [by, *([within] if within is not None else [])])
-    needed = [by, "event_date"] + ([within] if within is not None else [])
-    missing = [c for c in needed if c not in events.columns]
-    if missing:
-        raise EventDataError(
-            f"events lack the column(s) {', '.join(missing)} needed here "
-            "(validate them with ed.validate first?)"
-        )
+    require_columns(events, by, "event_date", within)
     normalization = None
     if normalize:
         normalization = normalize_admin1(events, column=by, country_column=within)

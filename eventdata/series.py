@@ -26,7 +26,8 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 import pandas as pd
 
-from eventdata.errors import EventDataError
+from eventdata.options import as_day, as_names
+from eventdata.options import require_columns as _require
 from eventdata.store import group_codes
 from eventdata.validation import has_repeats
 
@@ -87,16 +88,16 @@ def filter_events(
     ['Green Village', 'Mayadin', 'Conoco gas field']
     """
     keep = np.ones(len(events), dtype=bool)
-    for column, wanted in (
-        ("country", countries),
-        ("admin1", admin1),
-        ("event_type", event_types),
-        ("sub_event_type", sub_event_types),
+    for column, option, wanted in (
+        ("country", "countries", countries),
+        ("admin1", "admin1", admin1),
+        ("event_type", "event_types", event_types),
+        ("sub_event_type", "sub_event_types", sub_event_types),
     ):
         if wanted is None:
             continue
         _require(events, column)
-        values = [wanted] if isinstance(wanted, str) else list(wanted)
+        values = as_names(wanted, option)
         keep &= events[column].isin(values).to_numpy(dtype=bool, na_value=False)
     if actors is not None:
         present = [c for c in _ACTOR_COLUMNS if c in events.columns]
@@ -112,10 +113,11 @@ def filter_events(
     if start is not None or end is not None:
         _require(events, "event_date")
         dates = events["event_date"]
-        if start is not None:
-            keep &= (dates >= pd.Timestamp(start)).to_numpy(dtype=bool, na_value=False)
-        if end is not None:
-            keep &= (dates <= pd.Timestamp(end)).to_numpy(dtype=bool, na_value=False)
+        first, last = as_day(start, "start"), as_day(end, "end")
+        if first is not None:
+            keep &= (dates >= first).to_numpy(dtype=bool, na_value=False)
+        if last is not None:
+            keep &= (dates <= last).to_numpy(dtype=bool, na_value=False)
     return events.loc[keep].copy()
 
 
@@ -422,12 +424,3 @@ def _search(column: pd.Series, pattern: str) -> np.ndarray:
         .str.contains(pattern, case=False, regex=True)
         .to_numpy(dtype=bool, na_value=False)
     )
-
-
-def _require(events: pd.DataFrame, *columns: str) -> None:
-    missing = [c for c in columns if c not in events.columns]
-    if missing:
-        raise EventDataError(
-            f"events lack the column(s) {', '.join(missing)} needed here "
-            "(validate them with ed.validate first?)"
-        )

@@ -60,6 +60,7 @@ import pyarrow.parquet as pq
 
 from eventdata import codebook
 from eventdata.errors import StoreError, ValidationError
+from eventdata.options import as_day, as_names
 from eventdata.schema import ACLED_SCHEMA
 from eventdata.validation import FAILURE_COLUMNS, validate
 
@@ -533,30 +534,9 @@ def _open_layout(path: str | os.PathLike) -> _Layout:
 # Filters
 
 
-def _names(value: str | Iterable[str], what: str) -> list[str]:
-    values = [value] if isinstance(value, str) else list(value)
-    wrong = [v for v in values if not isinstance(v, str)]
-    if wrong:
-        raise StoreError(f"{what} must be text, not {wrong[:3]}")
-    return values
-
-
 def _texts(value: str | Iterable[str], what: str) -> pa.Array:
     """Filter values as an Arrow array of the stored text type (also when empty)."""
-    return pa.array(_names(value, what), pa.large_string())
-
-
-def _day(value: Any, what: str) -> pd.Timestamp | None:
-    if value is None:
-        return None
-    try:
-        day = pd.Timestamp(value)
-    except (ValueError, TypeError):
-        raise StoreError(f"{what}={value!r} is not a date (write it as YYYY-MM-DD)") from None
-    if pd.isna(day):
-        raise StoreError(f"{what} must be a date, not {value!r}")
-    day = day.tz_localize(None) if day.tz is not None else day
-    return day.normalize()  # event_date is a day: a time of day would drop that day
+    return pa.array(as_names(value, what, error=StoreError), pa.large_string())
 
 
 def _filter_expression(
@@ -571,7 +551,7 @@ def _filter_expression(
     if countries is not None:
         parts.append(ds.field("country").isin(_texts(countries, "countries")))
     if event_types is not None:
-        types = _names(event_types, "event_types")
+        types = as_names(event_types, "event_types", error=StoreError)
         unknown = [t for t in types if t not in codebook.EVENT_TYPES]
         if unknown:
             raise StoreError(
@@ -580,7 +560,8 @@ def _filter_expression(
         parts.append(ds.field("event_type").isin(pa.array(types, pa.large_string())))
     if admin1 is not None:
         parts.append(ds.field("admin1").isin(_texts(admin1, "admin1")))
-    first, last = _day(start, "start"), _day(end, "end")
+    first = as_day(start, "start", error=StoreError)
+    last = as_day(end, "end", error=StoreError)
     if first is not None and last is not None and first > last:
         raise StoreError(f"start {first.date()} is after end {last.date()}")
     # year equals the year of event_date (a schema rule), so bounds on it prune partitions

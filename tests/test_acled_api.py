@@ -137,7 +137,7 @@ def test_no_rows_gives_an_empty_frame_with_the_schema_types(fake, client):
     [
         (dict(event_types="Battle"), "unknown event type"),
         (dict(start="2022-02-01", end="2022-01-01"), "after end"),
-        (dict(start="the first of May"), "must be a date"),
+        (dict(start="the first of May"), "is not a date"),
         (dict(countries=[]), "countries"),
         (dict(countries="Iraq|Syria"), "without '|'"),
         (dict(since_timestamp=1.5), "whole Unix seconds"),

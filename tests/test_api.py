@@ -14,6 +14,7 @@ PACKAGE = Path(ed.__file__).parent
 LAYER = {
     "errors": 0,
     "progress": 0,
+    "options": 1,
     "codebook": 0,
     "schema": 1,
     "validation": 2,

@@ -201,3 +201,14 @@ def test_filters_match_a_plain_boolean_mask(simulated):
     by_text = filter_events(simulated, text="US-LED COALITION")
     assert len(by_text) == (simulated["actor2"] == "Global Coalition Against Daesh").sum()
     assert filter_events(simulated, actors="nobody at all").empty
+
+
+def test_filter_values_are_checked_as_every_reader_checks_them(simulated):
+    # the same rules, and the same words, as read_parquet and the ACLED client
+    with pytest.raises(ed.EventDataError, match=r"event_types must be text, not \[3\]"):
+        ed.filter_events(simulated, event_types=["Battles", 3])
+    with pytest.raises(ed.EventDataError, match="end='the 3rd' is not a date"):
+        ed.filter_events(simulated, end="the 3rd")
+    # a time of day is dropped: event dates are days
+    noon = ed.filter_events(simulated, start="2021-01-03 12:00", end="2021-01-03 12:00")
+    assert len(noon) and (noon["event_date"] == pd.Timestamp("2021-01-03")).all()

@@ -1,0 +1,122 @@
+"""Checking the values users pass as filters: one or several names, a day.
+
+Every function that selects events (:func:`eventdata.filter_events`,
+:func:`eventdata.read_parquet`, :meth:`eventdata.acled.Client.events`, ...) takes
+names as one string or a sequence of strings, and days as anything
+:class:`pandas.Timestamp` reads. These helpers turn them into lists and days,
+or raise one clear error naming the option.
+
+Examples
+--------
+>>> as_names("Iraq", "countries")
+['Iraq']
+>>> as_day("2022-01-03 17:45", "start")
+Timestamp('2022-01-03 00:00:00')
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import pandas as pd
+
+from eventdata.errors import EventDataError
+
+__all__ = ["as_day", "as_names", "require_columns"]
+
+
+def as_names(
+    value: str | Iterable[str], what: str, *, error: type[Exception] = EventDataError
+) -> list[str]:
+    """One name or several, as a list of text.
+
+    Parameters
+    ----------
+    value : str or iterable of str
+        A name, or names.
+    what : str
+        The option's name, for the error message.
+    error : exception class
+        Raised when a value is not text (default :class:`~eventdata.errors.EventDataError`).
+
+    Returns
+    -------
+    list of str
+
+    Examples
+    --------
+    >>> as_names(("Iraq", "Syria"), "countries")
+    ['Iraq', 'Syria']
+    >>> as_names(["Iraq", 368], "countries")
+    Traceback (most recent call last):
+    ...
+    eventdata.errors.EventDataError: countries must be text, not [368]
+    """
+    values = [value] if isinstance(value, str) else list(value)
+    wrong = [v for v in values if not isinstance(v, str)]
+    if wrong:
+        raise error(f"{what} must be text, not {wrong[:3]}")
+    return values
+
+
+def as_day(
+    value: Any, what: str, *, error: type[Exception] = EventDataError
+) -> pd.Timestamp | None:
+    """A date-like value as a day (midnight, no time zone); ``None`` stays ``None``.
+
+    Event dates are days, so a time of day is dropped: ``end="2022-01-03 12:00"``
+    keeps the events of 3 January.
+
+    Parameters
+    ----------
+    value : date-like or None
+        Text such as ``"2022-01-31"``, a date, datetime or Timestamp.
+    what : str
+        The option's name, for the error message.
+    error : exception class
+        Raised when the value is not a date.
+
+    Returns
+    -------
+    pandas.Timestamp or None
+
+    Examples
+    --------
+    >>> as_day(None, "end") is None
+    True
+    >>> as_day("31/31/2022", "end")
+    Traceback (most recent call last):
+    ...
+    eventdata.errors.EventDataError: end='31/31/2022' is not a date (write it as YYYY-MM-DD)
+    """
+    if value is None:
+        return None
+    try:
+        day = pd.Timestamp(value)
+    except (ValueError, TypeError):
+        raise error(f"{what}={value!r} is not a date (write it as YYYY-MM-DD)") from None
+    if pd.isna(day):
+        raise error(f"{what} must be a date, not {value!r}")
+    day = day.tz_localize(None) if day.tz is not None else day
+    return day.normalize()
+
+
+def require_columns(events: pd.DataFrame, *columns: str | None) -> None:
+    """Raise one clear error naming the columns (``None`` skipped) the frame lacks.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"event_date": [], "country": []})
+    >>> require_columns(frame, "event_date", None, "country")
+    >>> require_columns(frame, "event_date", "admin1", "fatalities")
+    Traceback (most recent call last):
+    ...
+    eventdata.errors.EventDataError: events lack the column(s) admin1, fatalities needed here ...
+    """
+    missing = [c for c in columns if c is not None and c not in events.columns]
+    if missing:
+        raise EventDataError(
+            f"events lack the column(s) {', '.join(missing)} needed here "
+            "(validate them with ed.validate first?)"
+        )
