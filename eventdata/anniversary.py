@@ -296,6 +296,18 @@ class AnniversaryResult(_ResultView):
         (days fitted), ``n_params``.
     time_precision : dict or None
         The report of :func:`eventdata.counts` when events were counted here.
+
+    Examples
+    --------
+    >>> import eventdata as ed
+    >>> daily = ed.datasets.simulate_counts(
+    ...     "2015-01-01", "2022-12-31", seed=3, anniversaries=["01-03"], effect=1.6
+    ... )
+    >>> result = ed.anniversary_test(daily, "01-03")
+    >>> result.method, round(result.rate_ratio, 2), result.pvalue < 0.05
+    ('placebo', 1.51, True)
+    >>> result.by_year.columns.tolist()
+    ['year', 'observed', 'expected', 'ratio', 'start', 'end']
     """
 
     anniversary: str

@@ -634,6 +634,16 @@ class ProvinceResult(_ProvinceTable):
         The name normalisation applied (``normalize=True``).
     n_missing : int
         Events left out because their province or country is missing.
+
+    Examples
+    --------
+    >>> import eventdata as ed
+    >>> events = ed.datasets.simulate("2021-01-01", "2021-12-31", seed=5)
+    >>> result = ed.province_frequency(events)
+    >>> result.table.columns.tolist()[:6]
+    ['country', 'admin1', 'count', 'share', 'expected', 'ratio']
+    >>> sorted(result.table["flag"].unique())
+    ['as expected', 'higher', 'lower']
     """
 
     periods: pd.DataFrame
