@@ -442,6 +442,16 @@ class AnniversaryTests(_ResultView):
         ``"bh"`` (Benjamini-Hochberg false discovery rate, valid when the tests
         are independent or positively dependent, as overlapping windows are),
         ``"holm"`` or ``"bonferroni"`` (family-wise error) or ``"none"``.
+
+    Examples
+    --------
+    >>> import eventdata as ed
+    >>> daily = ed.datasets.simulate_counts(
+    ...     "2015-01-01", "2022-12-31", seed=3, anniversaries=["01-03"], effect=1.6
+    ... )
+    >>> tests = ed.anniversary_test(daily, ["01-03", "07-04"])
+    >>> tests.correction, tests.to_frame()["anniversary"].tolist()
+    ('bh', ['01-03', '07-04'])
     """
 
     results: tuple[AnniversaryResult, ...]
@@ -519,6 +529,16 @@ class EventStudyResult(_ResultView):
         The expectation model (as in :class:`AnniversaryResult`).
     time_precision : dict or None
         The report of :func:`eventdata.counts` when events were counted here.
+
+    Examples
+    --------
+    >>> import eventdata as ed
+    >>> daily = ed.datasets.simulate_counts(
+    ...     "2015-01-01", "2022-12-31", seed=3, anniversaries=["01-03"], effect=1.6
+    ... )
+    >>> study = ed.event_study(daily, "01-03", window=(-3, 3))
+    >>> study.to_frame()["relative_day"].tolist()
+    [-3, -2, -1, 0, 1, 2, 3]
     """
 
     anniversary: str

@@ -966,6 +966,16 @@ class PeriodComparison(_ProvinceTable):
         province-by-period counts within the periods) and ``pvalue_scaled``.
     before, after : tuple of pandas.Timestamp
         First and last day of each period; ``days_before``, ``days_after`` their lengths.
+
+    Examples
+    --------
+    >>> import eventdata as ed
+    >>> events = ed.datasets.simulate("2021-01-01", "2021-12-31", seed=5)
+    >>> halves = ed.compare_periods(
+    ...     events, before=("2021-01-01", "2021-06-30"), after=("2021-07-01", "2021-12-31")
+    ... )
+    >>> halves.table.columns.tolist()[:4]
+    ['country', 'admin1', 'count_before', 'count_after']
     """
 
     before: tuple[pd.Timestamp, pd.Timestamp]
@@ -1293,6 +1303,14 @@ class ProvinceModel(_ProvinceTable):
         ``alpha`` (NB2 overdispersion, maximum likelihood), ``loglik``,
         ``loglik_poisson``, ``lr_alpha`` and ``pvalue_alpha`` (likelihood-ratio
         test of alpha = 0, half chi-square(1) on the boundary), ``converged``.
+
+    Examples
+    --------
+    >>> import eventdata as ed
+    >>> events = ed.datasets.simulate("2021-01-01", "2021-12-31", seed=5)
+    >>> model = ed.province_model(events)
+    >>> model.table.columns.tolist()[:4]
+    ['country', 'admin1', 'count', 'rate_ratio']
     """
 
     def _headline(self) -> str:
