@@ -19,12 +19,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
 from eventdata.errors import EventDataError
-from eventdata.series import _FREQ, Precision, _require, counts
+from eventdata.series import (
+    _FREQ,
+    Precision,
+    _calendar,
+    _coarse,
+    _require,
+    _sorted_groups,
+    _zero_filled,
+    counts,
+)
 from eventdata.store import EventStore, _dtype, _Layout, _open_layout
 
 __all__ = ["counts_out_of_core"]
@@ -219,10 +227,7 @@ def _count_partition(
 def _describe_partition(part: pd.DataFrame, task: _Task) -> _Partial:
     """The groups and the number of coarse events of one partition, counted or not."""
     part = _typed(part, task)
-    coarse = 0
-    if task.coarse:
-        finest_exact = _FREQ[task.freq][1]
-        coarse = int((part[_PRECISION].to_numpy("float64", na_value=1.0) > finest_exact).sum())
+    coarse = int(_coarse(part[_PRECISION], task.freq).sum()) if task.coarse else 0
     return _Partial(None, _groups(part, task), coarse, counted=False)
 
 
@@ -244,22 +249,13 @@ def _combine(
     tables = [p.table for p in partials if p.table is not None]
     combined = pd.concat([template, *tables], ignore_index=True)
     summed = combined.groupby([*by, "date"], observed=True, dropna=False)[name].sum()
-    period = _FREQ[task.freq][0]
-    calendar = pd.DatetimeIndex(pd.period_range(lo, hi, freq=period).start_time, name="date")
-    calendar = calendar.astype("datetime64[ns]")
+    groups = None
     if by:
         seen = pd.concat([template[by], *(p.groups for p in source)], ignore_index=True)
-        groups = seen.drop_duplicates().sort_values(by, kind="stable", ignore_index=True)
-        keys = groups.loc[groups.index.repeat(len(calendar))].reset_index(drop=True)
-        keys["date"] = np.tile(calendar.to_numpy(), len(groups))
-        full: pd.Index = pd.MultiIndex.from_frame(keys)
-    else:
-        full = calendar
-    table = summed.reindex(full, fill_value=0).rename(name).reset_index()
+        groups = _sorted_groups(seen)
     spread = task.precision == "spread" and coarse > 0
-    table[name] = table[name].astype("float64") if spread else table[name].round().astype("int64")
-    table = table[["date", *by, name]]
-    table["date"] = table["date"].astype("datetime64[ns]")
+    calendar = _calendar(lo, hi, _FREQ[task.freq][0])
+    table = _zero_filled(summed.astype("float64"), groups, calendar, by, name, not spread)
     for column in by:
         table[column] = table[column].astype(dtypes[column])
     # the report of counting no events (its policy, every count 0), with the coarse events

@@ -223,7 +223,7 @@ def _counts(
     precision: Precision,
 ) -> pd.DataFrame:
     """:func:`counts` of a frame whose event ids do not repeat (options checked)."""
-    period, finest_exact = _FREQ[freq]
+    period = _FREQ[freq][0]
     name = "count" if value == "events" else "fatalities"
     dates = pd.to_datetime(events["event_date"])
     undated = dates.isna().to_numpy()
@@ -234,11 +234,7 @@ def _counts(
     )
     coarse = np.zeros(len(events), dtype=bool)
     if "time_precision" in events.columns and precision != "keep":
-        levels = events["time_precision"]  # missing: taken as exact
-        if pd.api.types.is_numeric_dtype(levels.dtype):
-            coarse = (levels > finest_exact).to_numpy(dtype=bool, na_value=False)
-        else:
-            coarse = levels.to_numpy(dtype="float64", na_value=1.0) > finest_exact
+        coarse = _coarse(events["time_precision"], freq)
     coarse = coarse & ~undated
     report = {
         "policy": "exclude" if precision == "auto" else precision,
@@ -250,7 +246,7 @@ def _counts(
     table = None
     if not spreading:
         counted = ~coarse & ~undated
-        table = _grid_counts(events, dates, weights, counted, by, freq, lo, hi, name)
+        table = _grid_counts(events, dates, undated, weights, counted, by, freq, lo, hi, name)
     if table is None:
         table = _grouped_counts(
             events, dates, weights, coarse, undated, by, period, lo, hi, name, spreading
@@ -261,9 +257,55 @@ def _counts(
     return table
 
 
+def _coarse(levels: pd.Series, freq: str) -> np.ndarray:
+    """Where ACLED's time_precision is coarser than the counting period (missing: exact)."""
+    finest_exact = _FREQ[freq][1]
+    if pd.api.types.is_numeric_dtype(levels.dtype):
+        return (levels > finest_exact).to_numpy(dtype=bool, na_value=False)
+    return levels.to_numpy(dtype="float64", na_value=1.0) > finest_exact
+
+
+def _calendar(lo: pd.Timestamp, hi: pd.Timestamp, period: str) -> pd.DatetimeIndex:
+    """The first day of every period from ``lo`` to ``hi`` (none when they are missing)."""
+    starts = pd.period_range(lo, hi, freq=period).start_time if pd.notna(lo) else []
+    return pd.DatetimeIndex(starts, name="date").astype("datetime64[ns]")
+
+
+def _sorted_groups(values: pd.DataFrame) -> pd.DataFrame:
+    """The distinct rows of the by columns, sorted (missing values last)."""
+    distinct = values.drop_duplicates()
+    return distinct.sort_values(list(values.columns), kind="stable", ignore_index=True)
+
+
+def _zero_filled(
+    summed: pd.Series,
+    groups: pd.DataFrame | None,
+    calendar: pd.DatetimeIndex,
+    by: list[str],
+    name: str,
+    integer: bool,
+) -> pd.DataFrame:
+    """Sums by (``by``..., date) laid out on every group (in ``groups``' order) by every period.
+
+    Cells without a sum are zeros; sums are rounded to integers when ``integer``.
+    """
+    if groups is not None:
+        full = pd.MultiIndex.from_frame(groups.merge(pd.DataFrame({"date": calendar}), how="cross"))
+    else:
+        full = calendar
+    table = summed.reindex(full, fill_value=0.0).rename(name).reset_index()
+    if integer:
+        table[name] = table[name].round().astype("int64")
+    table = table[["date", *by, name]]
+    # the reindex keeps the groupby's datetime64[us] dates when no period was missing
+    table["date"] = table["date"].astype("datetime64[ns]")
+    return table
+
+
 def _grid_counts(
     events: pd.DataFrame,
     dates: pd.Series,
+    undated: np.ndarray,
     weights: np.ndarray | None,
     counted: np.ndarray,
     by: list[str],
@@ -286,7 +328,7 @@ def _grid_counts(
         return None
     if len(set(by)) != len(by):
         return None
-    dated = ~dates.isna().to_numpy()
+    dated = ~undated
     everything = bool(dated.all())
     groups = events[by] if everything else events.loc[dated, by]
     grouped = group_codes(groups, by)
@@ -371,21 +413,9 @@ def _grouped_counts(
     frame = frame.loc[in_range]
 
     frame["date"] = frame["_date"].dt.to_period(period).dt.start_time
-    calendar = pd.period_range(lo, hi, freq=period).start_time if pd.notna(lo) else []
-    calendar = pd.DatetimeIndex(calendar, name="date").astype("datetime64[ns]")
     summed = frame.groupby([*by, "date"], observed=True, dropna=False)["_w"].sum()
-    if by:
-        groups = events[by].drop_duplicates()
-        groups = groups.sort_values(by, kind="stable").reset_index(drop=True)
-        full = pd.MultiIndex.from_frame(groups.merge(pd.DataFrame({"date": calendar}), how="cross"))
-    else:
-        full = calendar
-    table = summed.reindex(full, fill_value=0.0).rename(name).reset_index()
-    if not spreading:
-        table[name] = table[name].round().astype("int64")
-    table = table[["date", *by, name]]
-    # the reindex keeps the groupby's datetime64[us] dates when no period was missing
-    table["date"] = table["date"].astype("datetime64[ns]")
+    groups = _sorted_groups(events[by]) if by else None
+    table = _zero_filled(summed, groups, _calendar(lo, hi, period), by, name, not spreading)
     for column in by:
         if isinstance(events[column].dtype, pd.CategoricalDtype):
             table[column] = table[column].astype(events[column].dtype)
