@@ -1110,9 +1110,11 @@ def _split_tables(
             keys = pa.Table.from_batches(_rows_of_batches(key_batches, starts, positions))
             order = pc.sort_indices(keys, sort_keys=_SORT_KEYS).to_numpy()
             ordered = positions[order]
-            if _batch_runs(starts, ordered) <= 64 + len(ordered) // 1024:
+            batch_of = _batch_of(starts, ordered)
+            runs = 1 + int(np.count_nonzero(np.diff(batch_of)))
+            if runs <= 64 + len(ordered) // 1024:
                 # few runs (a frame in date order): each row is moved once, to its place
-                pieces = _rows_of_batches(batches, starts, ordered)
+                pieces = _rows_of_batches(batches, starts, ordered, batch_of)
                 part = pa.Table.from_batches(pieces, schema=file_table.schema)
             else:  # taken in the frame's order, then sorted
                 pieces = _rows_of_batches(batches, starts, positions)
@@ -1126,23 +1128,27 @@ def _split_tables(
     return [(key, rows(positions)) for key, positions in groups.items()]
 
 
-def _batch_runs(starts: np.ndarray, positions: np.ndarray) -> int:
-    """How many runs of rows of the same batch ``positions`` make (``starts``: the batches')."""
-    batch_of = np.searchsorted(starts, positions, side="right")
-    return 1 + int(np.count_nonzero(np.diff(batch_of)))
+def _batch_of(starts: np.ndarray, positions: np.ndarray) -> np.ndarray:
+    """The batch of each row position (``starts``: the batches' first rows)."""
+    return np.searchsorted(starts, positions, side="right") - 1
 
 
 def _rows_of_batches(
-    batches: list[pa.RecordBatch], starts: np.ndarray, positions: np.ndarray
+    batches: list[pa.RecordBatch],
+    starts: np.ndarray,
+    positions: np.ndarray,
+    batch_of: np.ndarray | None = None,
 ) -> list[pa.RecordBatch]:
     """The rows at ``positions``, in that order, of the batches (``starts``: their first rows).
 
     Each run of rows of one batch is taken from it, or sliced (no copy) when
-    its rows follow each other.
+    its rows follow each other. ``batch_of``: :func:`_batch_of` of the
+    positions, when already known.
     """
     if not len(positions):
         return []
-    batch_of = np.searchsorted(starts, positions, side="right") - 1
+    if batch_of is None:
+        batch_of = _batch_of(starts, positions)
     bounds = (np.flatnonzero(np.diff(batch_of)) + 1).tolist()
     consecutive = np.diff(positions) == 1
     pieces = []
