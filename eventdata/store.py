@@ -38,7 +38,11 @@ Examples
 from __future__ import annotations
 
 import base64
+import binascii
 import contextlib
+import errno
+import functools
+import hashlib
 import json
 import os
 import re
@@ -47,8 +51,8 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, fields
-from pathlib import Path
-from typing import Any
+from pathlib import Path, PurePosixPath
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 import numpy as np
@@ -61,7 +65,7 @@ import pyarrow.parquet as pq
 from eventdata import codebook
 from eventdata.errors import StoreError, ValidationError
 from eventdata.options import as_day, as_names
-from eventdata.schema import ACLED_SCHEMA
+from eventdata.schema import ACLED_SCHEMA, SCHEMAS, IncidentSchema
 from eventdata.validation import FAILURE_COLUMNS, validate
 
 __all__ = [
@@ -103,7 +107,8 @@ _SORT_KEYS = [(_DATE, "ascending"), (_ID, "ascending")]
 #: encoding, which would hash every value for nothing (the ids' files are also
 #: smaller without it).
 _UNIQUE_TEXT = frozenset({_ID, "notes"})
-_OUR_FILE = re.compile(r"\.?part-[0-9a-f]{32}\.parquet(\.tmp)?|_eventdata\.json\.[0-9a-f]{32}\.tmp")
+_OUR_FILE = re.compile(r"\.?part-[0-9a-f]{32}\.parquet(\.tmp)?")
+_OUR_TEMP_MANIFEST = re.compile(r"_eventdata\.json\.[0-9a-f]{32}\.tmp")
 _FORMAT = ds.ParquetFileFormat()
 _FILESYSTEM = pa.fs.LocalFileSystem()
 _LOG_COLUMNS = (
@@ -449,7 +454,10 @@ def _encode_schema(schema: pa.Schema) -> str:
 
 
 def _decode_schema(text: str) -> pa.Schema:
-    return pa.ipc.read_schema(pa.py_buffer(base64.b64decode(text)))
+    try:
+        return pa.ipc.read_schema(pa.py_buffer(base64.b64decode(text, validate=True)))
+    except (binascii.Error, ValueError, TypeError, pa.ArrowException) as exc:
+        raise StoreError(f"the recorded Arrow schema cannot be decoded ({exc})") from None
 
 
 def _major(version: str) -> int:
@@ -459,20 +467,214 @@ def _major(version: str) -> int:
         return -1
 
 
+def _source_schema(name: Any) -> IncidentSchema | None:
+    """The schema of a source by its name (``"acled"``, ``"ucdp_ged"``, ...), or None."""
+    if name == ACLED_SCHEMA.name:
+        return ACLED_SCHEMA
+    return SCHEMAS.get(name) if isinstance(name, str) else None
+
+
 def _check_compatible(meta: dict[str, Any], where: str) -> None:
-    if meta.get("format_version", 0) > FORMAT_VERSION:
+    version_ = meta.get("format_version", 0)
+    if not _is_int(version_) or version_ < 1:
+        raise StoreError(f"{where}: unknown storage format version {version_!r}")
+    if version_ > FORMAT_VERSION:
         raise StoreError(
             f"{where} was written by a newer eventdata ({meta.get('eventdata_version')}) "
             f"in storage format {meta['format_version']}; upgrade eventdata to read it"
         )
     name, version = meta.get("schema"), meta.get("schema_version", "?")
-    if name != ACLED_SCHEMA.name or _major(version) != _major(ACLED_SCHEMA.version):
+    schema = _source_schema(name)
+    if schema is None or _major(version) != _major(schema.version):
+        known = ", ".join(repr(s) for s in SCHEMAS if s != "core") + ", 'core'"
+        current = schema or ACLED_SCHEMA
         raise StoreError(
             f"{where} was written with the {name!r} schema version {version}; this eventdata "
-            f"reads the {ACLED_SCHEMA.name!r} schema version {_major(ACLED_SCHEMA.version)}.x "
-            f"(currently {ACLED_SCHEMA.version}). Read it with the eventdata version that wrote "
+            f"reads the {known} schemas in version {_major(current.version)}.x "
+            f"(currently {current.version}). Read it with the eventdata version that wrote "
             f"it ({meta.get('eventdata_version', 'unknown')}) and export it as CSV."
         )
+
+
+# --------------------------------------------------------------------------------------
+# The manifest is untrusted input (a store folder may come from anyone): every field is
+# checked before it is used, and every path it names must be one of our part files inside
+# the store.
+
+_PART_FILE = re.compile(r"part-[0-9a-f]{32}\.parquet")
+_T = TypeVar("_T")
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _need(condition: bool, what: str) -> None:
+    if not condition:
+        raise StoreError(what)
+
+
+def _check_day(value: Any, what: str, *, missing: bool = True) -> None:
+    if value is None and missing:
+        return
+    _need(isinstance(value, str), f"{what} is not a date")
+    try:
+        pd.Timestamp(value)
+    except (ValueError, TypeError, OverflowError):
+        raise StoreError(f"{what} is not a date ({value!r})") from None
+
+
+def _check_pair(value: Any, what: str, check: Callable[[Any, str], None]) -> None:
+    _need(isinstance(value, list) and len(value) == 2, f"{what} is not a [first, last] pair")
+    for item in value:
+        check(item, what)
+
+
+def _check_optional_int(value: Any, what: str) -> None:
+    _need(value is None or _is_int(value), f"{what} is not an integer")
+
+
+def _check_spec(spec: Any, what: str) -> None:
+    _need(isinstance(spec, dict) and isinstance(spec.get("type"), str), f"{what} is not a dtype")
+    try:
+        _dtype(spec)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise StoreError(f"{what} is not a dtype ({exc!r})") from None
+
+
+def _check_part_path(path: Any, partition_by: Sequence[str], what: str) -> None:
+    """A part file's path: relative, normalised, one ``name=value`` folder per partition."""
+    _need(isinstance(path, str) and path != "", f"{what} is not a path")
+    pure = PurePosixPath(path)
+    parts = path.split("/")
+    unsafe = (
+        pure.is_absolute()
+        or "\\" in path
+        or "\0" in path
+        or re.match(r"[A-Za-z]:", path) is not None
+        or pure.as_posix() != path
+        or any(p in ("", ".", "..") for p in parts)
+    )
+    _need(not unsafe, f"{what} {path!r} is not a path inside the store")
+    _need(
+        bool(_PART_FILE.fullmatch(parts[-1])) and len(parts) == len(partition_by) + 1,
+        f"{what} {path!r} does not name a part file (part-<32 hex digits>.parquet) "
+        f"in {len(partition_by)} partition folder(s)",
+    )
+    for folder, name in zip(parts[:-1], partition_by, strict=True):
+        _need(folder.startswith(f"{name}="), f"{what} {path!r}: folder {folder!r} is not {name}=")
+
+
+def _check_partitions(manifest: dict[str, Any], partition_by: list[str]) -> None:
+    partitions = manifest.get("partitions")
+    _need(isinstance(partitions, list), "'partitions' is not a list")
+    seen_keys: set[tuple] = set()
+    seen_paths: set[str] = set()
+    for number, entry in enumerate(partitions):
+        what = f"partition {number}"
+        _need(isinstance(entry, dict), f"{what} is not a record")
+        key = entry.get("key")
+        _need(
+            isinstance(key, list)
+            and len(key) == len(partition_by)
+            and all(isinstance(v, str) or _is_int(v) for v in key),
+            f"{what}: 'key' is not a list of {len(partition_by)} text or integer value(s)",
+        )
+        _need(tuple(key) not in seen_keys, f"{what}: partition {key} is listed twice")
+        seen_keys.add(tuple(key))
+        _check_part_path(entry.get("path"), partition_by, f"{what}: 'path'")
+        _need(entry["path"] not in seen_paths, f"{what}: file {entry['path']!r} is listed twice")
+        seen_paths.add(entry["path"])
+        rows = entry.get("rows")
+        _need(_is_int(rows) and rows >= 0, f"{what}: 'rows' is not a count")
+        _check_pair(entry.get("event_date"), f"{what}: 'event_date'", _check_day)
+        _check_pair(entry.get("timestamp"), f"{what}: 'timestamp'", _check_optional_int)
+
+
+def _check_columns(manifest: dict[str, Any], partition_by: list[str]) -> None:
+    columns = manifest.get("columns")
+    _need(isinstance(columns, list), "'columns' is not a list")
+    names = []
+    for number, column in enumerate(columns):
+        _need(
+            isinstance(column, dict) and isinstance(column.get("name"), str),
+            f"column {number} has no name",
+        )
+        _check_spec(column.get("dtype"), f"column {column['name']!r}: 'dtype'")
+        names.append(column["name"])
+    _need(len(set(names)) == len(names), "'columns' names a column twice")
+    _need(isinstance(manifest.get("arrow_schema"), str), "'arrow_schema' is not text")
+    schema = _decode_schema(manifest["arrow_schema"])
+    _need(
+        schema.names == names,
+        f"'arrow_schema' has the columns {schema.names}, 'columns' {names}",
+    )
+    for name in (*partition_by, _DATE, _ID):
+        _need(name in names, f"'columns' has no {name!r} column")
+
+
+def _check_log(manifest: dict[str, Any]) -> None:
+    log = manifest.get("log", [])
+    _need(isinstance(log, list), "'log' is not a list")
+    counts = [c for c in _LOG_COLUMNS if c not in ("when", "operation", "partitions")]
+    for number, record in enumerate(log):
+        what = f"log entry {number}"
+        _need(isinstance(record, dict), f"{what} is not a record")
+        _check_day(record.get("when"), f"{what}: 'when'", missing=False)
+        _need(isinstance(record.get("operation"), str), f"{what}: 'operation' is not text")
+        for name in counts:
+            _need(_is_int(record.get(name, 0)), f"{what}: {name!r} is not a count")
+        parts = record.get("partitions", [])
+        _need(
+            isinstance(parts, list) and all(isinstance(p, str) for p in parts),
+            f"{what}: 'partitions' is not a list of text",
+        )
+
+
+def _check_manifest(manifest: Any, where: str) -> dict[str, Any]:
+    """The manifest, if every field it holds is what eventdata writes; else StoreError."""
+    try:
+        _need(isinstance(manifest, dict), "not a JSON object")
+        _need(manifest.get("format") == "eventdata-store", "not an eventdata manifest")
+        _check_compatible(manifest, where)
+        partition_by = manifest.get("partition_by")
+        _need(
+            isinstance(partition_by, list)
+            and all(isinstance(n, str) and n and "/" not in n for n in partition_by)
+            and len(set(partition_by)) == len(partition_by),
+            "'partition_by' is not a list of distinct column names",
+        )
+        _need(isinstance(manifest.get("schema_version"), str), "'schema_version' is not text")
+        _check_columns(manifest, partition_by)
+        _check_partitions(manifest, partition_by)
+        for name in ("generation", "n_rows"):
+            _need(_is_int(manifest.get(name)), f"{name!r} is not an integer")
+        _need(
+            manifest["n_rows"] == sum(p["rows"] for p in manifest["partitions"]),
+            "'n_rows' is not the sum of the partitions' rows",
+        )
+        deleted = manifest.get("deleted", {})
+        _need(
+            isinstance(deleted, dict) and all(_is_int(t) for t in deleted.values()),
+            "'deleted' is not a map of ids to Unix times",
+        )
+        _check_log(manifest)
+        for name in ("created", "updated"):
+            if name in manifest:
+                _check_day(manifest[name], repr(name))
+        _check_pair(manifest.get("event_date", [None, None]), "'event_date'", _check_day)
+        _check_pair(manifest.get("timestamp", [None, None]), "'timestamp'", _check_optional_int)
+        if "coverage" in manifest:
+            manifest["coverage"] = _checked_spans(manifest["coverage"], "'coverage'")
+    except StoreError as exc:
+        message = str(exc)
+        if message.startswith(where):
+            raise
+        raise StoreError(
+            f"{where}/{MANIFEST}: damaged or hand-edited manifest: {message}; the store "
+            "cannot be used (restore the folder from a copy, or re-import its data)"
+        ) from None
+    return manifest
 
 
 def _load_manifest(root: Path) -> dict[str, Any] | None:
@@ -481,16 +683,27 @@ def _load_manifest(root: Path) -> dict[str, Any] | None:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         return None
-    except OSError as exc:
+    except (OSError, UnicodeDecodeError) as exc:
         raise StoreError(f"{path}: cannot be read ({exc})") from None
     try:
         manifest = json.loads(text)
-        if manifest.get("format") != "eventdata-store":
-            raise ValueError("not an eventdata manifest")
-    except (ValueError, AttributeError) as exc:
+    except (ValueError, RecursionError) as exc:
         raise StoreError(f"{path}: not a readable eventdata manifest ({exc})") from None
-    _check_compatible(manifest, str(path.parent))
+    manifest = _check_manifest(manifest, str(root))
+    _check_inside(root, manifest)
     return manifest
+
+
+def _check_inside(root: Path, manifest: dict[str, Any]) -> None:
+    """Every part file the manifest names resolves inside the store (no symbolic link out)."""
+    base = os.path.realpath(root)
+    for entry in manifest["partitions"]:
+        real = os.path.realpath(root / entry["path"])
+        if os.path.commonpath([base, real]) != base:
+            raise StoreError(
+                f"{root}/{MANIFEST}: damaged or hand-edited manifest: {entry['path']!r} leads "
+                f"outside the store (to {real}); the store cannot be used"
+            )
 
 
 def _manifest_layout(root: Path, manifest: dict[str, Any]) -> _Layout:
@@ -524,10 +737,34 @@ def _open_layout(path: str | os.PathLike) -> _Layout:
             f"{path}: this Parquet file was not written by eventdata (no {METADATA_KEY.decode()!r} "
             "metadata); read it with pandas.read_parquet and check it with eventdata.validate"
         )
-    meta = json.loads(raw)
-    _check_compatible(meta, str(path))
+    meta = _file_meta(raw, path)
+    schema = schema.remove_metadata()
+    if [c["name"] for c in meta["columns"]] != schema.names:
+        raise StoreError(f"{path}: its eventdata metadata does not describe its columns")
     partition = {"key": [], "path": path.name}
-    return _Layout(path.parent, meta, schema.remove_metadata(), (partition,))
+    return _Layout(path.parent, meta, schema, (partition,))
+
+
+def _file_meta(raw: bytes, path: Path) -> dict[str, Any]:
+    """The provenance record of a single Parquet file, checked as a manifest is."""
+    try:
+        meta = json.loads(raw)
+        _need(isinstance(meta, dict), "not a JSON object")
+        _check_compatible(meta, str(path))
+        _need(meta.get("partition_by") == [], "'partition_by' is not []")
+        columns = meta.get("columns")
+        _need(isinstance(columns, list), "'columns' is not a list")
+        for column in columns:
+            _need(isinstance(column, dict) and isinstance(column.get("name"), str), "bad column")
+            _check_spec(column.get("dtype"), f"column {column['name']!r}: 'dtype'")
+        _need(isinstance(meta.get("schema_version"), str), "'schema_version' is not text")
+        if "coverage" in meta:
+            meta["coverage"] = _checked_spans(meta["coverage"], "'coverage'")
+    except (ValueError, RecursionError, StoreError) as exc:
+        if isinstance(exc, StoreError) and str(exc).startswith(str(path)):
+            raise
+        raise StoreError(f"{path}: damaged eventdata metadata ({exc})") from None
+    return meta
 
 
 # --------------------------------------------------------------------------------------
@@ -774,18 +1011,50 @@ def _write_manifest(root: Path, manifest: dict[str, Any]) -> None:
     _fsync(root)
 
 
-def _remove_orphans(root: Path, manifest: dict[str, Any] | None) -> None:
-    """Remove our files no manifest names (left by a crash) and empty partition folders."""
+def _remove_orphans(
+    root: Path, manifest: dict[str, Any] | None, partition_by: Sequence[str]
+) -> None:
+    """Remove our files no manifest names (left by a crash) and empty partition folders.
+
+    Only the store's own partition folders are visited (``name=value`` for each
+    partition column, in order, no deeper), never a folder holding another store's
+    manifest, never a symbolic link; and in them only our part files.
+    """
     live = {p["path"] for p in manifest["partitions"]} if manifest else set()
-    for folder, _, names in os.walk(root, topdown=False):
-        relative = Path(folder).relative_to(root)
-        for name in names:
-            if _OUR_FILE.fullmatch(name) and (relative / name).as_posix() not in live:
-                (Path(folder) / name).unlink(missing_ok=True)
-        is_partition = relative.parts and all("=" in part for part in relative.parts)
-        if is_partition and not os.listdir(folder):
-            with contextlib.suppress(OSError):
-                os.rmdir(folder)
+    if manifest is not None:
+        partition_by = manifest["partition_by"]
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(root):
+            if _OUR_TEMP_MANIFEST.fullmatch(entry.name) and entry.is_file(follow_symlinks=False):
+                with contextlib.suppress(OSError):
+                    os.unlink(entry.path)
+    _remove_orphans_in(root, "", tuple(partition_by), live)
+
+
+def _remove_orphans_in(folder: Path, relative: str, partition_by: tuple[str, ...], live: set) -> bool:
+    """Clean one partition folder level; True when the folder was left empty."""
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return False
+    if relative and any(e.name == MANIFEST for e in entries):
+        return False  # another store: not ours
+    for entry in entries:
+        path = f"{relative}{entry.name}"
+        if not partition_by:
+            if _OUR_FILE.fullmatch(entry.name) and path not in live:
+                if entry.is_file(follow_symlinks=False):
+                    with contextlib.suppress(OSError):
+                        os.unlink(entry.path)
+        elif entry.name.startswith(f"{partition_by[0]}=") and entry.is_dir(follow_symlinks=False):
+            if _remove_orphans_in(Path(entry.path), f"{path}/", partition_by[1:], live):
+                with contextlib.suppress(OSError):
+                    os.rmdir(entry.path)
+    if not relative:
+        return False
+    with contextlib.suppress(OSError):
+        return not os.listdir(folder)
+    return False
 
 
 class _WriterLock:
@@ -1041,7 +1310,10 @@ class _Change:
             if p["path"] not in kept:
                 (self.root / p["path"]).unlink(missing_ok=True)
                 _checkpoint("old-file-removed")
-        _remove_orphans(self.root, manifest)
+                for folder in PurePosixPath(p["path"]).parents[:-1]:
+                    with contextlib.suppress(OSError):  # not empty: kept
+                        os.rmdir(self.root / folder)
+        _remove_orphans(self.root, manifest, self.partition_by)
         return entry
 
     def _manifest(
@@ -1256,7 +1528,7 @@ def write_parquet(
         path.mkdir(parents=True, exist_ok=True)
         with _WriterLock(path):
             old = _load_manifest(path)
-            _remove_orphans(path, old)
+            _remove_orphans(path, old, partition_by)
             schema = _stored_schema(table)
             gone = [(k, schema.empty_table) for k in _stored_keys(old) if k not in groups]
             change = _Change(path, old, columns, schema, partition_by, row_group_size)
@@ -1522,7 +1794,7 @@ class EventStore:
         try:
             with _WriterLock(self.path, blocking=False) as lock:
                 if lock.held:
-                    _remove_orphans(self.path, _load_manifest(self.path))
+                    _remove_orphans(self.path, _load_manifest(self.path), self._partition_by)
         except OSError:  # a read-only copy of a store: nothing to clean
             pass
 
@@ -1759,7 +2031,7 @@ class EventStore:
         self.path.mkdir(parents=True, exist_ok=True)
         with _WriterLock(self.path):
             old = _load_manifest(self.path)
-            _remove_orphans(self.path, old)
+            _remove_orphans(self.path, old, self._partition_by)
             if old is not None:  # another process may have rewritten the store since we opened it
                 self._partition_by = tuple(old["partition_by"])
             basis = incoming
