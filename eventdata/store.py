@@ -981,19 +981,54 @@ def _write_file(path: Path, encoded: _Encoded) -> None:
             os.fsync(handle.fileno())
         os.replace(temporary, path)
     except BaseException:
-        temporary.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            temporary.unlink(missing_ok=True)
         raise
 
 
+#: Longest partition folder name written, in bytes (file systems allow 255).
+_MAX_FOLDER = 200
+
+
 def _partition_folder(partition_by: Sequence[str], key: Sequence[Any]) -> str:
-    """``country=Iraq/year=2022``; unsafe characters percent-encoded as pyarrow expects."""
+    """``country=Iraq/year=2022``: each value percent-encoded as Hive readers expect.
+
+    Ordinary names are written as they are. Characters that cannot be in a folder
+    name (``/``, ``\\``, ``:``, ``*``, control characters...), a leading ``.`` or
+    ``_`` (hidden to dataset readers), and leading or trailing spaces and a trailing
+    dot (dropped by some file systems) are percent-encoded, so that pyarrow,
+    DuckDB and Polars decode the folder name back to the value, and distinct values
+    get distinct folders. A value whose encoding is longer than ``_MAX_FOLDER``
+    bytes is shortened and made unique by a hash of the value (eventdata reads the
+    exact value from the manifest). Stores written with an older encoding stay
+    readable: their files are found through the manifest.
+    """
     parts = []
     for name, value in zip(partition_by, key, strict=True):
-        text = quote(str(value), safe=" ,'()&+-.")
-        if text[:1] in (".", "_"):  # hidden to dataset readers: encode the first character
-            text = f"%{ord(text[0]):02X}{text[1:]}"
-        parts.append(f"{name}={text}")
+        text = str(value)
+        folder = f"{name}={_encode_value(text)}"
+        if len(folder.encode("utf-8")) > _MAX_FOLDER:
+            digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+            room = _MAX_FOLDER - len(name) - 18
+            prefix = text[:room]
+            while len(_encode_value(prefix)) > room:  # whole characters: valid UTF-8
+                prefix = prefix[: max(len(prefix) - 1 - (len(prefix) // 8), 0)]
+            folder = f"{name}={_encode_value(prefix)}~{digest}"
+        parts.append(folder)
     return "/".join(parts)
+
+
+def _encode_value(text: str) -> str:
+    """A partition value percent-encoded for a folder name (see :func:`_partition_folder`)."""
+    inner = text.strip(" ")
+    head = len(text) - len(text.lstrip(" "))
+    tail = len(text) - head - len(inner)
+    encoded = quote(inner, safe=" ,'()&+-.", errors="surrogatepass")
+    if encoded[:1] in (".", "_"):  # hidden to dataset readers: encode the first character
+        encoded = f"%{ord(encoded[0]):02X}{encoded[1:]}"
+    if encoded.endswith("."):
+        encoded = f"{encoded[:-1]}%2E"
+    return "%20" * head + encoded + "%20" * tail
 
 
 def _write_manifest(root: Path, manifest: dict[str, Any]) -> None:
@@ -1006,9 +1041,11 @@ def _write_manifest(root: Path, manifest: dict[str, Any]) -> None:
         _checkpoint("manifest-written")
         os.replace(temporary, root / MANIFEST)
     except BaseException:
-        temporary.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            temporary.unlink(missing_ok=True)
         raise
-    _fsync(root)
+    with contextlib.suppress(OSError):  # the new state is live whatever this says
+        _fsync(root)
 
 
 def _remove_orphans(
@@ -1302,13 +1339,15 @@ class _Change:
             _write_manifest(self.root, manifest)
         except BaseException:
             for path in written:
-                path.unlink(missing_ok=True)
+                with contextlib.suppress(OSError):
+                    path.unlink(missing_ok=True)
             raise
         _checkpoint("manifest-replaced")
         kept = {p["path"] for p in live}
         for p in (self.old or {}).get("partitions", []):
             if p["path"] not in kept:
-                (self.root / p["path"]).unlink(missing_ok=True)
+                with contextlib.suppress(OSError):  # left for the next clean-up
+                    (self.root / p["path"]).unlink(missing_ok=True)
                 _checkpoint("old-file-removed")
                 for folder in PurePosixPath(p["path"]).parents[:-1]:
                     with contextlib.suppress(OSError):  # not empty: kept
@@ -1435,9 +1474,72 @@ def _rows_of_batches(
 
 
 # --------------------------------------------------------------------------------------
+# Failures the user can meet: always a StoreError, the previous state kept
+
+
+_REASONS = {
+    errno.ENOSPC: "the disk is full",
+    errno.EDQUOT: "the disk quota is exceeded",
+    errno.EROFS: "the folder is on a read-only file system",
+    errno.EACCES: "permission denied (a read-only folder?)",
+    errno.EPERM: "operation not permitted (a read-only folder?)",
+    errno.ENAMETOOLONG: "a file name is too long for this file system",
+}
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _guarded(doing: str) -> Callable[[_F], _F]:
+    """Turn the operating system's and pyarrow's errors of a store operation into StoreError.
+
+    Writes leave the previous state in place when they fail (new files are removed,
+    the manifest is switched last), so the message says so.
+    """
+
+    def wrap(function: _F) -> _F:
+        @functools.wraps(function)
+        def guarded(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return function(*args, **kwargs)
+            except OSError as exc:
+                reason = _REASONS.get(exc.errno or 0) or exc.strerror or str(exc)
+                where = f" ({exc.filename})" if exc.filename else ""
+                raise StoreError(
+                    f"{doing} failed: {reason}{where}; nothing was changed, the previous "
+                    "state is still readable"
+                ) from None
+            except pa.ArrowException as exc:
+                raise StoreError(f"{doing} failed: a data file cannot be read ({exc})") from None
+
+        return guarded  # type: ignore[return-value]
+
+    return wrap
+
+
+def _check_nesting(path: Path) -> None:
+    """Refuse a new store inside another store's folder, or around one (not supported)."""
+    if (path / MANIFEST).exists():
+        return
+    for parent in Path(os.path.abspath(path)).parents:
+        if (parent / MANIFEST).is_file():
+            raise StoreError(
+                f"{path} is inside the store at {parent}; a store cannot hold another "
+                "(choose a folder outside it)"
+            )
+    if path.is_dir():
+        for folder, _, names in os.walk(path):
+            if MANIFEST in names:
+                raise StoreError(
+                    f"{path} holds the store at {folder}; a store cannot hold another "
+                    "(choose a folder outside it)"
+                )
+
+
+# --------------------------------------------------------------------------------------
 # Public functions
 
 
+@_guarded("write_parquet")
 def write_parquet(
     events: pd.DataFrame,
     path: str | os.PathLike,
@@ -1590,6 +1692,7 @@ def _stored_keys(manifest: dict[str, Any] | None) -> list[tuple]:
 def _check_folder(path: Path) -> None:
     if path.exists() and not path.is_dir():
         raise StoreError(f"{path} is a file; a partitioned dataset needs a folder")
+    _check_nesting(path)
     if path.is_dir() and not (path / MANIFEST).exists():
         foreign = [p.name for p in path.iterdir() if not p.name.startswith(("_eventdata", "."))]
         if foreign:
@@ -1599,6 +1702,7 @@ def _check_folder(path: Path) -> None:
             )
 
 
+@_guarded("read_parquet")
 def read_parquet(
     path: str | os.PathLike,
     *,
@@ -1655,6 +1759,7 @@ def read_parquet(
     return _read(path, columns, filters)
 
 
+@_guarded("write_acled")
 def write_acled(events: pd.DataFrame, path: str | os.PathLike) -> Path:
     """Write events as an ACLED-style CSV export that ACLED's users' tools read.
 
@@ -1701,6 +1806,7 @@ def _export_format(path: str | os.PathLike) -> str:
     return suffix
 
 
+@_guarded("export")
 def export(events: pd.DataFrame, path: str | os.PathLike) -> Path:
     """Write events to one file for sharing; the format follows the extension.
 
@@ -1766,6 +1872,7 @@ class EventStore:
     ['upsert', 'upsert', 'delete']
     """
 
+    @_guarded("opening the store")
     def __init__(
         self,
         path: str | os.PathLike,
@@ -1803,6 +1910,7 @@ class EventStore:
     def _manifest(self) -> dict[str, Any] | None:
         return _load_manifest(self.path) if self.path.is_dir() else None
 
+    @_guarded("reading the store")
     def read(
         self,
         *,
@@ -1884,6 +1992,7 @@ class EventStore:
 
     # -- writing -----------------------------------------------------------------------
 
+    @_guarded("upsert")
     def upsert(
         self, events: pd.DataFrame, *, deletions: pd.DataFrame | Iterable[str] | None = None
     ) -> StoreChange:
@@ -1910,6 +2019,7 @@ class EventStore:
         parsed = None if deletions is None else _parse_deletions(deletions)
         return self._apply(typed, parsed, "upsert")
 
+    @_guarded("delete")
     def delete(self, deletions: pd.DataFrame | Iterable[str]) -> StoreChange:
         """Remove events: a list of ids, or ACLED's deletions frame.
 
@@ -1927,6 +2037,7 @@ class EventStore:
         """
         return self._apply(None, _parse_deletions(deletions), "delete")
 
+    @_guarded("sync")
     def sync(
         self,
         client: Any,
@@ -1993,6 +2104,7 @@ class EventStore:
                 return None
         return int(newest.min())
 
+    @_guarded("compact")
     def compact(self) -> StoreChange:
         """Rewrite every partition with the current writer and remove any leftovers.
 
@@ -2008,6 +2120,7 @@ class EventStore:
             when = _now()
             return change.commit(tables, lambda rows, parts: _compacted(when, rows, parts))
 
+    @_guarded("export")
     def export(self, path: str | os.PathLike, **filters: Any) -> Path:
         """Write the matching events to one file: ``.parquet`` or ACLED-style ``.csv``.
 
