@@ -418,6 +418,11 @@ class _Layout:
         return tuple(self.meta["partition_by"])
 
     @property
+    def source(self) -> IncidentSchema:
+        """The schema of the source stored (ACLED, UCDP GED, incidents, core)."""
+        return _source_schema(self.meta["schema"]) or ACLED_SCHEMA
+
+    @property
     def specs(self) -> dict[str, dict[str, Any]]:
         return {c["name"]: c["dtype"] for c in self.meta["columns"]}
 
@@ -783,17 +788,20 @@ def _filter_expression(
     end: Any = None,
     event_types: str | Iterable[str] | None = None,
     admin1: str | Iterable[str] | None = None,
+    source: IncidentSchema | None = None,
+    names: Sequence[str] = ("year",),
 ) -> ds.Expression | None:
     parts = []
     if countries is not None:
         parts.append(ds.field("country").isin(_texts(countries, "countries")))
     if event_types is not None:
         types = as_names(event_types, "event_types", error=StoreError)
-        unknown = [t for t in types if t not in codebook.EVENT_TYPES]
+        field = (source or ACLED_SCHEMA).fields.get("event_type")
+        known = list(field.categories or ()) if field is not None else []
+        known = known or list(codebook.EVENT_TYPES)
+        unknown = [t for t in types if t not in known]
         if unknown:
-            raise StoreError(
-                f"unknown event type(s) {unknown}; the codebook's are {list(codebook.EVENT_TYPES)}"
-            )
+            raise StoreError(f"unknown event type(s) {unknown}; the codebook's are {known}")
         parts.append(ds.field("event_type").isin(pa.array(types, pa.large_string())))
     if admin1 is not None:
         parts.append(ds.field("admin1").isin(_texts(admin1, "admin1")))
@@ -802,12 +810,13 @@ def _filter_expression(
     if first is not None and last is not None and first > last:
         raise StoreError(f"start {first.date()} is after end {last.date()}")
     # year equals the year of event_date (a schema rule), so bounds on it prune partitions
+    year = "year" in names
     if first is not None:
         parts.append(ds.field(_DATE) >= pa.scalar(first.as_unit("ns"), pa.timestamp("ns")))
-        parts.append(ds.field("year") >= first.year)
+        parts += [ds.field("year") >= first.year] if year else []
     if last is not None:
         parts.append(ds.field(_DATE) <= pa.scalar(last.as_unit("ns"), pa.timestamp("ns")))
-        parts.append(ds.field("year") <= last.year)
+        parts += [ds.field("year") <= last.year] if year else []
     if not parts:
         return None
     expression = parts[0]
@@ -834,11 +843,15 @@ def _read(
     columns: Sequence[str] | None,
     filters: dict[str, Any],
 ) -> pd.DataFrame:
-    expression = _filter_expression(**filters)
     for attempt in range(8):
         layout = _open_layout(path)
+        expression = _filter_expression(**filters, source=layout.source, names=layout.schema.names)
         try:
-            return _read_layout(layout, expression, columns)
+            frame = _read_layout(layout, expression, columns)
+            frame.attrs["coverage"] = _clip_spans(
+                _layout_coverage(layout), filters["countries"], filters["start"], filters["end"]
+            )
+            return frame
         except FileNotFoundError as exc:
             # A writer replaced files after we read the manifest: read the new state.
             fresh = _load_manifest(layout.root) if (layout.root / MANIFEST).exists() else None
@@ -854,9 +867,10 @@ def _read_layout(
     layout: _Layout, expression: ds.Expression | None, columns: Sequence[str] | None
 ) -> pd.DataFrame:
     stored = list(layout.schema.names)
-    current = ACLED_SCHEMA.version == layout.meta["schema_version"]
+    source = layout.source
+    current = source.version == layout.meta["schema_version"]
     # Columns of a newer compatible schema that the dataset predates read as null.
-    available = stored + ([] if current else [c for c in ACLED_SCHEMA.columns if c not in stored])
+    available = stored + ([] if current else [c for c in source.columns if c not in stored])
     wanted = available if columns is None else list(columns)
     unknown = [c for c in wanted if c not in available]
     if unknown:
@@ -871,16 +885,16 @@ def _read_layout(
         if name in specs:
             data[name] = _to_pandas(table.column(name), _dtype(specs[name]), name)
         else:
-            data[name] = pd.array([None] * table.num_rows, dtype=ACLED_SCHEMA.dtypes[name])
+            data[name] = pd.array([None] * table.num_rows, dtype=source.dtypes[name])
     frame = pd.DataFrame(data, index=pd.RangeIndex(table.num_rows), columns=wanted)
-    return frame if current else _conform(frame, layout.meta["schema_version"])
+    return frame if current else _conform(frame, layout.meta["schema_version"], source)
 
 
-def _conform(frame: pd.DataFrame, version: str) -> pd.DataFrame:
+def _conform(frame: pd.DataFrame, version: str, source: IncidentSchema) -> pd.DataFrame:
     """Columns of an older compatible schema version in the current schema's dtypes."""
     out = {}
     for name in frame.columns:
-        target = ACLED_SCHEMA.dtypes.get(name)
+        target = source.dtypes.get(name)
         column = frame[name]
         if target is None or column.dtype == target:
             out[name] = column
@@ -889,7 +903,7 @@ def _conform(frame: pd.DataFrame, version: str) -> pd.DataFrame:
         if int(converted.isna().sum()) != int(column.isna().sum()):
             raise StoreError(
                 f"column {name!r} was stored with schema version {version} and holds values "
-                f"that the current schema ({ACLED_SCHEMA.version}) does not know"
+                f"that the current schema ({source.version}) does not know"
             )
         out[name] = converted
     return pd.DataFrame(out, index=frame.index)
@@ -920,11 +934,15 @@ def _timestamp_range(table: pa.Table) -> list[int | None]:
 
 
 def _provenance(
-    columns: list[dict[str, Any]], partition_by: Sequence[str], n_rows: int
+    columns: list[dict[str, Any]],
+    partition_by: Sequence[str],
+    n_rows: int,
+    schema: IncidentSchema | None = None,
 ) -> dict[str, Any]:
+    schema = ACLED_SCHEMA if schema is None else schema
     return {
-        "schema": ACLED_SCHEMA.name,
-        "schema_version": ACLED_SCHEMA.version,
+        "schema": schema.name,
+        "schema_version": schema.version,
         "codebook_version": codebook.CODEBOOK_VERSION,
         "eventdata_version": _eventdata_version(),
         "format_version": FORMAT_VERSION,
@@ -1068,7 +1086,9 @@ def _remove_orphans(
     _remove_orphans_in(root, "", tuple(partition_by), live)
 
 
-def _remove_orphans_in(folder: Path, relative: str, partition_by: tuple[str, ...], live: set) -> bool:
+def _remove_orphans_in(
+    folder: Path, relative: str, partition_by: tuple[str, ...], live: set
+) -> bool:
     """Clean one partition folder level; True when the folder was left empty."""
     try:
         entries = list(os.scandir(folder))
@@ -1079,14 +1099,15 @@ def _remove_orphans_in(folder: Path, relative: str, partition_by: tuple[str, ...
     for entry in entries:
         path = f"{relative}{entry.name}"
         if not partition_by:
-            if _OUR_FILE.fullmatch(entry.name) and path not in live:
-                if entry.is_file(follow_symlinks=False):
-                    with contextlib.suppress(OSError):
-                        os.unlink(entry.path)
-        elif entry.name.startswith(f"{partition_by[0]}=") and entry.is_dir(follow_symlinks=False):
-            if _remove_orphans_in(Path(entry.path), f"{path}/", partition_by[1:], live):
+            orphan = _OUR_FILE.fullmatch(entry.name) is not None and path not in live
+            if orphan and entry.is_file(follow_symlinks=False):
                 with contextlib.suppress(OSError):
-                    os.rmdir(entry.path)
+                    os.unlink(entry.path)
+            continue
+        ours = entry.name.startswith(f"{partition_by[0]}=") and entry.is_dir(follow_symlinks=False)
+        if ours and _remove_orphans_in(Path(entry.path), f"{path}/", partition_by[1:], live):
+            with contextlib.suppress(OSError):
+                os.rmdir(entry.path)
     if not relative:
         return False
     with contextlib.suppress(OSError):
@@ -1258,9 +1279,9 @@ def _check_partition_by(frame: pd.DataFrame, partition_by: Sequence[str]) -> tup
     return partition_by
 
 
-def _validated(events: pd.DataFrame) -> pd.DataFrame:
+def _validated(events: pd.DataFrame, schema: IncidentSchema | None = None) -> pd.DataFrame:
     """``validate(events)``, with the input's column order kept (new columns last)."""
-    typed = validate(events, schema=ACLED_SCHEMA)
+    typed = validate(events, schema=ACLED_SCHEMA if schema is None else schema)
     order = [c for c in events.columns if c in typed.columns]
     order += [c for c in typed.columns if c not in order]
     return typed[order].reset_index(drop=True)
@@ -1280,12 +1301,14 @@ class _Change:
     schema: pa.Schema
     partition_by: tuple[str, ...]
     row_group_size: int
+    source: IncidentSchema | None = None
 
     def commit(
         self,
         tables: Iterable[tuple[tuple, Callable[[], pa.Table | _Encoded]]],
         change: Callable[[int, tuple[str, ...]], StoreChange],
         deleted: dict[str, int] | None = None,
+        coverage: list[dict[str, Any]] | None = None,
     ) -> StoreChange:
         """Write the new partition tables, switch the manifest, remove replaced files.
 
@@ -1303,7 +1326,7 @@ class _Change:
                 return None
             if isinstance(built, pa.Table):
                 built = _encode_partition(
-                    built, key, self.columns, self.partition_by, self.row_group_size
+                    built, key, self.columns, self.partition_by, self.row_group_size, self.source
                 )
             folder = _partition_folder(self.partition_by, key)
             (self.root / folder).mkdir(parents=True, exist_ok=True)
@@ -1335,7 +1358,7 @@ class _Change:
             _checkpoint("data-written")
             live = [partitions[k] for k in sorted(partitions, key=_sort_key)]
             entry = change(sum(p["rows"] for p in live), tuple(touched))
-            manifest = self._manifest(live, entry, deleted)
+            manifest = self._manifest(live, entry, deleted, coverage)
             _write_manifest(self.root, manifest)
         except BaseException:
             for path in written:
@@ -1356,16 +1379,24 @@ class _Change:
         return entry
 
     def _manifest(
-        self, live: list[dict[str, Any]], entry: StoreChange, deleted: dict[str, int] | None
+        self,
+        live: list[dict[str, Any]],
+        entry: StoreChange,
+        deleted: dict[str, int] | None,
+        coverage: list[dict[str, Any]] | None,
     ) -> dict[str, Any]:
         old = self.old or {}
+        if coverage is None:
+            coverage = old.get("coverage")
         starts = [p["event_date"][0] for p in live]
         ends = [p["event_date"][1] for p in live]
         first_ts = [p["timestamp"][0] for p in live if p["timestamp"][0] is not None]
         last_ts = [p["timestamp"][1] for p in live if p["timestamp"][1] is not None]
         return {
             "format": "eventdata-store",
-            **_provenance(self.columns, self.partition_by, sum(p["rows"] for p in live)),
+            **_provenance(
+                self.columns, self.partition_by, sum(p["rows"] for p in live), self.source
+            ),
             "generation": old.get("generation", 0) + 1,
             "created": old.get("created", entry.when.isoformat()),
             "updated": entry.when.isoformat(),
@@ -1375,6 +1406,7 @@ class _Change:
             "partitions": live,
             "deleted": old.get("deleted", {}) if deleted is None else deleted,
             "log": [*old.get("log", []), _entry_record(entry)],
+            **({} if coverage is None else {"coverage": coverage}),
         }
 
 
@@ -1384,9 +1416,10 @@ def _encode_partition(
     columns: list[dict[str, Any]],
     partition_by: tuple[str, ...],
     row_group_size: int,
+    source: IncidentSchema | None = None,
 ) -> _Encoded:
     """A partition's file, encoded (:func:`_encode`) with its provenance."""
-    meta = _provenance(columns, partition_by, table.num_rows)
+    meta = _provenance(columns, partition_by, table.num_rows, source)
     meta["partition"] = dict(zip(partition_by, key, strict=True))
     return _encode(table, meta, row_group_size)
 
@@ -1474,6 +1507,172 @@ def _rows_of_batches(
 
 
 # --------------------------------------------------------------------------------------
+# Coverage: the days each export or sync ingested covered, per country
+#
+# A span list is JSON: [{"country": str or None, "start": "YYYY-MM-DD", "end":
+# "YYYY-MM-DD"}, ...], dates inclusive, sorted by country (None first) then start,
+# overlapping or adjacent spans of one country merged; country None means every
+# country of the frame. A frame carries its spans in ``frame.attrs["coverage"]``.
+
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _day_text(value: Any, what: str) -> str:
+    """A day as ``YYYY-MM-DD`` (text in that form, or a date or timestamp)."""
+    try:
+        if isinstance(value, str):
+            _need(_ISO_DAY.fullmatch(value) is not None, f"{what} is not a YYYY-MM-DD date")
+            return pd.Timestamp(value).date().isoformat()
+        _need(
+            isinstance(value, (pd.Timestamp, np.datetime64)) or hasattr(value, "isoformat"),
+            f"{what} is not a date",
+        )
+        day = pd.Timestamp(value)
+        _need(not pd.isna(day), f"{what} is missing")
+        return day.date().isoformat()
+    except (ValueError, TypeError, OverflowError):
+        raise StoreError(f"{what} is not a date ({value!r})") from None
+
+
+def _checked_spans(value: Any, what: str) -> list[dict[str, Any]]:
+    """Spans checked (types, dates, start <= end) and merged; else StoreError."""
+    _need(isinstance(value, list), f"{what} is not a list of spans")
+    spans = []
+    for number, span in enumerate(value):
+        where = f"{what} span {number}"
+        _need(isinstance(span, dict), f"{where} is not a record")
+        country = span.get("country")
+        _need(country is None or isinstance(country, str), f"{where}: 'country' is not text")
+        start = _day_text(span.get("start"), f"{where}: 'start'")
+        end = _day_text(span.get("end"), f"{where}: 'end'")
+        _need(start <= end, f"{where}: 'start' {start} is after 'end' {end}")
+        spans.append({"country": country, "start": start, "end": end})
+    return _merge_spans(spans)
+
+
+def _merge_spans(spans: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Spans sorted by country then start, overlapping or adjacent ones merged."""
+    ordered = sorted(
+        spans, key=lambda s: (s["country"] is not None, s["country"] or "", s["start"])
+    )
+    merged: list[dict[str, Any]] = []
+    for span in ordered:
+        last = merged[-1] if merged else None
+        if (
+            last is not None
+            and last["country"] == span["country"]
+            and pd.Timestamp(span["start"]) <= pd.Timestamp(last["end"]) + pd.Timedelta(days=1)
+        ):
+            last["end"] = max(last["end"], span["end"])
+        else:
+            merged.append(dict(span))
+    return merged
+
+
+def _clip_spans(
+    spans: list[dict[str, Any]], countries: Any, start: Any, end: Any
+) -> list[dict[str, Any]]:
+    """The spans of these countries (all: None), cut to [start, end]."""
+    wanted = None if countries is None else set(as_names(countries, "countries", error=StoreError))
+    first = as_day(start, "start", error=StoreError)
+    last = as_day(end, "end", error=StoreError)
+    low = None if first is None else first.date().isoformat()
+    high = None if last is None else last.date().isoformat()
+    out = []
+    for span in spans:
+        if wanted is not None and span["country"] is not None and span["country"] not in wanted:
+            continue
+        cut = dict(span)
+        if low is not None:
+            cut["start"] = max(cut["start"], low)
+        if high is not None:
+            cut["end"] = min(cut["end"], high)
+        if cut["start"] <= cut["end"]:
+            out.append(cut)
+    return out
+
+
+def _frame_coverage(events: Any, typed: pd.DataFrame) -> list[dict[str, Any]]:
+    """The spans a frame covers: ``attrs["coverage"]``, else each country's first..last day.
+
+    A span of country None in ``attrs`` is recorded for every country of the frame.
+    """
+    attrs = getattr(events, "attrs", None) or typed.attrs
+    countries = typed["country"].dropna().astype(object).unique().tolist()
+    if "coverage" in attrs:
+        given = _checked_spans(attrs["coverage"], "frame.attrs['coverage']")
+        spans = []
+        for span in given:
+            names = countries if span["country"] is None else [span["country"]]
+            spans += [dict(span, country=c) for c in names]
+        return _merge_spans(spans)
+    if not len(typed):
+        return []
+    grouped = typed.groupby(typed["country"].astype(object), sort=True)[_DATE]
+    first, last = grouped.min(), grouped.max()
+    return [
+        {"country": c, "start": f"{first[c]:%Y-%m-%d}", "end": f"{last[c]:%Y-%m-%d}"}
+        for c in first.index
+        if pd.notna(first[c])
+    ]
+
+
+def _data_coverage(layout: _Layout) -> list[dict[str, Any]]:
+    """Each country's first..last event date: the coverage of a store that recorded none."""
+    spans = []
+    if "country" in layout.partition_by:
+        where = layout.partition_by.index("country")
+        for p in layout.partitions:
+            if p["event_date"][0] is not None:
+                spans.append(
+                    {
+                        "country": p["key"][where],
+                        "start": p["event_date"][0],
+                        "end": p["event_date"][1],
+                    }
+                )
+        found: dict[Any, dict[str, Any]] = {}
+        for span in spans:  # one span per country, gaps included (first..last)
+            known = found.setdefault(span["country"], dict(span))
+            known["start"] = min(known["start"], span["start"])
+            known["end"] = max(known["end"], span["end"])
+        return _merge_spans(found.values())
+    if not layout.partitions:
+        return []
+    names = [c for c in ("country", _DATE) if c in layout.schema.names]
+    table = layout.dataset().to_table(columns=names)
+    if "country" not in names:
+        table = table.append_column("country", pa.nulls(table.num_rows, pa.large_string()))
+    grouped = table.group_by("country").aggregate([(_DATE, "min"), (_DATE, "max")]).to_pylist()
+    return _merge_spans(
+        {
+            "country": row["country"],
+            "start": row[f"{_DATE}_min"].date().isoformat(),
+            "end": row[f"{_DATE}_max"].date().isoformat(),
+        }
+        for row in grouped
+        if row[f"{_DATE}_min"] is not None
+    )
+
+
+def _layout_coverage(layout: _Layout) -> list[dict[str, Any]]:
+    """The recorded coverage, or the data's first..last day per country when none is."""
+    if "coverage" in layout.meta:
+        return [dict(s) for s in layout.meta["coverage"]]
+    return _data_coverage(layout)
+
+
+def _coverage_frame(spans: list[dict[str, Any]]) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "country": pd.Series([s["country"] for s in spans], dtype=object),
+            "start": pd.to_datetime(pd.Series([s["start"] for s in spans], dtype=object)),
+            "end": pd.to_datetime(pd.Series([s["end"] for s in spans], dtype=object)),
+        }
+    ).astype({"start": "datetime64[ns]", "end": "datetime64[ns]"})
+
+
+# --------------------------------------------------------------------------------------
 # Failures the user can meet: always a StoreError, the previous state kept
 
 
@@ -1546,6 +1745,7 @@ def write_parquet(
     *,
     partition_by: Sequence[str] | None = DEFAULT_PARTITION_BY,
     row_group_size: int = ROW_GROUP_SIZE,
+    schema: str | IncidentSchema | None = None,
 ) -> Path:
     """Validate a frame and write it as Parquet, to be read back exactly.
 
@@ -1590,9 +1790,12 @@ def write_parquet(
     True
     """
     path = Path(path)
+    source = _choose_schema(events, schema)
     with ThreadPoolExecutor(_WORKERS) as pool:
-        typed, check = _typed(events, pool)
+        typed, check = _typed(events, pool, source)
         try:
+            if partition_by is DEFAULT_PARTITION_BY:
+                partition_by = _default_partition_by(typed)
             partition_by = _check_partition_by(typed, partition_by or ())
             table = _from_pandas(typed)
             if not partition_by and path.is_dir():
@@ -1607,20 +1810,25 @@ def write_parquet(
             check()  # invalid rows are reported first, as when validating first
             raise problem
         columns = _columns(typed)
+        coverage = _frame_coverage(events, typed)
         if not partition_by:
             sorted_table = _stored_types(table).sort_by(_SORT_KEYS)
-            encoded = _encode(sorted_table, _provenance(columns, (), len(typed)), row_group_size)
+            meta = _provenance(columns, (), len(typed), source) | {"coverage": coverage}
+            encoded = _encode(sorted_table, meta, row_group_size)
             check()
             path.parent.mkdir(parents=True, exist_ok=True)
             _write_file(path, encoded)
             return path
         # Files are encoded in memory while the frame is checked; nothing reaches
         # the disk before the check passes.
-        groups = _group_rows(typed, partition_by)
-        encoded_files = [
-            (key, pool.submit(_encode_built, build, key, columns, partition_by, row_group_size))
-            for key, build in _split_tables(table, groups, partition_by)
-        ]
+        encode = functools.partial(
+            _encode_frame,
+            columns=columns,
+            partition_by=partition_by,
+            row_group_size=row_group_size,
+            source=source,
+        )
+        groups, encoded_files = encode(typed, table, pool)
         try:
             check()
         except BaseException:
@@ -1631,22 +1839,119 @@ def write_parquet(
         with _WriterLock(path):
             old = _load_manifest(path)
             _remove_orphans(path, old, partition_by)
-            schema = _stored_schema(table)
-            gone = [(k, schema.empty_table) for k in _stored_keys(old) if k not in groups]
-            change = _Change(path, old, columns, schema, partition_by, row_group_size)
+            # Deletions and newer stored versions survive a rewrite.
+            keep = _Rewrite.make(path, old, typed)
+            if keep.stale:
+                for _, job in encoded_files:
+                    job.cancel()
+                typed = keep.frame(typed)
+                table = _from_pandas(typed)
+                groups, encoded_files = encode(typed, table, pool)
+            schema_ = _stored_schema(table)
+            gone = [(k, schema_.empty_table) for k in _stored_keys(old) if k not in groups]
+            change = _Change(path, old, columns, schema_, partition_by, row_group_size, source)
             when = _now()
             change.commit(
                 [*((key, job.result) for key, job in encoded_files), *gone],
                 lambda rows, parts: StoreChange(
-                    "write", when, added=len(typed), rows=rows, partitions=parts
+                    "write",
+                    when,
+                    added=len(typed) - keep.kept,
+                    stale=keep.stale,
+                    rows=rows,
+                    partitions=parts,
                 ),
-                deleted={},
+                deleted=keep.tombstones,
+                coverage=coverage,
             )
     return path
 
 
+def _encode_frame(
+    typed: pd.DataFrame,
+    table: pa.Table,
+    pool: ThreadPoolExecutor,
+    *,
+    columns: list[dict[str, Any]],
+    partition_by: tuple[str, ...],
+    row_group_size: int,
+    source: IncidentSchema,
+) -> tuple[dict[tuple, np.ndarray], list[tuple[tuple, Any]]]:
+    """Each partition's rows, and a job encoding its file (see :func:`_split_tables`)."""
+    groups = _group_rows(typed, partition_by)
+    jobs = [
+        (
+            key,
+            pool.submit(_encode_built, build, key, columns, partition_by, row_group_size, source),
+        )
+        for key, build in _split_tables(table, groups, partition_by)
+    ]
+    return groups, jobs
+
+
+@dataclass(frozen=True)
+class _Rewrite:
+    """What a rewrite by :func:`write_parquet` keeps of the store it replaces.
+
+    Recorded deletions stay: a row whose id was deleted at or after its
+    ``timestamp`` is skipped. A stored row newer than the row given for its id
+    is kept in its place. Both count as stale.
+    """
+
+    tombstones: dict[str, int]
+    skipped: np.ndarray  # incoming rows not written (bool mask)
+    newer: list[str]  # ids whose stored row is kept
+    layout: _Layout | None
+
+    @property
+    def stale(self) -> int:
+        return int(self.skipped.sum())
+
+    @property
+    def kept(self) -> int:
+        return len(self.newer)
+
+    @classmethod
+    def make(cls, root: Path, old: dict[str, Any] | None, typed: pd.DataFrame) -> _Rewrite:
+        none = np.zeros(len(typed), dtype=bool)
+        if old is None:
+            return cls({}, none, [], None)
+        layout = _manifest_layout(root, old)
+        tombstones = dict(old.get("deleted", {}))
+        ids = pd.Index(typed[_ID].astype(object))
+        has_ts = _TIMESTAMP in typed.columns and _TIMESTAMP in layout.schema.names
+        ts = pd.array(typed[_TIMESTAMP] if has_ts else [0] * len(typed), dtype="Int64")
+        buried_ts = pd.array(pd.Series(tombstones, dtype="Int64").reindex(ids), dtype="Int64")
+        buried = (ts <= buried_ts).fillna(False).to_numpy(dtype=bool)
+        newer = none
+        if has_ts and layout.partitions:
+            stored = _lookup(layout, ids.tolist())
+            prior = pd.array(stored["ts"].reindex(ids), dtype="Int64")
+            newer = (prior > ts).fillna(False).to_numpy(dtype=bool)
+        skipped = buried | newer
+        for event_id in ids[~skipped]:
+            tombstones.pop(event_id, None)
+        return cls(tombstones, skipped, ids[newer & ~buried].tolist(), layout)
+
+    def frame(self, typed: pd.DataFrame) -> pd.DataFrame:
+        """The rows to write: the given ones not skipped, and the newer stored ones."""
+        kept = typed.loc[~self.skipped]
+        if not self.newer or self.layout is None:
+            return kept.reset_index(drop=True)
+        expression = ds.field(_ID).isin(pa.array(self.newer, pa.large_string()))
+        stored = _read_layout(self.layout, expression, None)
+        try:
+            stored = stored.reindex(columns=typed.columns).astype(typed.dtypes.to_dict())
+        except (TypeError, ValueError) as exc:
+            raise StoreError(
+                f"{self.layout.root}: stored rows newer than the rows given cannot be kept in "
+                f"the new columns ({exc}); remove the store first to replace it"
+            ) from None
+        return pd.concat([kept, stored], ignore_index=True)
+
+
 def _typed(
-    events: pd.DataFrame, pool: ThreadPoolExecutor
+    events: pd.DataFrame, pool: ThreadPoolExecutor, source: IncidentSchema
 ) -> tuple[pd.DataFrame, Callable[[], None]]:
     """The frame as :func:`_validated` returns it, and the check still to make.
 
@@ -1661,12 +1966,12 @@ def _typed(
         and events.columns.is_unique
         and all(
             name in events.columns and events[name].dtype == dtype
-            for name, dtype in ACLED_SCHEMA.dtypes.items()
+            for name, dtype in source.dtypes.items()
         )
     )
     if not typed_already:
-        return _validated(events), lambda: None
-    validation = pool.submit(_validated, events)
+        return _validated(events, source), lambda: None
+    validation = pool.submit(_validated, events, source)
 
     def check() -> None:
         validation.result()
@@ -1680,9 +1985,39 @@ def _encode_built(
     columns: list[dict[str, Any]],
     partition_by: tuple[str, ...],
     row_group_size: int,
+    source: IncidentSchema,
 ) -> _Encoded:
     """Build a partition's table and encode its file."""
-    return _encode_partition(build(), key, columns, partition_by, row_group_size)
+    return _encode_partition(build(), key, columns, partition_by, row_group_size, source)
+
+
+def _choose_schema(events: Any, schema: str | IncidentSchema | None) -> IncidentSchema:
+    """The source schema named, or the one the frame's columns match (ACLED first)."""
+    if isinstance(schema, IncidentSchema):
+        return schema
+    if schema is not None:
+        found = _source_schema(str(schema).replace("-", "_"))
+        if found is None and str(schema) in ("incidents", "ucdp"):
+            found = _source_schema({"incidents": "incident", "ucdp": "ucdp_ged"}[schema])
+        if found is None:
+            raise StoreError(f"unknown schema {schema!r}; known: {', '.join(SCHEMAS)}")
+        return found
+    if not isinstance(events, pd.DataFrame):
+        return ACLED_SCHEMA
+    named = {str(c).strip().lower() for c in events.columns}
+    for name in ("acled", "ucdp_ged", "incident"):
+        candidate = _source_schema(name)
+        if candidate is not None and set(candidate.required_columns) <= named:
+            return candidate
+    core = _source_schema("core")
+    if core is not None and set(core.required_columns) <= named:
+        return core
+    return ACLED_SCHEMA  # validation names what is missing
+
+
+def _default_partition_by(frame: pd.DataFrame) -> tuple[str, ...]:
+    """``("country", "year")``, without the columns the frame lacks (UCDP GED has no year)."""
+    return tuple(c for c in DEFAULT_PARTITION_BY if c in frame.columns)
 
 
 def _stored_keys(manifest: dict[str, Any] | None) -> list[tuple]:
@@ -1879,11 +2214,23 @@ class EventStore:
         *,
         partition_by: Sequence[str] | None = None,
         row_group_size: int = ROW_GROUP_SIZE,
+        schema: str | IncidentSchema | None = None,
     ) -> None:
         self.path = Path(path)
         self.row_group_size = int(row_group_size)
         _check_folder(self.path)
         manifest = _load_manifest(self.path) if self.path.is_dir() else None
+        self._schema = None if schema is None else _choose_schema(None, schema)
+        if (
+            manifest is not None
+            and self._schema is not None
+            and manifest["schema"] != self._schema.name
+        ):
+            raise StoreError(
+                f"{self.path} holds {manifest['schema']!r} data, not {self._schema.name!r}; "
+                "write a new store for another source"
+            )
+        self._partition_by_given = partition_by is not None
         stored = None if manifest is None else tuple(manifest["partition_by"])
         if partition_by is not None and stored is not None and tuple(partition_by) != stored:
             raise StoreError(
@@ -1930,7 +2277,8 @@ class EventStore:
         )
         if self._manifest() is None:
             _filter_expression(**filters)  # a bad filter is an error even on an empty store
-            empty = _empty_frame()
+            empty = _empty_frame(self._schema)
+            empty.attrs["coverage"] = []
             if columns is None:
                 return empty
             unknown = [c for c in columns if c not in empty.columns]
@@ -1940,6 +2288,20 @@ class EventStore:
                 )
             return empty[list(columns)]
         return _read(self.path, columns, filters)
+
+    @property
+    def coverage(self) -> pd.DataFrame:
+        """The days covered by the exports and syncs ingested, per country.
+
+        Columns ``country``, ``start`` and ``end`` (datetime64, both days included),
+        one row per span, overlapping and adjacent spans of a country merged. A
+        store written before coverage was recorded gives each country's first to
+        last event date.
+        """
+        manifest = self._manifest()
+        if manifest is None:
+            return _coverage_frame([])
+        return _coverage_frame(_layout_coverage(_manifest_layout(self.path, manifest)))
 
     def log(self) -> pd.DataFrame:
         """Every change applied, oldest first: when, operation, counts, partitions rewritten."""
@@ -2015,9 +2377,18 @@ class EventStore:
         StoreChange
             Rows added, updated, unchanged and stale; deletions; partitions rewritten.
         """
-        typed = _validated(events)
+        source = self._source(events)
+        typed = _validated(events, source)
         parsed = None if deletions is None else _parse_deletions(deletions)
-        return self._apply(typed, parsed, "upsert")
+        coverage = _frame_coverage(events, typed)
+        return self._apply(typed, parsed, "upsert", coverage=coverage, source=source)
+
+    def _source(self, events: pd.DataFrame | None) -> IncidentSchema:
+        """The store's source schema; for a new store, the one given or the frame's."""
+        manifest = self._manifest()
+        if manifest is not None:
+            return _source_schema(manifest["schema"]) or ACLED_SCHEMA
+        return self._schema or _choose_schema(events, None)
 
     @_guarded("delete")
     def delete(self, deletions: pd.DataFrame | Iterable[str]) -> StoreChange:
@@ -2075,6 +2446,11 @@ class EventStore:
             The store change, the rows the API sent that failed validation (kept
             aside, not stored), and the ``since`` used.
         """
+        if self._source(None).name != ACLED_SCHEMA.name:
+            raise StoreError(
+                f"{self.path} holds {self._source(None).name!r} data; sync reads ACLED's API "
+                "(update other sources with upsert)"
+            )
         if since is None:
             since = self._watermark(countries)
         checked = client.events(
@@ -2084,8 +2460,35 @@ class EventStore:
         if since is not None:
             deletions = client.deletions(since_timestamp=since, progress=progress)
         parsed = None if deletions is None or not len(deletions) else _parse_deletions(deletions)
-        change = self._apply(_validated(checked.valid), parsed, "sync")
+        fetched = _validated(checked.valid)
+        coverage = self._synced_coverage(fetched, countries, since)
+        change = self._apply(fetched, parsed, "sync", coverage=coverage)
         return SyncResult(change=change, rejected=checked.rejected, since=since)
+
+    def _synced_coverage(
+        self, fetched: pd.DataFrame, countries: str | Iterable[str] | None, since: int | None
+    ) -> list[dict[str, Any]]:
+        """Per country synced, the span asked for: from its first known day through today.
+
+        Changes since ``since`` were asked for, so a country's span starts where its
+        recorded coverage starts (or at its first event fetched, when the store
+        holds none of it or everything was asked for).
+        """
+        today = _now().date().isoformat()
+        first = fetched.groupby(fetched["country"].astype(object), sort=True)[_DATE].min()
+        stored = self.coverage if since is not None else _coverage_frame([])
+        stored_first = stored.groupby(stored["country"].astype(object))["start"].min()
+        if countries is None:
+            synced = set(first.index) | set(stored_first.index)
+        else:
+            synced = set(as_names(countries, "countries", error=StoreError))
+        spans = []
+        for country in sorted(synced):
+            starts = [d for d in (first.get(country), stored_first.get(country)) if pd.notna(d)]
+            if starts:
+                start = min(pd.Timestamp(d) for d in starts).date().isoformat()
+                spans.append({"country": country, "start": start, "end": max(start, today)})
+        return spans
 
     def _watermark(self, countries: str | Iterable[str] | None) -> int | None:
         """The time from which a sync of these countries has to fetch changes.
@@ -2138,7 +2541,7 @@ class EventStore:
 
     @contextlib.contextmanager
     def _writing(
-        self, incoming: pd.DataFrame | None = None
+        self, incoming: pd.DataFrame | None = None, source: IncidentSchema | None = None
     ) -> Iterator[tuple[dict[str, Any], _Change]]:
         _check_folder(self.path)
         self.path.mkdir(parents=True, exist_ok=True)
@@ -2147,24 +2550,44 @@ class EventStore:
             _remove_orphans(self.path, old, self._partition_by)
             if old is not None:  # another process may have rewritten the store since we opened it
                 self._partition_by = tuple(old["partition_by"])
+                stored_source = _source_schema(old["schema"]) or ACLED_SCHEMA
+                if source is not None and source.name != stored_source.name:
+                    raise StoreError(
+                        f"{self.path} holds {stored_source.name!r} data, not {source.name!r}; "
+                        "write a new store for another source"
+                    )
+                source = stored_source
+            source = source or self._schema or ACLED_SCHEMA
             basis = incoming
-            outdated = old is not None and old["schema_version"] != ACLED_SCHEMA.version
+            outdated = old is not None and old["schema_version"] != source.version
             if basis is None and (old is None or outdated):
-                basis = _empty_frame()
+                basis = _empty_frame(source)
             if old is None:
-                old = self._empty_manifest(basis, _to_arrow(basis).schema)
+                if not self._partition_by_given:
+                    self._partition_by = _default_partition_by(basis)
+                old = self._empty_manifest(basis, _to_arrow(basis).schema, source)
             # A write to a store of an older compatible schema version migrates it.
-            columns, schema = _merged_columns(old, basis)
+            columns, schema = _merged_columns(old, basis, source)
             yield (
                 old,
-                _Change(self.path, old, columns, schema, self._partition_by, self.row_group_size),
+                _Change(
+                    self.path,
+                    old,
+                    columns,
+                    schema,
+                    self._partition_by,
+                    self.row_group_size,
+                    source,
+                ),
             )
 
-    def _empty_manifest(self, frame: pd.DataFrame, schema: pa.Schema) -> dict[str, Any]:
+    def _empty_manifest(
+        self, frame: pd.DataFrame, schema: pa.Schema, source: IncidentSchema
+    ) -> dict[str, Any]:
         partition_by = _check_partition_by(frame, self._partition_by)
         return {
             "format": "eventdata-store",
-            **_provenance(_columns(frame), partition_by, 0),
+            **_provenance(_columns(frame), partition_by, 0, source),
             "generation": 0,
             "arrow_schema": _encode_schema(schema),
             "partitions": [],
@@ -2174,10 +2597,23 @@ class EventStore:
         }
 
     def _apply(
-        self, incoming: pd.DataFrame | None, deletions: pd.DataFrame | None, operation: str
+        self,
+        incoming: pd.DataFrame | None,
+        deletions: pd.DataFrame | None,
+        operation: str,
+        *,
+        coverage: list[dict[str, Any]] | None = None,
+        source: IncidentSchema | None = None,
     ) -> StoreChange:
-        with self._writing(incoming) as (old, change):
+        with self._writing(incoming, source) as (old, change):
             layout = _manifest_layout(self.path, old)
+            if coverage:  # the spans recorded so far (or the data's, for an older store)
+                recorded = old.get("coverage")
+                if recorded is None and old.get("new") is None:
+                    recorded = _data_coverage(layout)
+                coverage = _merge_spans([*(recorded or []), *coverage])
+            else:
+                coverage = None
             if incoming is not None:
                 _check_partition_by(incoming, self._partition_by)
             plan = _Plan.make(layout, incoming, deletions, old.get("deleted", {}))
@@ -2200,7 +2636,7 @@ class EventStore:
             def entry(rows: int, parts: tuple[str, ...]) -> StoreChange:
                 return plan.change(operation, when, rows, parts)
 
-            return change.commit(tables, entry, deleted=plan.tombstones)
+            return change.commit(tables, entry, deleted=plan.tombstones, coverage=coverage)
 
     def _partition_tables(
         self,
@@ -2234,9 +2670,10 @@ def _bind(function: Callable[..., pa.Table], *args: Any) -> Callable[[], pa.Tabl
     return lambda: function(*args)
 
 
-def _empty_frame() -> pd.DataFrame:
-    """No rows, the ACLED schema's columns and dtypes."""
-    return pd.DataFrame({c: pd.Series(dtype=t) for c, t in ACLED_SCHEMA.dtypes.items()})
+def _empty_frame(source: IncidentSchema | None = None) -> pd.DataFrame:
+    """No rows, the schema's columns and dtypes (default: ACLED's)."""
+    dtypes = (ACLED_SCHEMA if source is None else source).dtypes
+    return pd.DataFrame({c: pd.Series(dtype=t) for c, t in dtypes.items()})
 
 
 def _compacted(when: pd.Timestamp, rows: int, parts: tuple[str, ...]) -> StoreChange:
@@ -2252,7 +2689,7 @@ def _partition_table(layout: _Layout, partition: dict[str, Any], schema: pa.Sche
 
 
 def _merged_columns(
-    manifest: dict[str, Any], incoming: pd.DataFrame | None
+    manifest: dict[str, Any], incoming: pd.DataFrame | None, source: IncidentSchema
 ) -> tuple[list[dict[str, Any]], pa.Schema]:
     """The store's columns after this change: new columns appended, dtypes checked."""
     columns = [dict(c) for c in manifest["columns"]]
@@ -2268,7 +2705,7 @@ def _merged_columns(
             columns.append({"name": name, "dtype": spec})
             fields_.append(incoming_schema.field(name))
         elif columns[known[name]]["dtype"] != spec:
-            if name not in ACLED_SCHEMA.fields:
+            if name not in source.fields:
                 raise StoreError(
                     f"column {name!r} is stored as {_dtype(columns[known[name]]['dtype'])}, "
                     f"given as {incoming[name].dtype}; convert it before storing"
@@ -2350,8 +2787,10 @@ def _lookup(layout: _Layout, ids: list[str]) -> pd.DataFrame:
     records = []
     if layout.partitions and ids:
         key_of = {os.fspath(layout.root / p["path"]): tuple(p["key"]) for p in layout.partitions}
+        stamped = _TIMESTAMP in layout.schema.names
         scanner = layout.dataset().scanner(
-            columns=[_ID, _TIMESTAMP], filter=ds.field(_ID).isin(pa.array(ids, pa.large_string()))
+            columns=[_ID, _TIMESTAMP] if stamped else [_ID],
+            filter=ds.field(_ID).isin(pa.array(ids, pa.large_string())),
         )
         for tagged in scanner.scan_batches():
             batch = tagged.record_batch
@@ -2361,7 +2800,11 @@ def _lookup(layout: _Layout, ids: list[str]) -> pd.DataFrame:
                     pd.DataFrame(
                         {
                             "id": batch.column(_ID).to_pylist(),
-                            "ts": batch.column(_TIMESTAMP).to_numpy(),
+                            "ts": (
+                                batch.column(_TIMESTAMP).to_numpy()
+                                if stamped
+                                else np.zeros(batch.num_rows, dtype=np.int64)
+                            ),
                             "key": [key] * batch.num_rows,
                         }
                     )
@@ -2373,6 +2816,29 @@ def _lookup(layout: _Layout, ids: list[str]) -> pd.DataFrame:
         twice = found.loc[found["id"].duplicated(), "id"].iloc[:5].tolist()
         raise StoreError(f"{layout.root}: ids stored twice {twice}; the store is damaged")
     return found.set_index("id").astype({"ts": "Int64"})
+
+
+def _differs(layout: _Layout, incoming: pd.DataFrame, known: pd.Index) -> Any:
+    """For a source without ``timestamp``: 1 where a stored id's row differs, else 0."""
+    ids = incoming[_ID].astype(object)
+    out = np.zeros(len(incoming), dtype=np.int64)
+    seen = ids.isin(known).to_numpy()
+    if seen.any():
+        expression = ds.field(_ID).isin(pa.array(ids[seen].tolist(), pa.large_string()))
+        stored = _read_layout(layout, expression, None).set_index(_ID, drop=False)
+        common = [c for c in incoming.columns if c in stored.columns]
+        mine = incoming.loc[seen, common].reset_index(drop=True)
+        theirs = stored.loc[ids[seen].tolist(), common].reset_index(drop=True)
+        try:
+            theirs = theirs.astype(mine.dtypes.to_dict())
+            same = (
+                pd.util.hash_pandas_object(mine, index=False).to_numpy()
+                == pd.util.hash_pandas_object(theirs, index=False).to_numpy()
+            )
+        except (TypeError, ValueError):
+            same = np.zeros(int(seen.sum()), dtype=bool)
+        out[np.flatnonzero(seen)] = (~same).astype(np.int64)
+    return pd.array(out, dtype="Int64")
 
 
 @dataclass
@@ -2406,7 +2872,10 @@ class _Plan:
         removed: set[str] = set()
         if incoming is not None:
             ids = pd.Index(incoming_ids)
-            ts = pd.array(incoming[_TIMESTAMP], dtype="Int64")
+            if _TIMESTAMP in incoming.columns:
+                ts = pd.array(incoming[_TIMESTAMP], dtype="Int64")
+            else:  # no versions: a row differing from the stored one is newer
+                ts = _differs(layout, incoming, stored.index)
             prior = pd.array(stored["ts"].reindex(ids), dtype="Int64")
             known = ~pd.isna(prior)
             newer = known & (ts > prior).fillna(False).to_numpy(dtype=bool)
