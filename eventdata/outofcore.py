@@ -33,7 +33,7 @@ from eventdata.series import (
     _zero_filled,
     counts,
 )
-from eventdata.store import EventStore, _dtype, _Layout, _open_layout
+from eventdata.store import EventStore, _dtype, _guarded, _Layout, _open_layout
 
 __all__ = ["counts_out_of_core"]
 
@@ -44,6 +44,7 @@ _SPREAD_REACH = pd.Timedelta(days=31)
 _DATE, _PRECISION, _FATALITIES = "event_date", "time_precision", "fatalities"
 
 
+@_guarded("counting the store")
 def counts_out_of_core(
     path: str | os.PathLike | EventStore,
     *,

@@ -40,6 +40,7 @@ from __future__ import annotations
 import base64
 import binascii
 import contextlib
+import datetime
 import errno
 import functools
 import hashlib
@@ -290,9 +291,12 @@ def _entry_from_record(record: dict[str, Any]) -> StoreChange:
 
 def _log_frame(records: list[dict[str, Any]]) -> pd.DataFrame:
     frame = pd.DataFrame.from_records(records, columns=list(_LOG_COLUMNS))
-    frame["when"] = pd.to_datetime(frame["when"], utc=True, format="ISO8601")
-    frame["partitions"] = frame["partitions"].map(tuple).astype(object)
+    frame["when"] = pd.to_datetime(frame["when"], utc=True, format="ISO8601", errors="coerce")
+    frame["partitions"] = frame["partitions"].map(
+        lambda parts: tuple(parts) if isinstance(parts, list | tuple) else ()
+    )
     counts = [c for c in _LOG_COLUMNS if c not in ("when", "operation", "partitions")]
+    frame[counts] = frame[counts].fillna(0)  # counts an older entry lacks
     return frame.astype({c: "int64" for c in counts} | {"operation": pd.StringDtype()})
 
 
@@ -541,10 +545,18 @@ def _check_optional_int(value: Any, what: str) -> None:
 
 def _check_spec(spec: Any, what: str) -> None:
     _need(isinstance(spec, dict) and isinstance(spec.get("type"), str), f"{what} is not a dtype")
+    problem = _spec_problem(json.dumps(spec, sort_keys=True))
+    _need(problem is None, f"{what} is not a dtype ({problem})")
+
+
+@functools.lru_cache(maxsize=256)
+def _spec_problem(text: str) -> str | None:
+    """Why a dtype record (as JSON text) is not one :func:`_dtype` reads, or None."""
     try:
-        _dtype(spec)
+        _dtype(json.loads(text))
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise StoreError(f"{what} is not a dtype ({exc!r})") from None
+        return repr(exc)
+    return None
 
 
 def _check_part_path(path: Any, partition_by: Sequence[str], what: str) -> None:
@@ -625,7 +637,12 @@ def _check_log(manifest: dict[str, Any]) -> None:
     for number, record in enumerate(log):
         what = f"log entry {number}"
         _need(isinstance(record, dict), f"{what} is not a record")
-        _check_day(record.get("when"), f"{what}: 'when'", missing=False)
+        try:
+            when = record.get("when")
+            _need(isinstance(when, str), "not text")
+            datetime.datetime.fromisoformat(when)
+        except (ValueError, TypeError, OverflowError, StoreError):
+            raise StoreError(f"{what}: 'when' is not a time ({when!r})") from None
         _need(isinstance(record.get("operation"), str), f"{what}: 'operation' is not text")
         for name in counts:
             _need(_is_int(record.get(name, 0)), f"{what}: {name!r} is not a count")
@@ -1700,6 +1717,12 @@ def _guarded(doing: str) -> Callable[[_F], _F]:
         def guarded(*args: Any, **kwargs: Any) -> Any:
             try:
                 return function(*args, **kwargs)
+            except FileNotFoundError as exc:
+                raise StoreError(
+                    f"{doing} failed: a file is missing ({exc.filename or exc}); a data file "
+                    "named by the manifest was removed (the store is damaged), or a folder "
+                    "on the way does not exist"
+                ) from None
             except OSError as exc:
                 reason = _REASONS.get(exc.errno or 0) or exc.strerror or str(exc)
                 where = f" ({exc.filename})" if exc.filename else ""
@@ -1791,6 +1814,8 @@ def write_parquet(
     """
     path = Path(path)
     source = _choose_schema(events, schema)
+    if partition_by and path.is_dir():
+        _load_manifest(path)  # a damaged store is reported before any work
     with ThreadPoolExecutor(_WORKERS) as pool:
         typed, check = _typed(events, pool, source)
         try:
@@ -2386,9 +2411,16 @@ class EventStore:
     def _source(self, events: pd.DataFrame | None) -> IncidentSchema:
         """The store's source schema; for a new store, the one given or the frame's."""
         manifest = self._manifest()
-        if manifest is not None:
-            return _source_schema(manifest["schema"]) or ACLED_SCHEMA
-        return self._schema or _choose_schema(events, None)
+        if manifest is None:
+            return self._schema or _choose_schema(events, None)
+        stored = _source_schema(manifest["schema"]) or ACLED_SCHEMA
+        found = None if events is None else _choose_schema(events, None)
+        if found is not None and found.name != stored.name and found.name != "core":
+            raise StoreError(
+                f"{self.path} holds {stored.name!r} data and the frame is {found.name!r} "
+                "data; write a new store for another source"
+            )
+        return stored
 
     @_guarded("delete")
     def delete(self, deletions: pd.DataFrame | Iterable[str]) -> StoreChange:
