@@ -33,7 +33,14 @@ from eventdata.series import (
     _zero_filled,
     counts,
 )
-from eventdata.store import EventStore, _dtype, _guarded, _Layout, _open_layout
+from eventdata.store import (
+    EventStore,
+    _dtype,
+    _guarded,
+    _Layout,
+    _layout_coverage,
+    _open_layout,
+)
 
 __all__ = ["counts_out_of_core"]
 
@@ -130,6 +137,8 @@ def counts_out_of_core(
     first, last = _date_range(layout)
     lo = pd.Timestamp(start) if start is not None else first
     hi = pd.Timestamp(end) if end is not None else last
+    # the store's coverage, as read_parquet gives it to the in-memory counts
+    template.attrs["coverage"] = _layout_coverage(layout)
     if not layout.partitions or pd.isna(lo) or pd.isna(hi):
         return template
     reach = _SPREAD_REACH if precision == "spread" else pd.Timedelta(0)
@@ -265,6 +274,7 @@ def _combine(
         report["spread" if task.precision == "spread" else "excluded"] = coarse
     table.attrs["time_precision"] = report
     table.attrs["span"] = (lo, hi)
+    table.attrs["coverage"] = template.attrs["coverage"]
     return table
 
 

@@ -1785,6 +1785,10 @@ def write_parquet(
         (default ``("country", "year")``).
     row_group_size : int
         Rows per row group (smaller: date filters skip more of a file).
+    schema : str or IncidentSchema, optional
+        The source schema (``"acled"``, ``"ucdp_ged"``, ``"incident"``, ``"core"``);
+        default: found from the columns. Recorded with the data. Sources without
+        ``year`` are partitioned by ``country`` alone by default.
 
     Returns
     -------
@@ -1796,7 +1800,17 @@ def write_parquet(
     ValidationError
         When rows break the schema (nothing is written).
     StoreError
-        When ``path`` is a folder holding other files, or a column cannot be stored.
+        When ``path`` is a folder holding other files, inside or around another
+        store, a column cannot be stored, or the disk or folder refuses the write
+        (the previous state is kept).
+
+    Notes
+    -----
+    Writing over an existing store replaces its rows, but never undoes what it
+    recorded: a row whose id was deleted at or after its ``timestamp`` is skipped,
+    and a stored row newer than the one given is kept; both are counted as
+    ``stale`` in the returned store's :meth:`EventStore.log`. The coverage of the
+    frame (see :class:`EventStore`) is recorded.
 
     Examples
     --------
@@ -2095,6 +2109,8 @@ def read_parquet(
     pandas.DataFrame
         The matching rows with the dtypes they were written with (categoricals
         with their full vocabularies), sorted by ``event_date`` and ``event_id_cnty``.
+        ``attrs["coverage"]``: the days covered by the data of the countries read,
+        cut to ``start``/``end`` (format: see :class:`EventStore`).
 
     Raises
     ------
@@ -2206,6 +2222,12 @@ class EventStore:
     row_group_size : int
         Rows per row group of the files this store writes.
 
+    schema : str or IncidentSchema, optional
+        The source schema of a new store: ``"acled"``, ``"ucdp_ged"``,
+        ``"incident"`` or ``"core"`` (default: found from the first frame's
+        columns). It is recorded in the manifest; an existing store keeps its own,
+        and a frame of another source is a :class:`StoreError`.
+
     Notes
     -----
     Each partition is one immutable file; a change writes new files for the
@@ -2213,6 +2235,33 @@ class EventStore:
     at a time (an OS file lock); readers need no lock and always see a whole state.
     Deleted ids are remembered with their deletion time, so that re-ingesting an
     export older than the deletion does not bring the event back.
+
+    Any source of the core schema is stored (ACLED, UCDP GED from
+    :func:`eventdata.read_ucdp_ged`, hand-coded incidents from
+    :func:`eventdata.read_incidents`) and read back exactly. A source without
+    ``timestamp`` (UCDP GED, incidents) has no versions: a row differing from
+    the stored one replaces it, and a deleted id stays deleted. Sources without
+    ``year`` are partitioned by ``country`` alone by default.
+
+    A store touches only its own files: the manifest is checked as untrusted input
+    (every path relative, inside the folder, named like a part file), and clean-up
+    visits only the store's own partition folders. Nested stores are not
+    supported: creating a store inside another store's folder, or around one, is a
+    :class:`StoreError`; a store found inside another (copied there) is left alone.
+    Every failure (full disk, read-only folder, damaged manifest, missing data
+    file) is a :class:`StoreError` and leaves the previous state readable.
+
+    Coverage: each ingest records the days it covered, per country: the frame's
+    ``attrs["coverage"]`` if it has one, else each country's first to last event
+    date; a sync records, per country synced, its first known day through today.
+    The format, in ``attrs`` and in the manifest, is a JSON list of
+    ``{"country": str or None, "start": "YYYY-MM-DD", "end": "YYYY-MM-DD"}``
+    (both days included; sorted by country then start; overlapping or adjacent
+    spans of a country merged; country None means every country of the frame).
+    :attr:`coverage` gives them as a frame, and :meth:`read` sets
+    ``attrs["coverage"]`` on what it returns: the spans of the countries read, cut
+    to ``start``/``end``. A store written before coverage was recorded gives each
+    country's first to last event date.
 
     Examples
     --------

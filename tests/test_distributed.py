@@ -43,7 +43,11 @@ def assert_same_counts(ours: pd.DataFrame, expected: pd.DataFrame) -> None:
     # reindex quirk); the out-of-core path always gives datetime64[ns]
     expected = expected.assign(date=expected["date"].astype("datetime64[ns]"))
     pd.testing.assert_frame_equal(ours, expected, check_exact=not spread, rtol=1e-12)
-    assert ours.attrs == expected.attrs
+    # coverage: the store's spans here; the in-memory path passes its input's on or not,
+    # depending on how pandas builds the table
+    assert {k: v for k, v in ours.attrs.items() if k != "coverage"} == {
+        k: v for k, v in expected.attrs.items() if k != "coverage"
+    }
 
 
 @pytest.mark.parametrize(

@@ -186,9 +186,7 @@ def test_a_frames_declared_coverage_is_recorded_and_merged(two_exports, tmp_path
         EventStore(tmp_path / "other").upsert(bad)
 
 
-def test_a_store_without_recorded_coverage_falls_back_to_first_and_last_day(
-    two_exports, tmp_path
-):
+def test_a_store_without_recorded_coverage_falls_back_to_first_and_last_day(two_exports, tmp_path):
     march, april = two_exports
     folder = tmp_path / "store"
     EventStore(folder).upsert(pd.concat([march, april]))
