@@ -1139,7 +1139,8 @@ class _WriterLock:
         self.root, self.blocking, self.fd, self.held = root, blocking, -1, False
 
     def __enter__(self) -> _WriterLock:
-        self.fd = os.open(self.root / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+        flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)  # no link out
+        self.fd = os.open(self.root / LOCK, flags, 0o644)
         deadline = time.monotonic() + LOCK_TIMEOUT
         while not self._try():
             if not self.blocking:
@@ -1347,6 +1348,12 @@ class _Change:
                 )
             folder = _partition_folder(self.partition_by, key)
             (self.root / folder).mkdir(parents=True, exist_ok=True)
+            base, real = os.path.realpath(self.root), os.path.realpath(self.root / folder)
+            if os.path.commonpath([base, real]) != base:
+                raise StoreError(
+                    f"{self.root / folder} leads outside the store (to {real}); remove that "
+                    "link to write this partition"
+                )
             relative = "/".join(filter(None, [folder, f"part-{uuid.uuid4().hex}.parquet"]))
             _write_file(self.root / relative, built)
             written.append(self.root / relative)

@@ -179,6 +179,28 @@ def test_a_partition_folder_linked_outside_the_store_is_refused(events, tmp_path
         with pytest.raises(StoreError, match="outside the store"):
             operation(store, events)
         assert files_under(outside) == before, name
+    # a partition folder not yet written, linked outside: nothing is written through it
+    fresh = tmp_path / "fresh"
+    EventStore(fresh).upsert(events[events["country"] == "Syria"])
+    elsewhere = tmp_path / "elsewhere-2"
+    elsewhere.mkdir()
+    (fresh / "country=Iraq").symlink_to(elsewhere, target_is_directory=True)
+    for operation in (
+        lambda: EventStore(fresh).upsert(events),
+        lambda: write_parquet(events, fresh),
+    ):
+        with pytest.raises(StoreError, match="outside the store"):
+            operation()
+        assert not list(elsewhere.rglob("*.parquet*"))
+    # and the lock file linked outside is not followed
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me")
+    (fresh / "country=Iraq").unlink()
+    (fresh / "_eventdata.lock").unlink()
+    (fresh / "_eventdata.lock").symlink_to(victim)
+    with pytest.raises(StoreError):
+        EventStore(fresh).upsert(events)
+    assert victim.read_text() == "keep me"
 
 
 # --------------------------------------------------------------------------------------
