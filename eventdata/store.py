@@ -204,8 +204,8 @@ class StoreChange:
             ("not found", "not_found"),
             ("stale deletions", "stale_deletions"),
         ]
-        if self.operation == "write":
-            return [("written", "added")]
+        if self.operation == "write":  # stale: deleted or newer in the store it replaced
+            return [("written", "added")] + ([("stale (ignored)", "stale")] if self.stale else [])
         if self.operation == "delete":
             return deleted
         if self.operation in ("upsert", "sync"):

@@ -234,7 +234,7 @@ def _probes(manifest: dict) -> Iterator[tuple[str, Callable[[dict], object]]]:
     places += [("columns", 0, k) for k in manifest["columns"][0]]
     places += [("columns", 0, "dtype", k) for k in manifest["columns"][0]["dtype"]]
     places += [("log", 0, k) for k in manifest["log"][0]]
-    places += [("coverage", 0, k) for k in manifest["coverage"][0]]
+    places += [("coverage", 0, k) for k in manifest.get("coverage", [{}])[0]]
     places += [("partitions", 0, "key", 0), ("partitions", 0, "event_date", 0)]
     for place in places:
         yield f"delete {place}", deleting(place)
