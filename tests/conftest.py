@@ -19,7 +19,7 @@ import eventdata as ed
 from eventdata.datasets import SEED_PATH
 
 # The fake ACLED API's fixtures (fake, client, make_client), for the client and sync tests.
-pytest_plugins = ["tests.fake_acled"]
+pytest_plugins = ["tests.fake_acled", "tests.misbehaving_http"]
 
 # Property tests are reproducible in CI: the same examples on every run.
 settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
