@@ -59,3 +59,9 @@ def raw_seed() -> pd.DataFrame:
 
 def to_csv_buffer(frame: pd.DataFrame) -> io.StringIO:
     return io.StringIO(frame.to_csv(index=False))
+
+
+@pytest.fixture(autouse=True)
+def _cli_bugs_raise(monkeypatch: pytest.MonkeyPatch) -> None:
+    """In tests an internal error of the CLI raises with its traceback, never hides as one line."""
+    monkeypatch.setenv("EVENTDATA_DEBUG", "1")
