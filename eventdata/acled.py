@@ -7,11 +7,16 @@ and a refresh token) and serves events at ``/api/acled/read`` and deletions at
 
 - credentials come from arguments or the ``ACLED_USERNAME`` and
   ``ACLED_PASSWORD`` environment variables, and never appear in a ``repr``,
-  a log record or an error message;
+  a log record, an error message (in any encoding a server may echo them in)
+  or the local variables of an error's traceback; they travel only over https
+  (loopback aside) and never follow a redirect;
 - an expired access token is refreshed (or, if the refresh token is refused,
   the client logs in again) and the request is sent once more;
 - answers 429 (honouring ``Retry-After``) and 5xx are retried with exponential
-  backoff by urllib3's ``Retry``, within a budget;
+  backoff by urllib3's ``Retry``, within a budget, and each attempt has a
+  deadline for its whole answer, not only for each byte;
+- paging is bounded: a page larger than asked, or one that only repeats rows
+  of earlier pages, is an error, and a row met twice keeps its newest copy;
 - rows go through :func:`eventdata.validate`, so :meth:`Client.events` returns
   exactly the types :func:`eventdata.read_acled` returns for the same rows
   written as a CSV.

@@ -22,7 +22,9 @@ import pytest
 import eventdata as ed
 from eventdata import cli
 from eventdata.cli import main
+from eventdata.datasets import SEED_PATH
 from eventdata.store import EventStore, write_acled
+from tests.fake_acled import PASSWORD, USERNAME, _json, acled_json_rows
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 UNWRITABLE_FOLDER = "/proc"  # no new file goes there, not even for root
@@ -290,3 +292,33 @@ def test_report_refuses_a_suffix_it_cannot_write_before_any_work(tmp_path, capsy
         assert main(["report", "--example", "--out", str(tmp_path / name)]) == 2
         assert re.search(r"must end in \.html", capsys.readouterr().err)
     assert list(tmp_path.iterdir()) == []
+
+
+# --- sync: the API's answers in the same policy -----------------------------
+
+
+@pytest.fixture
+def account(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ACLED_USERNAME", USERNAME)
+    monkeypatch.setenv("ACLED_PASSWORD", PASSWORD)
+
+
+def test_sync_exit_codes_follow_the_policy(fake, httpserver, account, tmp_path, capsys):
+    rows = acled_json_rows(SEED_PATH.read_text(encoding="utf-8"))
+    rows[1]["fatalities"] = "-3"
+    fake.rows = rows
+    store = tmp_path / "mirror"
+    argv = ["sync", "--store", str(store), "--api-url", httpserver.url_for("/").rstrip("/")]
+    assert main(argv) == 1  # ran; one row rejected, written beside the store
+    (rejected,) = tmp_path.glob("mirror-rejected-*.csv")
+    assert pd.read_csv(rejected)["event_id_cnty"].tolist() == ["SEED-IRQ-002"]
+    before = _tree(store)
+    fake.script("/api/acled/read", _json({"success": False, "error": [{"message": "No"}]}))
+    assert main(argv) == 3  # the API refused: nothing changed
+    fake.script("/oauth/token", _json({"error": "invalid_grant"}, 401))
+    fake.expire_tokens(refresh=True)
+    assert main(argv) == 2  # the account was refused: the user must fix it
+    err = capsys.readouterr().err.splitlines()
+    assert [line.split(":")[0] for line in err] == ["error", "error"]
+    assert PASSWORD not in "\n".join(err)
+    assert _tree(store) == before
