@@ -138,3 +138,33 @@ def reply(raw: bytes) -> Handler:
 def hang_up(connection: socket.socket, stopped: threading.Event) -> None:
     """Read the request and close the connection without a word."""
     read_request(connection)
+
+
+def over_tls(handler: Handler, cert: str, key: str) -> Handler:
+    """The same handler, speaking TLS with the given certificate."""
+    import ssl
+
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+
+    def handle(connection: socket.socket, stopped: threading.Event) -> None:
+        with context.wrap_socket(connection, server_side=True) as tls:
+            handler(tls, stopped)
+
+    return handle
+
+
+def keep_alive(answers: dict[bytes, bytes]) -> Handler:
+    """Answer request after request on one connection: the first answer whose key is in
+    the request line; hang up on a request that matches none."""
+
+    def handle(connection: socket.socket, stopped: threading.Event) -> None:
+        while not stopped.is_set():
+            request = read_request(connection)
+            line = request.split(b"\r\n", 1)[0]
+            chosen = next((raw for key, raw in answers.items() if key in line), None)
+            if not request or chosen is None:
+                return
+            connection.sendall(chosen.replace(b"Connection: close", b"Connection: keep-alive"))
+
+    return handle

@@ -16,6 +16,8 @@ import html
 import io
 import json
 import logging
+import shutil
+import subprocess
 import time
 import types
 import urllib.parse
@@ -34,6 +36,8 @@ from tests.fake_acled import PASSWORD, USERNAME, _json, acled_json_rows
 from tests.misbehaving_http import (
     answer,
     hang_up,
+    keep_alive,
+    over_tls,
     reply,
     trickle,
     trickle_body,
@@ -411,6 +415,41 @@ def test_a_deadline_can_be_set_apart_from_the_socket_timeout(raw_server):
         with pytest.raises(acled.RetryBudgetExhausted, match="within 1 s"):
             client.events()
         assert time.monotonic() - began < 2.5
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory) -> tuple[str, str]:
+    """A self-signed certificate for 127.0.0.1, made with the openssl command."""
+    if shutil.which("openssl") is None:
+        pytest.skip("the openssl command is needed to make a test certificate")
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = str(folder / "cert.pem"), str(folder / "key.pem")
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key,
+         "-out", cert, "-days", "2", "-subj", "/CN=127.0.0.1",
+         "-addext", "subjectAltName=IP:127.0.0.1"],
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+    return cert, key
+
+
+def test_over_https_answers_are_read_and_bounded_alike(raw_server, certificate, monkeypatch):
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", certificate[0])  # requests trusts the test certificate
+    token = answer("200 OK", b'{"access_token": "A-1", "expires_in": 3600}')
+    empty = answer("200 OK", b'{"success": true, "data": []}')
+    server = raw_server(
+        over_tls(keep_alive({b"/oauth/token": token, b"/api/": empty}), *certificate)
+    )
+    with _client_of(server.url.replace("http", "https", 1), timeout=5) as client:
+        assert len(client.events()) == 0 and len(client.deletions(since_timestamp=0)) == 0
+    assert server.connections == 1  # three requests on one kept-alive TLS connection
+    slow = raw_server(over_tls(trickle(TOKEN_ANSWER), *certificate))
+    with _client_of(slow.url.replace("http", "https", 1), timeout=2, max_retries=1) as client:
+        began = time.monotonic()
+        with pytest.raises(acled.RetryBudgetExhausted, match="within 2 s"):
+            client.events()
+        assert time.monotonic() - began < 3.5
 
 
 # --- bounded work: pages ----------------------------------------------------
