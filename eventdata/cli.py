@@ -386,11 +386,22 @@ def _write_atomically(path: Path, write: Callable[[Path], object], *, replace: b
         if replace:
             os.replace(temporary, path)
         else:
-            os.link(temporary, path)
+            _move_to_new_name(Path(temporary), path)
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
     return path
+
+
+def _move_to_new_name(temporary: Path, path: Path) -> None:
+    """Give ``temporary`` the name ``path`` only if no file has it (FileExistsError else)."""
+    try:
+        os.link(temporary, path)
+    except FileExistsError:
+        raise
+    except OSError:  # no hard links on this file system: claim the name, then fill it
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+        os.replace(temporary, path)
 
 
 def _rejected_path(store: Path, explicit: str | None) -> Path | None:

@@ -273,6 +273,25 @@ def test_rejected_row_files_beside_the_store_are_never_overwritten(place, tmp_pa
     assert all(f"rejected rows written to {path}" in printed for path in written)
 
 
+def test_without_hard_links_rejected_files_are_still_never_overwritten(
+    place, tmp_path, monkeypatch
+):
+    def no_links(*args, **kwargs):
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr(os, "link", no_links)
+    store = str(tmp_path / "mirror")
+    assert main(["ingest", place["bad"], "--store", store]) == 1
+    assert main(["ingest", place["bad"], "--store", store]) == 1
+    written = sorted(tmp_path.glob("mirror-rejected-*.csv"))
+    assert len(written) == 2
+    assert all(pd.read_csv(p)["event_id_cnty"].tolist() == ["SEED-IRQ-002"] for p in written)
+    out = tmp_path / "chosen.csv"
+    assert main(["ingest", place["bad"], "--store", store, "--quarantine", str(out)]) == 1
+    assert main(["ingest", place["bad"], "--store", store, "--quarantine", str(out)]) == 2
+    assert len(pd.read_csv(out)) == 1
+
+
 def test_rejected_rows_are_on_disk_before_the_store_changes(place, tmp_path, monkeypatch):
     def fail(*args, **kwargs):
         raise ed.StoreError("disk full (simulated)")
