@@ -7,11 +7,16 @@ and a refresh token) and serves events at ``/api/acled/read`` and deletions at
 
 - credentials come from arguments or the ``ACLED_USERNAME`` and
   ``ACLED_PASSWORD`` environment variables, and never appear in a ``repr``,
-  a log record or an error message;
+  a log record, an error message (in any encoding a server may echo them in)
+  or the local variables of an error's traceback; they travel only over https
+  (loopback aside) and never follow a redirect;
 - an expired access token is refreshed (or, if the refresh token is refused,
   the client logs in again) and the request is sent once more;
 - answers 429 (honouring ``Retry-After``) and 5xx are retried with exponential
-  backoff by urllib3's ``Retry``, within a budget;
+  backoff by urllib3's ``Retry``, within a budget, and each attempt has a
+  deadline for its whole answer, not only for each byte;
+- paging is bounded: a page larger than asked, or one that only repeats rows
+  of earlier pages, is an error, and a row met twice keeps its newest copy;
 - rows go through :func:`eventdata.validate`, so :meth:`Client.events` returns
   exactly the types :func:`eventdata.read_acled` returns for the same rows
   written as a CSV.
@@ -30,23 +35,34 @@ Client(base_url='https://acleddata.com', page_size=5000, logged_in=False)
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import ipaddress
 import itertools
+import json
 import logging
 import numbers
 import os
 import time
-from collections.abc import Iterable, Iterator, Mapping
+import urllib.parse
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
 import requests
-from requests.adapters import HTTPAdapter
 from requests.auth import AuthBase
 from urllib3.util.retry import Retry
 
 from eventdata import codebook
+from eventdata._http import (
+    BoundedAdapter,
+    DeadlineExceeded,
+    Secret,
+    chunks_within,
+    redact,
+    watching,
+)
 from eventdata.errors import (
     AcledAPIError,
     AuthenticationError,
@@ -89,6 +105,8 @@ RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 # Renew the access token this long before the expiry the server announced.
 _EXPIRY_MARGIN_SECONDS = 60.0
 _MESSAGE_LIMIT = 300
+# No answer of ACLED's comes near this: a 5000-row page is some 10 MB of JSON.
+_MAX_ANSWER_BYTES = 512 * 2**20
 
 
 @dataclass(frozen=True)
@@ -113,12 +131,14 @@ class PageProgress:
     total_rows: int
 
 
-@dataclass(frozen=True, repr=False)
-class _Secrets:
-    """The account and its tokens, kept out of every repr."""
+class _Credentials:
+    """The account, kept out of every repr, message and traceback's local variables."""
 
-    username: str
-    password: str
+    __slots__ = ("password", "username")
+
+    def __init__(self, username: Secret, password: Secret) -> None:
+        self.username = username
+        self.password = password
 
     def __repr__(self) -> str:
         return "<ACLED credentials hidden>"
@@ -126,8 +146,8 @@ class _Secrets:
 
 @dataclass(repr=False)
 class _Token:
-    access: str
-    refresh: str | None
+    access: Secret
+    refresh: Secret | None
     expires_at: float  # time.monotonic() seconds
 
     def __repr__(self) -> str:
@@ -137,15 +157,62 @@ class _Token:
 class _BearerAuth(AuthBase):
     """Sets ``Authorization: Bearer``; being an auth object, it also keeps ~/.netrc out."""
 
-    def __init__(self, token: str) -> None:
+    def __init__(self, token: Secret) -> None:
         self._token = token
 
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
-        request.headers["Authorization"] = f"Bearer {self._token}"
+        request.headers["Authorization"] = "Bearer " + self._token.reveal()
         return request
 
     def __repr__(self) -> str:
         return "<bearer token hidden>"
+
+
+@dataclass(frozen=True)
+class _Answer:
+    """What a request brought back, read in full within the deadline."""
+
+    status: int
+    reason: str
+    headers: Mapping[str, str]
+    content: bytes
+
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.status < 300
+
+    @property
+    def text(self) -> str:
+        return self.content.decode("utf-8", errors="replace")
+
+    def json(self) -> Any:
+        return json.loads(self.content)
+
+
+_Method = TypeVar("_Method", bound=Callable[..., Any])
+
+
+def _clean_errors(method: _Method) -> _Method:
+    """Re-raise the client's errors with every secret blanked and no inner frames.
+
+    The error raised is a fresh copy, raised outside the ``except`` block: its
+    traceback starts here, so tools that show a traceback's local variables (error
+    trackers, ``pytest -l``) see none of the frames that handled the login form,
+    the tokens or the answers, and it keeps no link to the exception it replaces.
+    """
+
+    @functools.wraps(method)
+    def public(self: Client, *args: Any, **kwargs: Any) -> Any:
+        failure = None
+        try:
+            return method(self, *args, **kwargs)
+        except AcledAPIError as error:
+            failure = type(error)(
+                self._redact(str(error)), status=error.status, endpoint=error.endpoint
+            )
+        raise failure
+
+    return public  # type: ignore[return-value]
 
 
 class Client:
@@ -162,12 +229,18 @@ class Client:
         environment variables. They are sent only to the token endpoint and
         never shown, logged or written anywhere.
     base_url : str
-        Where the API lives (``https://acleddata.com``); tests point it at a
-        local server.
+        Where the API lives (``https://acleddata.com``). It must be ``https``, so
+        that the password and tokens never travel in clear; a loopback address
+        (``http://127.0.0.1:8080``, for tests) may be ``http``, and so may any
+        address with ``allow_http=True``.
     page_size : int
         Rows asked per page, at most 5000 (ACLED's largest page).
     timeout : float
-        Seconds to wait for the server to connect or to send data.
+        Seconds to wait for the server to connect or to send the next bytes.
+    deadline : float, optional
+        The most seconds one attempt may take, from sending the request to the
+        last byte of the answer (default: ``timeout``). A server that sends its
+        answer too slowly is given up on, not retried.
     max_retries : int
         How many times a request is retried after 429, 5xx or a broken connection.
     backoff_factor : float
@@ -177,11 +250,25 @@ class Client:
         The longest wait between retries, in seconds.
     retry_after_max : int
         The longest ``Retry-After`` honoured, in seconds; longer asks are cut to it.
+    allow_http : bool
+        Accept a non-loopback ``http`` base URL (the password would travel in clear).
 
     Raises
     ------
     AuthenticationError
         No username or password, given or in the environment.
+    ValueError
+        A bad option: ``page_size`` out of range, a base URL that is not ``https``
+        (nor loopback), holds a user name, a query or a fragment.
+
+    Notes
+    -----
+    The client never follows a redirect: the login form would go to whatever
+    host the answer names. A 3xx from the token endpoint is an
+    :class:`AuthenticationError` naming that host; from the data endpoints, a
+    :class:`RequestRejected`. Error messages never hold the password, the
+    account or a token, in any encoding a server may echo them in, and the
+    errors' tracebacks start at the public method called.
 
     Examples
     --------
@@ -202,21 +289,32 @@ class Client:
         base_url: str = DEFAULT_BASE_URL,
         page_size: int = MAX_PAGE_SIZE,
         timeout: float = 120.0,
+        deadline: float | None = None,
         max_retries: int = 5,
         backoff_factor: float = 2.0,
         backoff_max: float = 120.0,
         retry_after_max: int = 600,
+        allow_http: bool = False,
     ) -> None:
+        # First, and unable to fail: no frame that can raise holds the plain text.
+        self._secrets = _Credentials(Secret(username), Secret(password))
+        del username, password
         if not isinstance(page_size, numbers.Integral) or not 1 <= page_size <= MAX_PAGE_SIZE:
             raise ValueError(
                 f"page_size must be an integer from 1 to {MAX_PAGE_SIZE}, not {page_size!r}"
             )
         if max_retries < 0:
             raise ValueError(f"max_retries must be >= 0, not {max_retries!r}")
-        self._secrets = _credentials(username, password)
-        self.base_url = base_url.rstrip("/")
+        for label, seconds in (("timeout", timeout), ("deadline", deadline)):
+            if seconds is not None and not (
+                isinstance(seconds, numbers.Real) and 0 < float(seconds) < float("inf")
+            ):
+                raise ValueError(f"{label} must be a positive number of seconds, not {seconds!r}")
+        self.base_url = _checked_base_url(base_url, allow_http=allow_http)
+        self._secrets = _credentials(self._secrets)
         self.page_size = int(page_size)
         self.timeout = timeout
+        self.deadline = float(timeout if deadline is None else deadline)
         self.max_retries = max_retries
         self._token: _Token | None = None
         self._session = requests.Session()
@@ -226,7 +324,7 @@ class Client:
             read=max_retries,
             status=max_retries,
             other=0,
-            redirect=5,
+            redirect=0,
             # The token request is a POST; asking for a token again is harmless.
             allowed_methods=frozenset({"GET", "POST"}),
             status_forcelist=RETRY_STATUSES,
@@ -238,7 +336,7 @@ class Client:
             # error can name its status and what the server said.
             raise_on_status=False,
         )
-        adapter = HTTPAdapter(max_retries=retry)
+        adapter = BoundedAdapter(max_retries=retry)
         self._session.mount("https://", adapter)
         self._session.mount("http://", adapter)
 
@@ -261,6 +359,7 @@ class Client:
 
     # --- public reads -------------------------------------------------------
 
+    @_clean_errors
     def events(
         self,
         *,
@@ -316,8 +415,10 @@ class Client:
         Notes
         -----
         ACLED pages by offset: a row that moves to a later page while pages are
-        read is kept once (its latest copy); a row that moves to an earlier page
-        is missed, and found by the next sync since its timestamp changed.
+        read is kept once (its newest copy: highest ``timestamp``, then the one
+        read last, so an older copy never replaces a newer one); a row that moves
+        to an earlier page is missed, and found by the next sync since its
+        timestamp changed.
         """
         params = self.events_query(
             countries=countries,
@@ -341,6 +442,7 @@ class Client:
                     raw[column] = np.nan
         return validate(raw, errors=errors, schema=ACLED_SCHEMA)
 
+    @_clean_errors
     def deletions(
         self,
         *,
@@ -446,26 +548,39 @@ class Client:
     def _pages(
         self, path: str, params: Mapping[str, str], progress: ProgressOption
     ) -> Iterator[list[dict]]:
-        """Yield each page's rows until a page shorter than ``page_size``."""
+        """Yield each page's rows until a page shorter than ``page_size``.
+
+        A page longer than asked, or a full page whose rows all came on earlier
+        pages (a server repeating pages: A, B, A, B), is a MalformedResponse:
+        paging would otherwise take wrong rows or never end.
+        """
         total = 0
-        previous: tuple | None = None
+        seen: dict[str, int] = {}  # row key -> the page it first came on
         with Progress(progress, unit=" rows", description=f"ACLED {path}") as bar:
             for page in itertools.count(1):
                 body = self._get_json(
                     path, {**params, "limit": str(self.page_size), "page": str(page)}
                 )
                 rows = body["data"]
+                if len(rows) > self.page_size:
+                    raise MalformedResponse(
+                        f"{path}: page {page} holds {len(rows)} rows, but {self.page_size} "
+                        "were asked for; the server ignores 'limit', so pages cannot be "
+                        "trusted to follow each other",
+                        endpoint=path,
+                    )
+                keys = {_row_key(row) for row in rows}
+                if len(rows) == self.page_size and keys <= seen.keys():
+                    earlier = ", ".join(map(str, sorted({seen[key] for key in keys})))
+                    raise MalformedResponse(
+                        f"{path}: page {page} repeats rows of page {earlier} only; the server "
+                        "seems to ignore the 'page' parameter, so paging would never end",
+                        endpoint=path,
+                    )
+                seen.update((key, page) for key in keys if key not in seen)
                 total += len(rows)
                 logger.info("%s page %d: %d rows (%d so far)", path, page, len(rows), total)
                 bar.advance(len(rows), step=PageProgress(path, page, len(rows), total))
-                signature = _page_signature(rows)
-                if rows and signature == previous:
-                    raise MalformedResponse(
-                        f"{path}: page {page} repeats page {page - 1}; the server seems to "
-                        "ignore the 'page' parameter, so paging would never end",
-                        endpoint=path,
-                    )
-                previous = signature
                 yield rows
                 if len(rows) < self.page_size:
                     return
@@ -476,19 +591,19 @@ class Client:
         """GET with a valid token: one refresh (or new login) and retry after a 401."""
         if self._token is None or time.monotonic() >= self._token.expires_at:
             self._renew_token()
-        response = self._send("GET", path, params=params)
-        if response.status_code == 401:
+        answer = self._send("GET", path, params=params)
+        if answer.status == 401:
             logger.info("%s: access token refused (HTTP 401); renewing it", path)
             self._renew_token()
-            response = self._send("GET", path, params=params)
-            if response.status_code == 401:
+            answer = self._send("GET", path, params=params)
+            if answer.status == 401:
                 raise AuthenticationError(
                     f"{path}: ACLED refused a freshly issued access token (HTTP 401): "
-                    f"{self._server_says(response)}",
+                    f"{self._server_says(answer)}",
                     status=401,
                     endpoint=path,
                 )
-        return self._data_body(response, path)
+        return self._data_body(answer, path)
 
     def _send(
         self,
@@ -496,118 +611,157 @@ class Client:
         path: str,
         *,
         params: Mapping[str, str] | None = None,
-        form: Mapping[str, str] | None = None,
-    ) -> requests.Response:
-        auth = None if form is not None else _BearerAuth(self._token.access)
-        unreachable = None
-        try:
-            response = self._session.request(
-                method,
-                self.base_url + path,
-                params=params,
-                data=form,
-                auth=auth,
-                timeout=self.timeout,
-                headers={"Accept": "application/json"},
-            )
-        except requests.RequestException as exc:
-            unreachable = f"{type(exc).__name__}: {self._redact(str(exc))[:_MESSAGE_LIMIT]}"
-        if unreachable is not None:
-            # Raised outside the except block so that the error keeps no link to
+        grant: str | None = None,
+    ) -> _Answer:
+        """One request, retried as the budget allows, read in full within the deadline.
+
+        ``grant`` ("password" or "refresh_token") makes it the token request; the
+        form is built inside the call, so that no frame here holds it.
+        """
+        failure = None
+        with watching(self.deadline) as attempts:
+            try:
+                with self._session.request(
+                    method,
+                    self.base_url + path,
+                    params=params,
+                    data=None if grant is None else self._token_form(grant),
+                    auth=None if grant is not None else _BearerAuth(self._token.access),
+                    timeout=self.timeout,
+                    headers={"Accept": "application/json"},
+                    allow_redirects=False,
+                    stream=True,
+                ) as response:
+                    content = chunks_within(response.iter_content(1 << 16), _MAX_ANSWER_BYTES)
+                    answer = _Answer(
+                        status=response.status_code,
+                        reason=str(response.reason or ""),
+                        headers={
+                            name: response.headers.get(name, "")
+                            for name in ("Content-Type", "Location")
+                        },
+                        content=content or b"",
+                    )
+            except DeadlineExceeded:
+                failure = (
+                    f"{path}: {self.base_url} sent no complete answer within "
+                    f"{self.deadline:g} s, the deadline of one attempt; a server this slow "
+                    "is not asked again"
+                )
+            except (requests.RequestException, OSError, ValueError) as exc:
+                failure = (
+                    f"{path}: could not reach {self.base_url} after "
+                    f"{_attempts_text(attempts.count)} ({type(exc).__name__}: "
+                    f"{self._redact(str(exc))[:_MESSAGE_LIMIT]})"
+                )
+        if failure is not None:
+            # Raised outside the except block, so that the error keeps no link to
             # requests' exception, whose request would carry the login form.
-            raise RetryBudgetExhausted(
-                f"{path}: could not reach {self.base_url} after {self.max_retries} retries "
-                f"({unreachable})",
+            raise RetryBudgetExhausted(failure, endpoint=path)
+        if content is None:
+            raise MalformedResponse(
+                f"{path}: the answer is larger than {_MAX_ANSWER_BYTES // 2**20} MiB; "
+                "no page of ACLED's is",
+                status=answer.status,
                 endpoint=path,
             )
-        if response.status_code in RETRY_STATUSES:
+        if 300 <= answer.status < 400:
+            where = _host_of(urllib.parse.urljoin(self.base_url + path, answer.headers["Location"]))
+            error = AuthenticationError if grant is not None else RequestRejected
+            raise error(
+                f"{path}: the server redirected the request (HTTP {answer.status}) to "
+                f"{where or 'nowhere given'}; the client follows no redirect, so that the "
+                "password and tokens go nowhere else. Check the base URL",
+                status=answer.status,
+                endpoint=path,
+            )
+        if answer.status in RETRY_STATUSES:
             raise RetryBudgetExhausted(
-                f"{path}: ACLED still answered HTTP {response.status_code} after "
-                f"{self.max_retries} retries ({self._server_says(response)}). "
+                f"{path}: ACLED still answered HTTP {answer.status} after "
+                f"{_attempts_text(attempts.count)} "
+                f"({self._server_says(answer)}). "
                 + (
                     "The request quota may be used up; wait before asking again."
-                    if response.status_code in (429, 500)
+                    if answer.status in (429, 500)
                     else "The server may be under maintenance; try again in a few minutes."
                 ),
-                status=response.status_code,
+                status=answer.status,
                 endpoint=path,
             )
-        return response
+        return answer
+
+    def _token_form(self, grant: str) -> dict[str, str]:
+        if grant == "refresh_token":
+            return {
+                "grant_type": grant,
+                "refresh_token": self._token.refresh.reveal(),
+                "client_id": CLIENT_ID,
+            }
+        return {
+            "grant_type": "password",
+            "username": self._secrets.username.reveal(),
+            "password": self._secrets.password.reveal(),
+            "client_id": CLIENT_ID,
+        }
 
     def _renew_token(self) -> None:
         """Refresh the access token, or log in again when there is none to refresh."""
         if self._token is not None and self._token.refresh:
             try:
-                self._token = self._request_token(
-                    {"grant_type": "refresh_token", "refresh_token": self._token.refresh}
-                )
+                self._token = self._request_token("refresh_token")
                 logger.info("ACLED access token refreshed")
                 return
             except (AuthenticationError, MalformedResponse) as exc:
-                logger.info("refreshing the ACLED token failed (%s); logging in again", exc)
-        self._token = self._request_token(
-            {
-                "grant_type": "password",
-                "username": self._secrets.username,
-                "password": self._secrets.password,
-            }
-        )
+                logger.info(
+                    "refreshing the ACLED token failed (%s); logging in again",
+                    self._redact(str(exc)),
+                )
+        self._token = self._request_token("password")
         logger.info("logged in to ACLED")
 
-    def _request_token(self, grant: dict[str, str]) -> _Token:
-        kind = "refresh" if grant["grant_type"] == "refresh_token" else "login"
-        response = self._send("POST", TOKEN_PATH, form={**grant, "client_id": CLIENT_ID})
-        if response.status_code in (400, 401, 403):
+    def _request_token(self, grant: str) -> _Token:
+        kind = "refresh" if grant == "refresh_token" else "login"
+        answer = self._send("POST", TOKEN_PATH, grant=grant)
+        if answer.status in (400, 401, 403):
             what = (
                 "the refresh token"
                 if kind == "refresh"
                 else "the username and password (check ACLED_USERNAME and ACLED_PASSWORD)"
             )
             raise AuthenticationError(
-                f"ACLED refused {what} (HTTP {response.status_code}: "
-                f"{self._server_says(response)})",
-                status=response.status_code,
+                f"ACLED refused {what} (HTTP {answer.status}: {self._server_says(answer)})",
+                status=answer.status,
                 endpoint=TOKEN_PATH,
             )
-        body = self._json(response, TOKEN_PATH)
-        access = body.get("access_token") if isinstance(body, dict) else None
-        if not response.ok or not isinstance(access, str) or not access:
+        token = _token_of(answer) if answer.ok else None
+        if token is None:
+            self._json(answer, TOKEN_PATH)  # not JSON: say what came instead
             raise MalformedResponse(
-                f"{TOKEN_PATH}: the {kind} answer (HTTP {response.status_code}) has no "
-                "access_token",
-                status=response.status_code,
+                f"{TOKEN_PATH}: the {kind} answer (HTTP {answer.status}) has no access_token",
+                status=answer.status,
                 endpoint=TOKEN_PATH,
             )
-        refresh = body.get("refresh_token")
-        try:
-            lifetime = float(body.get("expires_in", 86400))
-        except (TypeError, ValueError):
-            lifetime = 86400.0
-        return _Token(
-            access=access,
-            refresh=refresh if isinstance(refresh, str) and refresh else None,
-            expires_at=time.monotonic() + lifetime - _EXPIRY_MARGIN_SECONDS,
-        )
+        return token
 
     # --- answers ------------------------------------------------------------
 
-    def _data_body(self, response: requests.Response, path: str) -> dict:
-        status = response.status_code
+    def _data_body(self, answer: _Answer, path: str) -> dict:
+        status = answer.status
         if status == 403:
             raise AuthenticationError(
                 f"{path}: the account may not read this endpoint (HTTP 403: "
-                f"{self._server_says(response)}); check that API access is enabled and "
+                f"{self._server_says(answer)}); check that API access is enabled and "
                 "ACLED's terms are accepted in myACLED",
                 status=status,
                 endpoint=path,
             )
         if 400 <= status < 500:
             raise RequestRejected(
-                f"{path}: ACLED rejected the query (HTTP {status}): {self._server_says(response)}",
+                f"{path}: ACLED rejected the query (HTTP {status}): {self._server_says(answer)}",
                 status=status,
                 endpoint=path,
             )
-        body = self._json(response, path)
+        body = self._json(answer, path)
         if not isinstance(body, dict):
             raise MalformedResponse(
                 f"{path}: expected a JSON object, got a {type(body).__name__}",
@@ -616,13 +770,13 @@ class Client:
             )
         if body.get("success", True) in (False, 0, "0", "false"):
             raise RequestRejected(
-                f"{path}: ACLED answered success: false: {self._server_says(response, body)}",
+                f"{path}: ACLED answered success: false: {self._server_says(answer, body)}",
                 status=status,
                 endpoint=path,
             )
         if not 200 <= status < 300:
             raise AcledAPIError(
-                f"{path}: unexpected HTTP {status}: {self._server_says(response, body)}",
+                f"{path}: unexpected HTTP {status}: {self._server_says(answer, body)}",
                 status=status,
                 endpoint=path,
             )
@@ -640,59 +794,128 @@ class Client:
             )
         return body
 
-    def _json(self, response: requests.Response, path: str) -> Any:
+    def _json(self, answer: _Answer, path: str) -> Any:
         try:
-            return response.json()
+            return answer.json()
         except ValueError:
-            start = self._redact(response.text[:80])
+            start = self._redact(answer.text[:4096])[:80]
             raise MalformedResponse(
-                f"{path}: the answer is not JSON (HTTP {response.status_code}, "
-                f"{response.headers.get('Content-Type', 'no content type')}, begins {start!r})",
-                status=response.status_code,
+                f"{path}: the answer is not JSON (HTTP {answer.status}, "
+                f"{answer.headers.get('Content-Type') or 'no content type'}, begins {start!r})",
+                status=answer.status,
                 endpoint=path,
             ) from None
 
-    def _server_says(self, response: requests.Response, body: Any = None) -> str:
+    def _server_says(self, answer: _Answer, body: Any = None) -> str:
         """What the server gave as its reason, shortened and with any secret blanked."""
         if body is None:
             try:
-                body = response.json()
+                body = answer.json()
             except ValueError:
-                body = response.text
-        text = _message_of(body) or response.reason or "no reason given"
-        return self._redact(text)[:_MESSAGE_LIMIT]
+                body = answer.text[:4096]
+        text = self._redact(_message_of(body) or answer.reason or "no reason given")
+        return " ".join(text.split())[:_MESSAGE_LIMIT]
 
     def _redact(self, text: str) -> str:
         secrets = [self._secrets.username, self._secrets.password]
         if self._token is not None:
-            secrets += [self._token.access, self._token.refresh or ""]
-        for secret in sorted(filter(None, secrets), key=len, reverse=True):
-            text = text.replace(secret, "***")
-        return text
+            secrets += [self._token.access, self._token.refresh]
+        return redact(text, secrets)
 
 
 # --- helpers ----------------------------------------------------------------
 
 
-def _credentials(username: str | None, password: str | None) -> _Secrets:
-    if username is None:
-        username = next(
-            (os.environ[name] for name in _USERNAME_ENV_ALIASES if os.environ.get(name)), None
-        )
-    if password is None:
-        password = os.environ.get(PASSWORD_ENV) or None
-    missing = [
-        label
-        for label, value in (("username", username), ("password", password))
-        if not isinstance(value, str) or not value
-    ]
+def _credentials(given: _Credentials) -> _Credentials:
+    """The account given, or else from the environment; an error naming what is missing."""
+    username = given.username or next(
+        (Secret(os.environ[name]) for name in _USERNAME_ENV_ALIASES if os.environ.get(name)),
+        given.username,
+    )
+    password = given.password or Secret(os.environ.get(PASSWORD_ENV))
+    given = _Credentials(username, password)
+    missing = [name for name in ("username", "password") if not getattr(given, name)]
     if missing:
         raise AuthenticationError(
             f"no ACLED {' or '.join(missing)}: pass username= and password= to Client, or set "
             f"the {USERNAME_ENV} and {PASSWORD_ENV} environment variables (your myACLED "
             "account email and password)"
         )
-    return _Secrets(username, password)
+    return given
+
+
+def _checked_base_url(base_url: str, *, allow_http: bool) -> str:
+    """The base URL without a trailing slash, or a ValueError saying what is wrong with it."""
+    if not isinstance(base_url, str):
+        raise ValueError(f"base_url must be a string, not {type(base_url).__name__}")
+    try:
+        parts = urllib.parse.urlsplit(base_url.strip())
+        port = parts.port
+    except ValueError:
+        raise ValueError(f"base_url is not a URL: {base_url!r}") from None
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise ValueError(f"base_url must be an https:// address, not {base_url!r}")
+    if parts.username is not None or parts.password is not None:
+        raise ValueError(
+            "base_url must not hold a user name or password; the account goes in "
+            "username= and password= (or ACLED_USERNAME and ACLED_PASSWORD)"
+        )
+    if parts.query or parts.fragment:
+        raise ValueError(f"base_url must not hold a query or a fragment: {base_url!r}")
+    if parts.scheme == "http" and not allow_http and not _is_loopback(parts.hostname):
+        raise ValueError(
+            f"base_url {parts.scheme}://{parts.hostname}{'' if port is None else f':{port}'} "
+            "is not https: the password and tokens would travel in clear. Use https, or "
+            "pass allow_http=True if you really mean it"
+        )
+    return base_url.strip().rstrip("/")
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _host_of(url: str) -> str:
+    """Host and port of a URL, without any user name or password it holds."""
+    try:
+        parts = urllib.parse.urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return "an address that is not a valid URL"
+    if not parts.hostname:
+        return ""
+    return parts.hostname + ("" if port is None else f":{port}")
+
+
+def _attempts_text(count: int) -> str:
+    return f"{count} attempt{'s' if count != 1 else ''}"
+
+
+def _token_of(answer: _Answer) -> _Token | None:
+    """The tokens of a token answer, hidden at once; None when it has no access token."""
+    try:
+        body = answer.json()
+    except ValueError:
+        return None
+    if not isinstance(body, dict):
+        return None
+    access, refresh = body.get("access_token"), body.get("refresh_token")
+    if not isinstance(access, str) or not access:
+        return None
+    try:
+        lifetime = float(body.get("expires_in", 86400))
+    except (TypeError, ValueError):
+        lifetime = 86400.0
+    if not 0 <= lifetime < float("inf"):
+        lifetime = 86400.0
+    return _Token(
+        access=Secret(access),
+        refresh=Secret(refresh) if isinstance(refresh, str) and refresh else None,
+        expires_at=time.monotonic() + lifetime - _EXPIRY_MARGIN_SECONDS,
+    )
 
 
 def _names(values: str | Iterable[str], label: str) -> list[str]:
@@ -748,11 +971,13 @@ def _message_of(body: Any) -> str:
     return ""
 
 
-def _page_signature(rows: list) -> tuple:
-    """First and last row of a page, to notice a server that ignores ``page``."""
-    if not rows:
-        return ()
-    return (repr(rows[0]), repr(rows[-1]))
+def _row_key(row: Any) -> str:
+    """What makes a row the same row on another page: its event id, else all of it."""
+    if isinstance(row, dict):
+        key = row.get("event_id_cnty")
+        if isinstance(key, str | int) and not isinstance(key, bool) and str(key).strip():
+            return "id:" + str(key).strip()
+    return "row:" + json.dumps(row, sort_keys=True, default=str)
 
 
 def _rows_to_frame(rows: list, path: str) -> pd.DataFrame:
@@ -774,14 +999,22 @@ def _stack_pages(frames: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame
         return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
     raw = pd.concat(frames, ignore_index=True)
     if "event_id_cnty" in raw.columns:
-        last_page = raw.groupby("event_id_cnty", dropna=True)["_page"].transform("max")
-        moved = last_page.notna() & (raw["_page"] < last_page)
-        if moved.any():
+        # The copy to keep: the newest (highest timestamp), then the one read last.
+        stamp = (
+            pd.to_numeric(raw["timestamp"], errors="coerce")
+            if "timestamp" in raw.columns
+            else pd.Series(np.nan, index=raw.index)
+        )
+        order = raw.assign(_stamp=stamp).sort_values(
+            ["_stamp", "_page"], na_position="first", kind="stable"
+        )
+        older = order.duplicated("event_id_cnty", keep="last") & order["event_id_cnty"].notna()
+        if older.any():
             logger.info(
-                "%d row(s) moved to a later page while paging: kept their latest copy",
-                int(moved.sum()),
+                "%d row(s) came twice while paging: kept each one's newest copy",
+                int(older.sum()),
             )
-            raw = raw.loc[~moved].reset_index(drop=True)
+            raw = raw.drop(index=order.index[older.to_numpy()]).reset_index(drop=True)
     return raw.drop(columns="_page")
 
 

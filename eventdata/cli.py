@@ -1,36 +1,72 @@
 """The ``eventdata`` command line.
 
-Subcommands print plain text for people and exit non-zero when something is
-wrong, so that scripts and CI pipelines can rely on them.
+Subcommands print plain text for people and exit with one code policy, so that
+scripts and CI pipelines can rely on them (see :data:`EXIT_CODES`). Every
+failure a user can meet is one line on stderr, never a traceback; each command
+checks its input and output paths before it does any work.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
 import sys
+import tempfile
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pandas as pd
 
 from eventdata import __version__, acled
 from eventdata.datasets import SEED_PATH, simulate
-from eventdata.errors import EventDataError
+from eventdata.errors import AcledAPIError, AuthenticationError, EventDataError, StoreError
 from eventdata.incidents import write_template
 from eventdata.io import read_acled, read_table
+from eventdata.options import as_day
 from eventdata.progress import Progress
 from eventdata.schema import schema_files, write_schema_files
 from eventdata.series import filter_events
 from eventdata.store import EventStore, export, read_parquet
 from eventdata.validation import Quarantine, validate
 
-__all__ = ["main"]
+__all__ = ["EXIT_CODES", "main"]
+
+EXIT_OK = 0  # done, nothing to report
+EXIT_PROBLEMS = 1  # done, but problems found: rows rejected, schema files out of date
+EXIT_USAGE = 2  # bad option or input, or an output path that cannot be written
+EXIT_FAILED = 3  # the store, the file system or the network failed while working
+EXIT_BUG = 4  # an internal error: a bug
+EXIT_INTERRUPTED = 130
+
+#: The exit codes of every command, as ``eventdata --help`` shows them.
+EXIT_CODES = """\
+exit codes (all commands):
+  0    done, nothing to report
+  1    done, but problems were found: rows rejected (written to a CSV, never
+       dropped silently), schema files out of date
+  2    usage or input error: a bad option, a missing or unreadable input, an
+       output path that cannot be written (checked before any work), no or
+       refused ACLED credentials
+  3    store, file system or network error while working (a store keeps its
+       previous state)
+  4    internal error: a bug; EVENTDATA_DEBUG=1 shows its traceback
+  130  interrupted (Ctrl-C)
+
+Rejected-row files are never overwritten: ingest and sync name them
+STORE-rejected-<UTC time>[-N].csv beside the store, and refuse an existing
+--quarantine file; validate --quarantine replaces its file (the rows are still
+in the input)."""
+
+
+class _UsageError(EventDataError, ValueError):
+    """A bad option or path, found before any work was done."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; return the exit code.
+    """Run the command line; return the exit code (see :data:`EXIT_CODES`).
 
     Examples
     --------
@@ -40,34 +76,84 @@ def main(argv: Sequence[str] | None = None) -> int:
     rows rejected: 0
     0
     """
-    parser = _parser()
-    args = parser.parse_args(argv)
-    if not hasattr(args, "run"):
-        parser.print_help()
-        return 2
     try:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            code = args.run(args)
-        for w in caught:
-            print(f"warning: {w.message}", file=sys.stderr)
+        return _run(argv)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        _stdout_to_devnull()  # the reader left (``| head``): say nothing more
+        return EXIT_FAILED
+    except Exception as exc:  # every failure is one line; bugs too, unless debugging
+        code = _exit_code(exc)
+        if code == EXIT_BUG and os.environ.get("EVENTDATA_DEBUG", "") not in ("", "0"):
+            raise
+        hint = (
+            " (an internal error: please report it; EVENTDATA_DEBUG=1 shows the traceback)"
+            if code == EXIT_BUG
+            else ""
+        )
+        what = "" if isinstance(exc, EventDataError | OSError) else f"{type(exc).__name__}: "
+        print(f"error: {what}{_one_line(exc)}{hint}", file=sys.stderr)
         return code
-    except (EventDataError, ValueError, TypeError) as exc:  # a bad option is one clear line too
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
+
+
+def _run(argv: Sequence[str] | None) -> int:
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_:  # --help, --version, or argparse's own usage error
+        return exit_.code if isinstance(exit_.code, int) else EXIT_USAGE
+    if not hasattr(args, "run"):
+        parser.print_usage(sys.stderr)
+        print("eventdata: error: give a command (eventdata --help lists them)", file=sys.stderr)
+        return EXIT_USAGE
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            return args.run(args)
+        finally:
+            for w in caught:
+                print(f"warning: {_one_line(w.message)}", file=sys.stderr)
+
+
+def _exit_code(exc: BaseException) -> int:
+    if isinstance(exc, AuthenticationError):
+        return EXIT_USAGE
+    if isinstance(exc, StoreError | AcledAPIError | OSError | MemoryError):
+        return EXIT_FAILED
+    if isinstance(exc, EventDataError | ValueError):
+        return EXIT_USAGE
+    return EXIT_BUG
+
+
+def _one_line(message: object) -> str:
+    text = "; ".join(line.strip() for line in str(message).splitlines() if line.strip())
+    return text if len(text) <= 2000 else text[:2000] + " ..."
+
+
+def _stdout_to_devnull() -> None:
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="eventdata", description="Validate, store and analyse ACLED-style event data."
+        prog="eventdata",
+        description="Validate, store and analyse ACLED-style event data.",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"eventdata {__version__}")
     sub = parser.add_subparsers(title="commands")
 
     p = sub.add_parser("validate", help="validate an ACLED export; exit 1 when rows fail")
     p.add_argument("file", help="ACLED CSV (or .xlsx) export")
-    p.add_argument("--quarantine", metavar="OUT.csv", help="write the rejected rows here")
-    p.add_argument("--encoding", default="utf-8")
+    p.add_argument(
+        "--quarantine", metavar="OUT.csv", help="write the rejected rows here (replaced if there)"
+    )
+    _reading_arguments(p)
     p.set_defaults(run=_validate)
 
     p = sub.add_parser("schemas", help="write the schema files (or check them with --check)")
@@ -86,9 +172,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--quarantine",
         metavar="OUT.csv",
-        help="where to write rejected rows (default: DIR-rejected-<time>.csv beside the store)",
+        help="where to write rejected rows, a new file (default: DIR-rejected-<time>.csv "
+        "beside the store)",
     )
-    p.add_argument("--encoding", default="utf-8")
+    _reading_arguments(p)
     p.set_defaults(run=_ingest)
 
     p = sub.add_parser("export", help="write stored events to one .parquet or ACLED-style .csv")
@@ -110,7 +197,16 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--api-url", default=acled.DEFAULT_BASE_URL, help="ACLED's address (default: %(default)s)"
     )
-    p.add_argument("--quarantine", metavar="OUT.csv", help="where to write rejected rows")
+    p.add_argument(
+        "--allow-http",
+        action="store_true",
+        help="accept an http:// --api-url (the password would travel in clear)",
+    )
+    p.add_argument(
+        "--quarantine",
+        metavar="OUT.csv",
+        help="where to write rejected rows, a new file (default: beside the store)",
+    )
     p.set_defaults(run=_sync)
 
     p = sub.add_parser("template", help="write an empty hand-coded incident template")
@@ -122,7 +218,8 @@ def _parser() -> argparse.ArgumentParser:
     p.set_defaults(run=_demo)
 
     p = sub.add_parser(
-        "report", help="write a self-contained HTML report (or JSON numbers) of the anniversary"
+        "report",
+        help="write a self-contained HTML or PDF report (or JSON numbers) of the anniversary",
     )
     _analysis_arguments(p)
     p.add_argument(
@@ -134,11 +231,11 @@ def _parser() -> argparse.ArgumentParser:
         help="days shown in the event study (default: -14 14)",
     )
     p.add_argument("--title", help="the report's title")
-    p.add_argument("--out", help="the file to write (default: report.html or report.json)")
+    p.add_argument("--out", help="the file to write: .html, .pdf or .json (default: report.html)")
     p.add_argument(
         "--format",
-        choices=("html", "json"),
-        help="html (default) or json; default: from the --out suffix",
+        choices=REPORT_FORMATS,
+        help="html (default), pdf or json; default: from the --out suffix",
     )
     p.set_defaults(run=_report)
 
@@ -169,7 +266,17 @@ def _input_arguments(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="use bundled simulated Iraq/Syria records 2016-2022 instead of INPUT",
     )
+    _reading_arguments(p)
+
+
+def _reading_arguments(p: argparse.ArgumentParser) -> None:
+    """The options of every command that reads an export; :func:`_read_options` passes them."""
     p.add_argument("--encoding", default="utf-8")
+
+
+def _read_options(args: argparse.Namespace) -> dict:
+    """Keyword arguments for :func:`eventdata.read_acled` from the reading options."""
+    return {"encoding": args.encoding}
 
 
 def _selection_arguments(p: argparse.ArgumentParser) -> None:
@@ -202,13 +309,144 @@ def _analysis_arguments(p: argparse.ArgumentParser) -> None:
     _selection_arguments(p)
 
 
+# --- paths, checked before any work ----------------------------------------
+
+
+def _input_file(value: str, label: str) -> Path:
+    """An input file that exists (a clear usage error otherwise)."""
+    path = Path(value)
+    if not path.exists():
+        raise _UsageError(f"{label} {value}: no such file")
+    if path.is_dir():
+        raise _UsageError(f"{label} {value}: a folder, not a file")
+    return path
+
+
+def _output_file(
+    value: str, label: str, *, suffixes: Sequence[str] = (), replace: bool = True
+) -> Path:
+    """A file path the command can write, checked before any work is done.
+
+    Its folder must exist and take a new file (probed with one, removed at once);
+    an existing file must be a regular file the user may write, and may not be
+    there at all when ``replace`` is False.
+    """
+    path = Path(value)
+    if suffixes and path.suffix.lower().lstrip(".") not in suffixes:
+        raise _UsageError(f"{label} must end in {' or '.join('.' + x for x in suffixes)}: {value}")
+    if path.is_dir():
+        raise _UsageError(f"{label} {value}: a folder, not a file")
+    if path.exists() or path.is_symlink():
+        if not replace:
+            raise _UsageError(f"{label} {value} already exists; it is never overwritten")
+        if not path.is_file():
+            raise _UsageError(f"{label} {value}: not a regular file")
+        if not os.access(path, os.W_OK):
+            raise _UsageError(f"{label} {value}: the file is not writable")
+    _writable_folder(path.parent, f"{label} {value}")
+    return path
+
+
+def _writable_folder(folder: Path, what: str) -> None:
+    folder = folder if str(folder) else Path(".")
+    if not folder.is_dir():
+        problem = "does not exist" if not folder.exists() else "is not a folder"
+        raise _UsageError(f"{what}: the folder {folder} {problem}")
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        raise _UsageError(
+            f"{what}: cannot write in the folder {folder} ({exc.strerror or exc})"
+        ) from None
+
+
+def _store_folder(value: str, *, must_exist: bool) -> Path:
+    path = Path(value)
+    if path.exists() and not path.is_dir():
+        raise _UsageError(f"--store {value}: a file, not a store folder")
+    if must_exist and not path.exists():
+        raise _UsageError(f"--store {value}: no such store folder")
+    if not must_exist:
+        _writable_folder(path if path.exists() else path.parent, f"--store {value}")
+    return path
+
+
+def _write_atomically(path: Path, write: Callable[[Path], object], *, replace: bool = True) -> Path:
+    """Write through a temporary file in the same folder, then move it into place.
+
+    With ``replace=False`` the move is a hard link, which fails when the name is
+    taken: an existing file is never overwritten, even by a command running at
+    the same moment (FileExistsError then).
+    """
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(handle)
+    try:
+        write(Path(temporary))
+        if replace:
+            os.replace(temporary, path)
+        else:
+            _move_to_new_name(Path(temporary), path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+    return path
+
+
+def _move_to_new_name(temporary: Path, path: Path) -> None:
+    """Give ``temporary`` the name ``path`` only if no file has it (FileExistsError else)."""
+    try:
+        os.link(temporary, path)
+    except FileExistsError:
+        raise
+    except OSError:  # no hard links on this file system: claim the name, then fill it
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+        os.replace(temporary, path)
+
+
+def _rejected_path(store: Path, explicit: str | None) -> Path | None:
+    """Where rejected rows will go: checked now, before the work (None: beside the store)."""
+    if explicit:
+        return _output_file(explicit, "--quarantine", replace=False)
+    _writable_folder(store.absolute().parent, f"rejected rows of --store {store}")
+    return None
+
+
+def _write_rejected(rejected: pd.DataFrame, store: Path, target: Path | None) -> Path | None:
+    """Rejected rows go to a new CSV beside the store (or where asked), never nowhere.
+
+    The default name carries the UTC time and, when two runs share a second, a
+    counter: no earlier file is ever overwritten.
+    """
+    if not len(rejected):
+        return None
+
+    def write(temporary: Path) -> None:
+        rejected.to_csv(temporary, index=False)
+
+    if target is not None:
+        return _write_atomically(target, write, replace=False)
+    stamp = pd.Timestamp.now(tz="UTC").strftime("%Y%m%dT%H%M%S")
+    base = store.absolute().parent / f"{store.name}-rejected-{stamp}"
+    for n in range(1, 10_000):
+        out = base.with_name(base.name + ("" if n == 1 else f"-{n}") + ".csv")
+        with contextlib.suppress(FileExistsError):
+            return _write_atomically(out, write, replace=False)
+    raise StoreError(f"{base}: no free name for the rejected rows")
+
+
+# --- commands -----------------------------------------------------------------
+
+
 def _validate(args: argparse.Namespace) -> int:
-    result = read_acled(args.file, errors="quarantine", encoding=args.encoding)
+    source = _input_file(args.file, "FILE")
+    out = _output_file(args.quarantine, "--quarantine") if args.quarantine else None
+    result = read_acled(source, errors="quarantine", **_read_options(args))
     print(result.summary())
-    if args.quarantine and result.n_rejected:
-        result.rejected.to_csv(args.quarantine, index=False)
-        print(f"rejected rows written to {args.quarantine}")
-    return 1 if result.n_rejected else 0
+    if out is not None and result.n_rejected:
+        _write_atomically(out, lambda temporary: result.rejected.to_csv(temporary, index=False))
+        print(f"rejected rows written to {out}")
+    return EXIT_PROBLEMS if result.n_rejected else EXIT_OK
 
 
 def _schemas(args: argparse.Namespace) -> int:
@@ -221,73 +459,81 @@ def _schemas(args: argparse.Namespace) -> int:
         ]
         for name in stale:
             print(f"out of date: {out / name}")
-        return 1 if stale else 0
+        return EXIT_PROBLEMS if stale else EXIT_OK
+    if out.exists() and not out.is_dir():
+        raise _UsageError(f"--out {out}: a file, not a folder")
+    nearest = next(folder for folder in (out, *out.parents) if folder.exists())
+    _writable_folder(nearest, f"--out {out}")
     for path in write_schema_files(out):
         print(f"wrote {path}")
-    return 0
+    return EXIT_OK
 
 
 def _ingest(args: argparse.Namespace) -> int:
+    source = _input_file(args.file, "FILE")
+    deletions_file = _input_file(args.deletions, "--deletions") if args.deletions else None
+    store_dir = _store_folder(args.store, must_exist=False)
+    target = _rejected_path(store_dir, args.quarantine)
     # a bar over the stages, on stderr and only when it is a terminal
-    stages = 3 if args.deletions else 2
+    stages = 3 if deletions_file else 2
     with Progress(sys.stderr.isatty(), total=stages, unit=" stages", description="ingest") as bar:
-        checked = read_acled(args.file, errors="quarantine", encoding=args.encoding)
+        checked = read_acled(source, errors="quarantine", **_read_options(args))
         bar.advance(note="read and validated")
         deletions = None
-        if args.deletions:
-            deletions = read_table(args.deletions)[0]
+        if deletions_file:
+            deletions = read_table(deletions_file)[0]
             bar.advance(note="deletions read")
-        store = EventStore(args.store)
+        # the rejected rows are safe on disk before the store changes
+        written = _write_rejected(checked.rejected, store_dir, target)
+        store = EventStore(store_dir)
         change = store.upsert(checked.valid, deletions=deletions)
         bar.advance(note="upserted")
     print(f"rows read: {checked.n_rows}, valid: {checked.n_valid}, rejected: {checked.n_rejected}")
     print(change.summary())
-    _write_rejected(checked.rejected, store, change.when, args.quarantine)
-    return 0
-
-
-def _write_rejected(
-    rejected: pd.DataFrame, store: EventStore, when: pd.Timestamp, explicit: str | None
-) -> None:
-    """Rejected rows go to a CSV beside the store (or where asked), never nowhere."""
-    if not len(rejected):
-        return
-    stamp = when.strftime("%Y%m%dT%H%M%S")
-    out = Path(explicit or store.path.parent / f"{store.path.name}-rejected-{stamp}.csv")
-    rejected.to_csv(out, index=False)
-    print(f"{len(rejected)} rejected rows written to {out}")
+    if written is not None:
+        print(f"{len(checked.rejected)} rejected rows written to {written}")
+    return EXIT_PROBLEMS if checked.n_rejected else EXIT_OK
 
 
 def _sync(args: argparse.Namespace) -> int:
-    store = EventStore(args.store)
+    store_dir = _store_folder(args.store, must_exist=False)
+    target = _rejected_path(store_dir, args.quarantine)
     # credentials come from ACLED_USERNAME / ACLED_PASSWORD, never from the command line
-    with acled.Client(base_url=args.api_url) as client:
-        result = store.sync(
+    with acled.Client(base_url=args.api_url, allow_http=args.allow_http) as client:
+        result = EventStore(store_dir).sync(
             client, countries=args.countries, since=args.since, progress=sys.stderr.isatty()
         )
     print(result.summary())
-    _write_rejected(result.rejected, store, result.change.when, args.quarantine)
-    return 0
+    written = _write_rejected(result.rejected, store_dir, target)
+    if written is not None:
+        print(f"{len(result.rejected)} rejected rows written to {written}")
+    return EXIT_PROBLEMS if len(result.rejected) else EXIT_OK
 
 
 def _template(args: argparse.Namespace) -> int:
-    csv_path, descriptor = write_template(args.out)
+    out = _output_file(args.out, "--out")
+    _output_file(str(out.with_name(out.stem + ".schema.json")), "--out's descriptor")
+    csv_path, descriptor = write_template(out)
     print(f"wrote {csv_path} and {descriptor}")
-    return 0
+    return EXIT_OK
 
 
 def _export(args: argparse.Namespace) -> int:
+    store_dir = _store_folder(args.store, must_exist=True)
+    out = _output_file(args.out, "--out", suffixes=("parquet", "csv"))
+    for label, day in (("--start", args.start), ("--end", args.end)):
+        as_day(day, label, error=_UsageError)
     events = read_parquet(
-        args.store,
+        store_dir,
         countries=args.countries,
         start=args.start,
         end=args.end,
         event_types=args.event_types,
         admin1=args.admin1,
     )
-    out = export(events, args.out)
-    print(f"wrote {len(events)} events to {out}")
-    return 0
+    written = export(events, out)
+    print(f"wrote {len(events)} events to {written}")
+    return EXIT_OK
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -306,13 +552,20 @@ def _demo(args: argparse.Namespace) -> int:
     print(checked.summary())
     per_year = events.groupby(events["event_date"].dt.year).size()
     print("events per year: " + ", ".join(f"{y}: {n}" for y, n in per_year.items()))
-    return 0 if checked.n_rejected == 0 else 1
+    return EXIT_OK if checked.n_rejected == 0 else EXIT_PROBLEMS
+
+
+def _check_input(args: argparse.Namespace) -> None:
+    """The INPUT / --example choice, checked before any work."""
+    if args.example == bool(args.input):
+        raise _UsageError("give an INPUT file or store folder, or --example (not both)")
+    if args.input and not Path(args.input).exists():
+        raise _UsageError(f"INPUT {args.input}: no such file or store folder")
 
 
 def _load(args: argparse.Namespace) -> tuple[Quarantine, str]:
     """The input validated (rows set aside with reasons), and words saying what it is."""
-    if args.example == bool(args.input):
-        raise EventDataError("give an INPUT file or store folder, or --example (not both)")
+    _check_input(args)
     if args.example:
         events = simulate(
             "2016-01-01", "2022-12-31", seed=2022, anniversaries=["01-03"], effect=1.5
@@ -326,9 +579,7 @@ def _load(args: argparse.Namespace) -> tuple[Quarantine, str]:
     if path.is_dir():
         stored = read_parquet(path)
         return validate(stored, errors="quarantine"), f"Event store {path}"
-    return read_acled(
-        path, errors="quarantine", encoding=args.encoding
-    ), f"ACLED export {path.name}"
+    return read_acled(path, errors="quarantine", **_read_options(args)), f"ACLED export {path.name}"
 
 
 def _selected(args: argparse.Namespace, checked: Quarantine) -> pd.DataFrame:
@@ -339,22 +590,19 @@ def _selected(args: argparse.Namespace, checked: Quarantine) -> pd.DataFrame:
     }
     events = filter_events(checked.valid, **selection)
     if events.empty:
-        raise EventDataError(f"no valid event matches the selection {selection}")
+        raise _UsageError(f"no valid event matches the selection {selection}")
     return events
 
 
-def _out_format(path: str, allowed: tuple[str, ...]) -> str:
-    suffix = Path(path).suffix.lower().lstrip(".")
-    if suffix not in allowed:
-        raise EventDataError(f"--out must end in {' or '.join('.' + a for a in allowed)}: {path}")
-    return suffix
+REPORT_FORMATS = ("html", "pdf", "json")
 
 
 def _report(args: argparse.Namespace) -> int:
     from eventdata.report import build_report
 
-    fmt = args.format or ("json" if Path(args.out or "").suffix.lower() == ".json" else "html")
-    out = Path(args.out or f"report.{fmt}")
+    suffix = Path(args.out or "").suffix.lower().lstrip(".")
+    fmt = args.format or (suffix if suffix in REPORT_FORMATS else "html")
+    out = _output_file(args.out or f"report.{fmt}", "--out", suffixes=(fmt,))
     checked, source = _load(args)
     report = build_report(
         checked,
@@ -368,18 +616,32 @@ def _report(args: argparse.Namespace) -> int:
         title=args.title,
         progress=sys.stderr.isatty(),
     )
-    text = report.to_json() if fmt == "json" else report.to_html()
-    out.write_text(text, encoding="utf-8")
+    if fmt == "pdf":
+        content = report.to_pdf()
+        _write_atomically(out, lambda temporary: temporary.write_bytes(content))
+    else:
+        text = report.to_json() if fmt == "json" else report.to_html()
+        _write_atomically(out, lambda temporary: temporary.write_text(text, encoding="utf-8"))
     print(report.summary())
     print(f"wrote {out} ({fmt}, {len(report.figures)} figures)")
-    return 0
+    return EXIT_OK
+
+
+def _write_table(out: Path, frame: pd.DataFrame | None, numbers: object) -> None:
+    """A results table as .csv (``frame``) or .json (``numbers``), written atomically."""
+    if out.suffix.lower() == ".csv":
+        _write_atomically(out, lambda temporary: frame.to_csv(temporary, index=False))
+    else:
+        text = json.dumps(numbers, indent=2, allow_nan=False)
+        _write_atomically(out, lambda temporary: temporary.write_text(text, encoding="utf-8"))
+    print(f"wrote {out}")
 
 
 def _anniversary(args: argparse.Namespace) -> int:
     from eventdata.anniversary import AnniversaryTests, anniversary_test
     from eventdata.report import anniversary_dict
 
-    fmt = _out_format(args.out, ("csv", "json")) if args.out else None
+    out = _output_file(args.out, "--out", suffixes=("csv", "json")) if args.out else None
     checked, source = _load(args)
     events = _selected(args, checked)
     names = args.anniversaries or ["01-03"]
@@ -393,33 +655,24 @@ def _anniversary(args: argparse.Namespace) -> int:
     print(f"{source}: {checked.n_valid} valid rows of {checked.n_rows}; {len(events)} selected")
     for result in results:
         print(result.summary())
-    if fmt == "csv":
-        pd.concat([r.to_frame() for r in results], ignore_index=True).to_csv(args.out, index=False)
-    elif fmt == "json":
-        text = json.dumps([anniversary_dict(r) for r in results], indent=2, allow_nan=False)
-        Path(args.out).write_text(text, encoding="utf-8")
-    if fmt:
-        print(f"wrote {args.out}")
-    return 0
+    if out is not None:
+        frame = pd.concat([r.to_frame() for r in results], ignore_index=True)
+        _write_table(out, frame, [anniversary_dict(r) for r in results])
+    return EXIT_OK
 
 
 def _provinces(args: argparse.Namespace) -> int:
     from eventdata.provinces import province_frequency
     from eventdata.report import province_dict
 
-    fmt = _out_format(args.out, ("csv", "json")) if args.out else None
+    out = _output_file(args.out, "--out", suffixes=("csv", "json")) if args.out else None
     checked, source = _load(args)
     result = province_frequency(_selected(args, checked), normalize=args.normalize)
     print(f"{source}: {checked.n_valid} valid rows of {checked.n_rows}")
     print(result.summary())
-    if fmt == "csv":
-        result.to_frame().to_csv(args.out, index=False)
-    elif fmt == "json":
-        text = json.dumps(province_dict(result), indent=2, allow_nan=False)
-        Path(args.out).write_text(text, encoding="utf-8")
-    if fmt:
-        print(f"wrote {args.out}")
-    return 0
+    if out is not None:
+        _write_table(out, result.to_frame(), province_dict(result))
+    return EXIT_OK
 
 
 if __name__ == "__main__":  # pragma: no cover

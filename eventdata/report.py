@@ -7,8 +7,9 @@ shaded, observed against expected per year, the event study around the day,
 the calendar), and the provinces where the selected events happen more or less
 often than an even spread predicts. The :class:`Report` it returns holds the
 result objects and the figures, and writes them as one HTML file (figures
-embedded as base64 PNG: no external files, opens offline, survives e-mail) or
-as JSON numbers for pipelines.
+embedded as base64 PNG: no external files, opens offline, survives e-mail), as
+a PDF (summary, figures, tables and notes as pages) or as JSON numbers for
+pipelines.
 
 Examples
 --------
@@ -51,9 +52,20 @@ from eventdata.provinces import ProvinceResult, province_frequency
 from eventdata.series import counts, filter_events
 from eventdata.validation import Quarantine, validate
 
-__all__ = ["Report", "build_report", "to_jsonable"]
+__all__ = ["PDF_TABLE_ROWS", "Report", "build_report", "to_jsonable"]
 
 _FIGURE_DPI = 100
+#: Rows of the province table on one page of :meth:`Report.to_pdf`.
+PDF_TABLE_ROWS = 45
+_A4 = (8.27, 11.69)  # inches, portrait
+_CAVEATS = (
+    "The tests show whether events rose in time with an anniversary, not why: "
+    "other events of the same days, reporting habits (sources' holidays, year-end "
+    "round-ups) and coding delays can all move the counts.",
+    "Intervals and p-values of the placebo method compare the real window with "
+    "the same window at other dates of the same series, so they allow for "
+    "overdispersion and autocorrelation; event-study intervals are pointwise.",
+)
 
 
 @dataclass(frozen=True, eq=False)
@@ -172,6 +184,61 @@ class Report:
             self._notes_html(),
         ]
         return _PAGE.format(title=_e(self.title), style=_STYLE, body="\n".join(body))
+
+    def to_pdf(self) -> bytes:
+        """The report as a PDF: a summary page, a page per figure, the province table, notes.
+
+        Returns
+        -------
+        bytes
+            The PDF document: one summary page (data, validation, each test's
+            result and reading), one page per figure with its caption, the province
+            table at :data:`PDF_TABLE_ROWS` rows a page (none without provinces) and
+            a page of methods and caveats.
+
+        Examples
+        --------
+        >>> import eventdata as ed
+        >>> events = ed.datasets.simulate("2019-01-01", "2021-12-31", seed=2, rate=3)
+        >>> build_report(events).to_pdf()[:5]
+        b'%PDF-'
+        """
+        from matplotlib.backends.backend_pdf import PdfPages
+
+        buffer = io.BytesIO()
+        metadata = {"Title": self.title, "Creator": f"eventdata {__version__}"}
+        with PdfPages(buffer, metadata=metadata) as pdf:
+            for page in self._pdf_pages():
+                pdf.savefig(page)
+        return buffer.getvalue()
+
+    def _pdf_pages(self) -> list[Any]:
+        v = self.validation
+        summary = [
+            *self.summary().splitlines(),
+            "",
+            f"Built {self.created:%Y-%m-%d %H:%M} UTC with eventdata {__version__}.",
+            f"Selection: {_selection_text(self.selection)}.",
+            f"Rows read {v.n_rows}, valid {v.n_valid}, rejected {v.n_rejected}.",
+        ]
+        if v.n_rejected:
+            summary += ["", "Rejected rows by rule:", v.by_rule().to_string(index=False)]
+        for result in self.anniversaries:
+            summary += ["", f"{result.anniversary}: {interpretation(result)}"]
+        pages = [_text_page(self.title, summary)]
+        pages += [
+            _image_page(self.figures[name], self.captions.get(name, "")) for name in self.figures
+        ]
+        if self.provinces is not None:
+            shown = ["country", "admin1", "count", "expected", "ratio", "qvalue", "flag"]
+            table = self.provinces.table[[c for c in shown if c in self.provinces.table]]
+            for start in range(0, len(table), PDF_TABLE_ROWS):
+                chunk = table.iloc[start : start + PDF_TABLE_ROWS]
+                text = chunk.to_string(index=False, float_format=lambda x: f"{x:.3g}")
+                pages.append(_text_page("Provinces", text.splitlines(), wrap=False))
+        notes = [f"- {note}" for note in (*_CAVEATS, *self.notes)]
+        pages.append(_text_page("Methods and caveats", notes))
+        return pages
 
     def _repr_html_(self) -> str:
         return self.to_html()
@@ -298,15 +365,7 @@ class Report:
         )
 
     def _notes_html(self) -> str:
-        notes = [
-            "The tests show whether events rose in time with an anniversary, not why: "
-            "other events of the same days, reporting habits (sources' holidays, year-end "
-            "round-ups) and coding delays can all move the counts.",
-            "Intervals and p-values of the placebo method compare the real window with "
-            "the same window at other dates of the same series, so they allow for "
-            "overdispersion and autocorrelation; event-study intervals are pointwise.",
-            *self.notes,
-        ]
+        notes = [*_CAVEATS, *self.notes]
         items = "".join(f"<li>{_e(note)}</li>" for note in notes)
         return f'<section id="notes"><h2>Methods and caveats</h2><ul>{items}</ul></section>'
 
@@ -583,6 +642,36 @@ def _png(ax: Any) -> str:
     figure.savefig(buffer, format="png", dpi=_FIGURE_DPI, bbox_inches="tight")
     plt.close(figure)
     return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def _text_page(heading: str, lines: Sequence[str], *, wrap: bool = True) -> Any:
+    """An A4 page of monospaced text under a heading (long lines wrapped, overflow cut)."""
+    import textwrap
+
+    from matplotlib.figure import Figure
+
+    page = Figure(figsize=_A4)
+    page.text(0.06, 0.96, heading, fontsize=14, weight="bold", va="top")
+    shown: list[str] = []
+    for line in lines:
+        shown += textwrap.wrap(line, 92) or [""] if wrap else [line]
+    page.text(0.06, 0.92, "\n".join(shown[:70]), family="monospace", fontsize=7.5, va="top")
+    return page
+
+
+def _image_page(png_base64: str, caption: str) -> Any:
+    """An A4 page showing one of the report's figures, with its caption below."""
+    import textwrap
+
+    from matplotlib.figure import Figure
+    from matplotlib.image import imread
+
+    page = Figure(figsize=_A4)
+    ax = page.add_axes((0.05, 0.2, 0.9, 0.75))
+    ax.imshow(imread(io.BytesIO(base64.b64decode(png_base64)), format="png"))
+    ax.set_axis_off()
+    page.text(0.06, 0.17, "\n".join(textwrap.wrap(caption, 95)), fontsize=9, va="top")
+    return page
 
 
 def _e(text: Any) -> str:

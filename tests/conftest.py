@@ -19,7 +19,7 @@ import eventdata as ed
 from eventdata.datasets import SEED_PATH
 
 # The fake ACLED API's fixtures (fake, client, make_client), for the client and sync tests.
-pytest_plugins = ["tests.fake_acled"]
+pytest_plugins = ["tests.fake_acled", "tests.misbehaving_http"]
 
 # Property tests are reproducible in CI: the same examples on every run.
 settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
@@ -59,3 +59,9 @@ def raw_seed() -> pd.DataFrame:
 
 def to_csv_buffer(frame: pd.DataFrame) -> io.StringIO:
     return io.StringIO(frame.to_csv(index=False))
+
+
+@pytest.fixture(autouse=True)
+def _cli_bugs_raise(monkeypatch: pytest.MonkeyPatch) -> None:
+    """In tests an internal error of the CLI raises with its traceback, never hides as one line."""
+    monkeypatch.setenv("EVENTDATA_DEBUG", "1")

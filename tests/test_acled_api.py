@@ -179,7 +179,7 @@ def test_a_server_ignoring_the_page_parameter_is_caught(fake, make_client, seed_
     rows = acled_json_rows(seed_csv)
     same_page = _json({"success": True, "data": rows[:2]})
     fake.script("/api/acled/read", same_page, same_page)
-    with pytest.raises(acled.MalformedResponse, match="repeats page 1"):
+    with pytest.raises(acled.MalformedResponse, match="repeats rows of page 1 only"):
         make_client(page_size=2).events()
 
 
@@ -299,7 +299,7 @@ def test_500_until_the_retry_budget_runs_out(fake, make_client):
     with pytest.raises(acled.RetryBudgetExhausted) as caught:
         make_client(max_retries=3).events()
     assert caught.value.status == 500
-    assert "HTTP 500 after 3 retries" in str(caught.value)
+    assert "HTTP 500 after 4 attempts" in str(caught.value)
     assert "Internal error" in str(caught.value)
     assert len(fake.data_queries()) == 4
 

@@ -42,7 +42,7 @@ def test_validate_garbage_prints_one_line_and_no_traceback(tmp_path):
     path = tmp_path / "x.csv"
     path.write_bytes(b"")
     done = run("validate", str(path))
-    assert done.returncode == 1
+    assert done.returncode == 2
     assert done.stderr.strip().startswith("error:") and "Traceback" not in done.stderr
 
 

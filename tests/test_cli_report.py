@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 
@@ -107,7 +108,7 @@ def test_provinces_prints_and_writes_csv_and_json(export, tmp_path, capsys):
     ],
 )
 def test_mistakes_get_one_clear_error(args, message, capsys):
-    assert main(args) == 1
+    assert main(args) == 2
     assert message in capsys.readouterr().err
 
 
@@ -123,3 +124,33 @@ def test_report_example_through_the_installed_command(tmp_path):
     assert done.stderr == ""  # no progress bar when stderr is not a terminal
     assert "rate ratio" in done.stdout
     assert out.read_text(encoding="utf-8").count("data:image/png;base64,") == 6
+
+
+def _pdf_pages(content: bytes) -> int:
+    return len(re.findall(rb"/Type\s*/Page\b", content))
+
+
+@pytest.mark.parametrize(
+    ("country", "rows_per_page", "table_pages"), [("Syria", 45, 1), (None, 10, 4)]
+)
+def test_report_as_pdf_has_a_page_per_figure_and_text_pages(
+    store, tmp_path, capsys, monkeypatch, country, rows_per_page, table_pages
+):
+    monkeypatch.setattr("eventdata.report.PDF_TABLE_ROWS", rows_per_page)
+    out = tmp_path / "report.pdf"
+    selection = ["--country", country] if country else []
+    assert main(["report", store, "--out", str(out), *selection]) == 0
+    assert f"wrote {out} (pdf, 6 figures)" in capsys.readouterr().out
+    content = out.read_bytes()
+    assert content.startswith(b"%PDF-") and content.rstrip().endswith(b"%%EOF")
+    provinces = 14 if country == "Syria" else 32
+    assert -(-provinces // rows_per_page) == table_pages
+    # summary, six figures, the province table, methods and caveats
+    assert _pdf_pages(content) == 1 + 6 + table_pages + 1
+    assert b"<html" not in content.lower()
+
+
+def test_report_format_pdf_names_the_default_file(store, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(["report", store, "--format", "pdf", "--country", "Iraq"]) == 0
+    assert (tmp_path / "report.pdf").read_bytes()[:5] == b"%PDF-"

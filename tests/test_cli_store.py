@@ -28,7 +28,7 @@ def test_ingest_upserts_valid_rows_and_quarantines_the_rest_beside_the_store(
     week: Path, tmp_path: Path, capsys: pytest.CaptureFixture
 ) -> None:
     store_dir = tmp_path / "mirror"
-    assert main(["ingest", str(week), "--store", str(store_dir)]) == 0
+    assert main(["ingest", str(week), "--store", str(store_dir)]) == 1  # rows were rejected
     out = capsys.readouterr().out
     assert "rows read: 6, valid: 5, rejected: 1" in out
     assert "added                5" in out
@@ -95,7 +95,7 @@ def test_export_writes_the_filtered_events_as_csv_or_parquet(
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["export", "--store", "{tmp}/nowhere", "--out", "{tmp}/x.csv"], "no such file or folder"),
+        (["export", "--store", "{tmp}/nowhere", "--out", "{tmp}/x.csv"], "no such store folder"),
         (["export", "--store", "{tmp}/mirror", "--out", "{tmp}/x.xlsx"], ".parquet or .csv"),
         (["export", "--store", "{tmp}/mirror", "--out", "{tmp}/x.csv", "--start", "soon"], "date"),
         (["ingest", "{tmp}/missing.csv", "--store", "{tmp}/mirror"], "no such file"),
@@ -105,7 +105,7 @@ def test_export_writes_the_filtered_events_as_csv_or_parquet(
         ),
     ],
 )
-def test_store_commands_report_errors_and_exit_one(
+def test_store_commands_report_errors_and_exit_two(
     args: list[str],
     message: str,
     seed_events: pd.DataFrame,
@@ -117,7 +117,7 @@ def test_store_commands_report_errors_and_exit_one(
     seed = write_acled(seed_events, tmp_path / "seed.csv")
     before = (tmp_path / "mirror" / "_eventdata.json").read_bytes()
     filled = [a.format(tmp=tmp_path, seed=seed) for a in args]
-    assert main(filled) == 1
+    assert main(filled) == 2  # a usage or input error, found before the store changed
     err = capsys.readouterr().err
     assert err.startswith("error:") and message in err
     assert (tmp_path / "mirror" / "_eventdata.json").read_bytes() == before
@@ -138,6 +138,6 @@ def test_ingest_through_the_installed_command(week: Path, tmp_path: Path) -> Non
         text=True,
         check=False,
     )
-    assert done.returncode == 0, done.stderr
+    assert done.returncode == 1, done.stderr  # one row rejected
     assert "added                5" in done.stdout
     assert len(read_parquet(tmp_path / "m")) == 5

@@ -172,7 +172,7 @@ def test_sync_command(fake, httpserver, events, tmp_path, monkeypatch, capsys):
 def test_sync_command_without_credentials_is_one_clear_error(tmp_path, monkeypatch, capsys):
     for name in ("ACLED_USERNAME", "ACLED_EMAIL", "ACLED_PASSWORD"):
         monkeypatch.delenv(name, raising=False)
-    assert main(["sync", "--store", str(tmp_path / "s"), "--api-url", "http://127.0.0.1:9"]) == 1
+    assert main(["sync", "--store", str(tmp_path / "s"), "--api-url", "http://127.0.0.1:9"]) == 2
     assert capsys.readouterr().err.startswith("error:")
 
 
