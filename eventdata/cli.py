@@ -67,7 +67,7 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("validate", help="validate an ACLED export; exit 1 when rows fail")
     p.add_argument("file", help="ACLED CSV (or .xlsx) export")
     p.add_argument("--quarantine", metavar="OUT.csv", help="write the rejected rows here")
-    p.add_argument("--encoding", default="utf-8")
+    _reading_arguments(p)
     p.set_defaults(run=_validate)
 
     p = sub.add_parser("schemas", help="write the schema files (or check them with --check)")
@@ -88,7 +88,7 @@ def _parser() -> argparse.ArgumentParser:
         metavar="OUT.csv",
         help="where to write rejected rows (default: DIR-rejected-<time>.csv beside the store)",
     )
-    p.add_argument("--encoding", default="utf-8")
+    _reading_arguments(p)
     p.set_defaults(run=_ingest)
 
     p = sub.add_parser("export", help="write stored events to one .parquet or ACLED-style .csv")
@@ -169,7 +169,44 @@ def _input_arguments(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="use bundled simulated Iraq/Syria records 2016-2022 instead of INPUT",
     )
-    p.add_argument("--encoding", default="utf-8")
+    _reading_arguments(p)
+
+
+def _reading_arguments(p: argparse.ArgumentParser) -> None:
+    """How to read a CSV, for every command that reads one (default: detected)."""
+    p.add_argument("--encoding", help="text encoding (default: utf-8, else cp1252 with a warning)")
+    p.add_argument(
+        "--delimiter", help="field delimiter (default: detected among , ; tab |); tab: '\\t'"
+    )
+    p.add_argument("--decimal", choices=(".", ","), help="decimal mark (default: detected)")
+    order = p.add_mutually_exclusive_group()
+    order.add_argument(
+        "--dayfirst",
+        dest="dayfirst",
+        action="store_const",
+        const=True,
+        help="read numeric dates as day/month/year (default: as the dates settle it)",
+    )
+    order.add_argument(
+        "--monthfirst",
+        dest="dayfirst",
+        action="store_const",
+        const=False,
+        help="read numeric dates as month/day/year",
+    )
+
+
+def _reading_options(args: argparse.Namespace) -> dict:
+    """The reader's keyword arguments from :func:`_reading_arguments`' options."""
+    delimiter = args.delimiter
+    if delimiter in ("\\t", "tab", "TAB"):
+        delimiter = "\t"
+    return {
+        "encoding": args.encoding,
+        "delimiter": delimiter,
+        "decimal": args.decimal,
+        "dayfirst": args.dayfirst,
+    }
 
 
 def _selection_arguments(p: argparse.ArgumentParser) -> None:
@@ -203,7 +240,7 @@ def _analysis_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    result = read_acled(args.file, errors="quarantine", encoding=args.encoding)
+    result = read_acled(args.file, errors="quarantine", **_reading_options(args))
     print(result.summary())
     if args.quarantine and result.n_rejected:
         result.rejected.to_csv(args.quarantine, index=False)
@@ -231,7 +268,7 @@ def _ingest(args: argparse.Namespace) -> int:
     # a bar over the stages, on stderr and only when it is a terminal
     stages = 3 if args.deletions else 2
     with Progress(sys.stderr.isatty(), total=stages, unit=" stages", description="ingest") as bar:
-        checked = read_acled(args.file, errors="quarantine", encoding=args.encoding)
+        checked = read_acled(args.file, errors="quarantine", **_reading_options(args))
         bar.advance(note="read and validated")
         deletions = None
         if args.deletions:
@@ -327,7 +364,7 @@ def _load(args: argparse.Namespace) -> tuple[Quarantine, str]:
         stored = read_parquet(path)
         return validate(stored, errors="quarantine"), f"Event store {path}"
     return read_acled(
-        path, errors="quarantine", encoding=args.encoding
+        path, errors="quarantine", **_reading_options(args)
     ), f"ACLED export {path.name}"
 
 
