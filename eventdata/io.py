@@ -420,6 +420,8 @@ def _read_source(source: Source, *, encoding: str | None, delimiter: str | None)
     if not data.strip():
         raise ReadError(f"{name}: the file is empty")
     data = _to_utf8(data, name, encoding)
+    if b"\n" not in data.rstrip():
+        data = data.rstrip() + b"\n"  # a header alone, without its line end: no records
     try:
         return _tidy(_parse(data, name, delimiter))
     except _NotUtf8:
