@@ -13,6 +13,7 @@ import codecs
 import csv
 import io
 import os
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -417,10 +418,11 @@ def _read_source(source: Source, *, encoding: str | None, delimiter: str | None)
         frame = _read_excel(source, name).reset_index(drop=True)
         return _tidy(_Table(frame.astype("string"), name, width=len(frame.columns)))
     data = _read_bytes(source, name)
-    if not data.strip():
+    if not data or data.isspace():  # isspace: no copy of a large file
         raise ReadError(f"{name}: the file is empty")
     data = _to_utf8(data, name, encoding)
-    if b"\n" not in data.rstrip():
+    end_of_header = data.find(b"\n")
+    if end_of_header < 0 or not _NOT_SPACE.search(data, end_of_header):
         data = data.rstrip() + b"\n"  # a header alone, without its line end: no records
     try:
         return _tidy(_parse(data, name, delimiter))
@@ -613,19 +615,24 @@ def _is_hxl_row(row: pd.Series) -> bool:
     return bool(len(given)) and bool(given.str.fullmatch(_HXL_TAG).all())
 
 
+_FLOAT_INTEGER = re.compile(r"[+-]?[0-9]+\.0+")
+_NOT_SPACE = re.compile(rb"\S")
+
+
 def _integer_ids(raw: pd.DataFrame, schema: IncidentSchema) -> pd.DataFrame:
     """Columns of integers written as floats (``101.0``, by pandas) back to integers."""
     numbers = {c for c, f in schema.fields.items() if f.kind == "number"}
+    head = raw.head(100)
     fixed = {}
-    for column in raw.columns:
+    for position, column in enumerate(raw.columns):
         values = raw[column]
         if column in numbers or not isinstance(values.dtype, pd.StringDtype):
             continue
-        head = values.head(100).dropna()
-        if not len(head) or not head.str.fullmatch(r"[+-]?\d+\.0+").all():
-            continue
+        sample = [v for v in head.iloc[:, position].tolist() if isinstance(v, str)]
+        if not sample or not all(_FLOAT_INTEGER.fullmatch(v) for v in sample):
+            continue  # the usual case, found on the first rows
         given = values.dropna()
-        if given.str.fullmatch(r"[+-]?\d+\.0+").all():
+        if given.str.fullmatch(_FLOAT_INTEGER.pattern).all():
             fixed[column] = values.str.replace(r"\.0+$", "", regex=True)
     return raw.assign(**fixed) if fixed else raw
 
