@@ -41,6 +41,7 @@ from eventdata.errors import (
     InsufficientDataError,
     OverdispersionWarning,
     ReadError,
+    ReadWarning,
     StoreError,
     ValidationError,
 )
@@ -108,6 +109,7 @@ __all__ = [
     "Quarantine",
     "RateRatioTest",
     "ReadError",
+    "ReadWarning",
     "Report",
     "StoreChange",
     "StoreError",

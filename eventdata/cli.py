@@ -270,13 +270,40 @@ def _input_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def _reading_arguments(p: argparse.ArgumentParser) -> None:
-    """The options of every command that reads an export; :func:`_read_options` passes them."""
-    p.add_argument("--encoding", default="utf-8")
+    """How to read a CSV, for every command that reads one (default: detected)."""
+    p.add_argument("--encoding", help="text encoding (default: utf-8, else cp1252 with a warning)")
+    p.add_argument(
+        "--delimiter", help="field delimiter (default: detected among , ; tab |); tab: '\\t'"
+    )
+    p.add_argument("--decimal", choices=(".", ","), help="decimal mark (default: detected)")
+    order = p.add_mutually_exclusive_group()
+    order.add_argument(
+        "--dayfirst",
+        dest="dayfirst",
+        action="store_const",
+        const=True,
+        help="read numeric dates as day/month/year (default: as the dates settle it)",
+    )
+    order.add_argument(
+        "--monthfirst",
+        dest="dayfirst",
+        action="store_const",
+        const=False,
+        help="read numeric dates as month/day/year",
+    )
 
 
-def _read_options(args: argparse.Namespace) -> dict:
-    """Keyword arguments for :func:`eventdata.read_acled` from the reading options."""
-    return {"encoding": args.encoding}
+def _reading_options(args: argparse.Namespace) -> dict:
+    """The reader's keyword arguments from :func:`_reading_arguments`' options."""
+    delimiter = args.delimiter
+    if delimiter in ("\\t", "tab", "TAB"):
+        delimiter = "\t"
+    return {
+        "encoding": args.encoding,
+        "delimiter": delimiter,
+        "decimal": args.decimal,
+        "dayfirst": args.dayfirst,
+    }
 
 
 def _selection_arguments(p: argparse.ArgumentParser) -> None:
@@ -441,7 +468,7 @@ def _write_rejected(rejected: pd.DataFrame, store: Path, target: Path | None) ->
 def _validate(args: argparse.Namespace) -> int:
     source = _input_file(args.file, "FILE")
     out = _output_file(args.quarantine, "--quarantine") if args.quarantine else None
-    result = read_acled(source, errors="quarantine", **_read_options(args))
+    result = read_acled(source, errors="quarantine", **_reading_options(args))
     print(result.summary())
     if out is not None and result.n_rejected:
         _write_atomically(out, lambda temporary: result.rejected.to_csv(temporary, index=False))
@@ -477,7 +504,7 @@ def _ingest(args: argparse.Namespace) -> int:
     # a bar over the stages, on stderr and only when it is a terminal
     stages = 3 if deletions_file else 2
     with Progress(sys.stderr.isatty(), total=stages, unit=" stages", description="ingest") as bar:
-        checked = read_acled(source, errors="quarantine", **_read_options(args))
+        checked = read_acled(source, errors="quarantine", **_reading_options(args))
         bar.advance(note="read and validated")
         deletions = None
         if deletions_file:
@@ -579,7 +606,9 @@ def _load(args: argparse.Namespace) -> tuple[Quarantine, str]:
     if path.is_dir():
         stored = read_parquet(path)
         return validate(stored, errors="quarantine"), f"Event store {path}"
-    return read_acled(path, errors="quarantine", **_read_options(args)), f"ACLED export {path.name}"
+    return read_acled(
+        path, errors="quarantine", **_reading_options(args)
+    ), f"ACLED export {path.name}"
 
 
 def _selected(args: argparse.Namespace, checked: Quarantine) -> pd.DataFrame:

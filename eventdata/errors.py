@@ -28,6 +28,7 @@ __all__ = [
     "EventDataError",
     "EventDataWarning",
     "ReadError",
+    "ReadWarning",
     "StoreError",
     "ValidationError",
 ]
@@ -109,6 +110,10 @@ class EventDataWarning(UserWarning):
 
 class CodebookWarning(EventDataWarning):
     """The input follows another version of the codebook (missing or extra columns, text codes)."""
+
+
+class ReadWarning(EventDataWarning):
+    """A file was read with a guess (its encoding): say so, and how to be explicit."""
 
 
 class Admin1Warning(EventDataWarning):

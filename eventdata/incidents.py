@@ -84,7 +84,13 @@ def write_template(path: str | os.PathLike) -> tuple[Path, Path]:
 
 
 def read_incidents(
-    source: Source, *, errors: Errors = "raise", encoding: str = "utf-8"
+    source: Source,
+    *,
+    errors: Errors = "raise",
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    decimal: str | None = None,
+    dayfirst: bool | None = None,
 ) -> pd.DataFrame | Quarantine:
     """Read and validate hand-coded incidents (a filled :func:`write_template` file).
 
@@ -99,8 +105,8 @@ def read_incidents(
         The CSV.
     errors : {"raise", "quarantine"}
         As in :func:`eventdata.read_acled`.
-    encoding : str
-        Text encoding.
+    encoding, delimiter, decimal, dayfirst
+        How to read the CSV, as in :func:`eventdata.read_acled` (by default detected).
 
     Returns
     -------
@@ -119,7 +125,14 @@ def read_incidents(
     ['hand-coded']
     """
     return read_validated(
-        source, schema=INCIDENT_SCHEMA, errors=errors, encoding=encoding, prepare=_prepare
+        source,
+        schema=INCIDENT_SCHEMA,
+        errors=errors,
+        encoding=encoding,
+        prepare=_prepare,
+        delimiter=delimiter,
+        decimal=decimal,
+        dayfirst=dayfirst,
     )
 
 

@@ -63,7 +63,13 @@ GED_REQUIRED = (
 
 
 def read_ucdp_ged(
-    source: Source, *, errors: Errors = "raise", encoding: str = "utf-8"
+    source: Source,
+    *,
+    errors: Errors = "raise",
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    decimal: str | None = None,
+    dayfirst: bool | None = None,
 ) -> pd.DataFrame | Quarantine:
     """Read a UCDP GED CSV, validate it, and map it onto the core incident schema.
 
@@ -75,8 +81,8 @@ def read_ucdp_ged(
     errors : {"raise", "quarantine"}
         As in :func:`eventdata.read_acled`. With ``"quarantine"`` the rejected rows
         are the GED rows as read, plus a ``reason`` column.
-    encoding : str
-        Text encoding of the file.
+    encoding, delimiter, decimal, dayfirst
+        How to read the CSV, as in :func:`eventdata.read_acled` (by default detected).
 
     Returns
     -------
@@ -112,7 +118,14 @@ def read_ucdp_ged(
     (4, 6)
     """
     result = read_validated(
-        source, schema=UCDP_GED_SCHEMA, errors=errors, encoding=encoding, prepare=_prepare
+        source,
+        schema=UCDP_GED_SCHEMA,
+        errors=errors,
+        encoding=encoding,
+        prepare=_prepare,
+        delimiter=delimiter,
+        decimal=decimal,
+        dayfirst=dayfirst,
     )
     _warn_death_estimates(result.valid if isinstance(result, Quarantine) else result)
     return result

@@ -11,9 +11,8 @@ for every input row exactly once.
 from __future__ import annotations
 
 import os
-import warnings
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
@@ -23,6 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from eventdata import codebook
+from eventdata._caller import warn_at_caller
 from eventdata.errors import CodebookWarning, ValidationError
 from eventdata.schema import ACLED_SCHEMA, SCHEMAS, Field, IncidentSchema
 
@@ -56,9 +56,14 @@ class Quarantine:
         naming every rule each row broke.
     failures : pandas.DataFrame
         One row per (row, rule) broken: ``row`` (0-based position in the input),
-        ``event_id_cnty``, ``column``, ``rule``, ``value``.
+        ``event_id_cnty``, ``column``, ``rule``, ``value`` (and, from a file,
+        ``line``: the line the row starts on, the header being line 1).
     n_rows : int
-        Rows in the input; always ``len(valid) + len(rejected)``.
+        Rows in the input; always ``len(valid) + len(rejected) + len(skipped)``.
+    skipped : pandas.DataFrame
+        Lines of a file that are not records, each with its ``line`` and ``reason``
+        (an HXL hashtag row, a comment row, the second row of a monadic event);
+        empty when validating a frame.
 
     Examples
     --------
@@ -77,6 +82,14 @@ class Quarantine:
     rejected: pd.DataFrame
     failures: pd.DataFrame
     n_rows: int
+    skipped: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame({"line": pd.Series(dtype="int64"), "reason": []})
+    )
+
+    @property
+    def n_skipped(self) -> int:
+        """Number of lines left out as not records."""
+        return len(self.skipped)
 
     @property
     def n_valid(self) -> int:
@@ -109,6 +122,12 @@ class Quarantine:
             f"rows valid:    {self.n_valid}",
             f"rows rejected: {self.n_rejected}",
         ]
+        if self.n_skipped:
+            lines.append(f"rows skipped:  {self.n_skipped}")
+            for rec in self.skipped.head(10).itertuples(index=False):
+                lines.append(f"  line {rec.line}: {rec.reason}")
+            if self.n_skipped > 10:
+                lines.append(f"  ... and {self.n_skipped - 10} more (in .skipped)")
         if self.n_rejected:
             lines.append("rejected rows by rule:")
             for rec in self.by_rule().itertuples(index=False):
@@ -182,7 +201,7 @@ def validate(
     bad_rows = np.unique(failures["row"].to_numpy(dtype="int64"))
     if errors == "raise":
         if len(bad_rows):
-            raise ValidationError(_message(failures, len(frame)), failures, len(frame))
+            raise ValidationError(failure_message(failures, len(frame)), failures, len(frame))
         typed.index = raw.index
         return typed
     ok = np.ones(len(frame), dtype=bool)
@@ -219,10 +238,9 @@ def _check_columns(events: pd.DataFrame, schema: IncidentSchema) -> None:
         )
     absent = [c for c in schema.columns if c not in events.columns]
     if absent:
-        warnings.warn(
+        warn_at_caller(
             f"column(s) {', '.join(absent)} absent (an older codebook version?): read as null",
             CodebookWarning,
-            stacklevel=3,
         )
 
 
@@ -289,7 +307,7 @@ def _coerce_column(raw: pd.Series, spec: Field) -> tuple[pd.Series, np.ndarray, 
         # Arrow's exact cast of the text as read: when every value is a plain
         # number literal there is nothing to strip, map or check.
         parsed = _cast(raw, pa.int64() if spec.kind == "integer" else pa.float64())
-        if parsed is not None:
+        if parsed is not None and not (spec.kind == "integer" and _has_hex(raw)):
             return pd.Series(parsed, dtype=target, copy=False), no_failures, ""
     text = _as_text(raw)
     present = text.notna().to_numpy()
@@ -300,18 +318,72 @@ def _coerce_column(raw: pd.Series, spec: Field) -> tuple[pd.Series, np.ndarray, 
     if spec.name in _INTER_COLUMNS:
         text = _inter_labels_to_codes(text, spec.name)
         integer_rule = "an actor-type code (or its codebook label)"
+    if spec.kind == "integer" and raw.dtype != "float64":
+        values, bad = _to_int64(text)
+        return pd.Series(values, dtype=target), present & bad, integer_rule
     numbers = pd.Series(_to_float(text) if raw.dtype != "float64" else raw.to_numpy())
     bad = present & numbers.isna().to_numpy()
     if spec.kind == "number":
         return numbers.astype(target), bad, "a number"
     values = numbers.to_numpy()
-    infinite = np.isinf(values)
-    fractional = np.zeros(len(values), dtype=bool)
-    finite = np.isfinite(values)
-    fractional[finite] = values[finite] % 1 != 0
-    bad = bad | fractional | infinite
-    numbers = numbers.where(~(fractional | infinite))
+    unfit = ~_exact_integers(values)
+    bad = bad | (unfit & ~np.isnan(values))
+    numbers = numbers.where(~unfit)
     return numbers.astype(target), bad, integer_rule
+
+
+#: A number as a person writes it in decimal: no hexadecimal, no digit of another script.
+_DECIMAL = r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?"
+#: Beyond this float64 no longer holds every integer exactly.
+_EXACT = 2.0**53
+
+
+def _exact_integers(values: np.ndarray) -> np.ndarray:
+    """Where a float is a whole number that int64 (and float64) hold exactly."""
+    ok = np.isfinite(values)
+    ok[ok] = (values[ok] % 1 == 0) & (np.abs(values[ok]) <= _EXACT)
+    return ok
+
+
+def _to_int64(text: pd.Series) -> tuple[pd.api.extensions.ExtensionArray, np.ndarray]:
+    """Decimal integer text to Int64 (``7``, ``7.0``, ``7e2``); the mask of values that are not.
+
+    Integers beyond int64 and other notations (``0x10``) fail instead of raising
+    or being read as something else.
+    """
+    out = np.zeros(len(text), dtype="int64")
+    ok = np.zeros(len(text), dtype=bool)
+    plain = text.str.fullmatch(r"[+-]?[0-9]+").fillna(False).to_numpy(dtype=bool)
+    if plain.any():
+        short = plain & (text.str.len().fillna(0).to_numpy() <= 18)
+        if short.any():
+            out[short] = pc.cast(pa.array(text[short].array), pa.int64()).to_numpy()
+            ok |= short
+        for position in np.flatnonzero(plain & ~short):
+            number = int(text.iloc[position])
+            if -(2**63) <= number < 2**63:
+                out[position], ok[position] = number, True
+    other = text.notna().to_numpy() & ~plain
+    if other.any():
+        written = text[other]
+        decimal = written.str.fullmatch(_DECIMAL).fillna(False).to_numpy(dtype=bool)
+        values = np.full(len(written), np.nan)
+        values[decimal] = pd.to_numeric(written[decimal], errors="coerce")
+        exact = _exact_integers(values)
+        positions = np.flatnonzero(other)
+        out[positions[exact]] = values[exact].astype("int64")
+        ok[positions[exact]] = True
+    return pd.arrays.IntegerArray(out, ~ok), ~ok
+
+
+def _has_hex(raw: pd.Series) -> bool:
+    """Whether some value may be hexadecimal (Arrow's integer cast reads ``0x10`` as 16)."""
+    values = pa.chunked_array(pa.array(raw.array))
+    for chunk in values.chunks:
+        data = chunk.buffers()[2]
+        if data is not None and (np.frombuffer(data, dtype=np.uint8) | 0x20 == ord("x")).any():
+            return True
+    return False
 
 
 def _to_float(text: pd.Series) -> np.ndarray:
@@ -319,7 +391,10 @@ def _to_float(text: pd.Series) -> np.ndarray:
     try:
         return pc.cast(pa.array(text.array), pa.float64()).to_numpy(zero_copy_only=False)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, TypeError):
-        return np.asarray(pd.to_numeric(text, errors="coerce"), dtype="float64")
+        decimal = text.str.fullmatch(_DECIMAL).fillna(False).to_numpy(dtype=bool)
+        values = np.full(len(text), np.nan)
+        values[decimal] = pd.to_numeric(text[decimal], errors="coerce")
+        return values
 
 
 def _cast(
@@ -332,7 +407,7 @@ def _cast(
         return None
     if pa.types.is_integer(kind):
         return pd.Int64Dtype().__from_arrow__(values)
-    return values.to_numpy()
+    return values.to_numpy(zero_copy_only=False)  # a null (blank cell) is NaN
 
 
 def _distinct(raw: pd.Series) -> tuple[pd.Series, np.ndarray]:
@@ -365,7 +440,7 @@ def _parse_dates(raw: pd.Series) -> tuple[pd.Series, np.ndarray]:
         values = raw.reset_index(drop=True)
         if getattr(values.dt, "tz", None) is not None:
             values = values.dt.tz_localize(None)
-        return values.astype("datetime64[ns]"), values.notna().to_numpy()
+        return _in_range(values), values.notna().to_numpy()
     # Dates repeat: parse each distinct string once.
     uniques, positions = _distinct(raw)
     present = np.append(uniques.notna(), False)[positions]
@@ -373,19 +448,57 @@ def _parse_dates(raw: pd.Series) -> tuple[pd.Series, np.ndarray]:
     todo = uniques.notna()
     iso = uniques.str.match(r"^\d{4}-\d{2}-\d{2}([ T].*)?$").eq(True)
     if iso.any():
-        parsed[iso] = pd.to_datetime(uniques[iso], format="ISO8601", errors="coerce")
+        # a time zone is ignored: the date as written, the local day of the event
+        local = uniques[iso].str.replace(_TIME_ZONE, "", regex=True)
+        parsed[iso] = _to_dates(local, "ISO8601")
     todo &= parsed.isna()
     for fmt in _DATE_FORMATS:
         if not todo.any():
             break
-        parsed[todo] = pd.to_datetime(uniques[todo], format=fmt, errors="coerce")
+        parsed[todo] = _to_dates(uniques[todo], fmt)
         todo &= parsed.isna()
     if todo.any():
         parsed[todo] = _parse_slashed_or_serial(uniques[todo])
-    # Dates before ACLED's and UCDP's coverage or in the far future are typos.
-    parsed = parsed.where((parsed.dt.year >= 1900) & (parsed.dt.year <= 2100))
     lookup = np.append(parsed.to_numpy(), np.datetime64("NaT", "ns"))
     return pd.Series(lookup[positions], dtype="datetime64[ns]"), present
+
+
+#: The time zone after an ISO 8601 time: ``Z``, ``+03:00``, ``-0500``, ``+03``.
+_TIME_ZONE = r"(?<=\d:\d\d)(?::\d\d(?:\.\d*)?)?\s*(?:Z|UTC|[+-]\d\d(?::?\d\d)?)$"
+
+
+def _to_dates(values: pd.Series, fmt: str) -> pd.Series:
+    """Text to dates in one format; NaT where a value does not parse or is out of range."""
+    try:
+        parsed = pd.to_datetime(values, format=fmt, errors="coerce")
+    except (ValueError, OverflowError):  # mixed time zones, a year beyond any unit
+        parsed = pd.Series(
+            [_one_date(value, fmt) for value in values], index=values.index, dtype="object"
+        )
+        parsed = pd.to_datetime(parsed, errors="coerce")
+    if getattr(parsed.dt, "tz", None) is not None:
+        parsed = parsed.dt.tz_localize(None)
+    return _in_range(parsed)
+
+
+def _one_date(value: str, fmt: str) -> pd.Timestamp | None:
+    try:
+        date = pd.to_datetime(value, format=fmt, errors="coerce")
+    except (ValueError, OverflowError):
+        return None
+    if pd.isna(date) or not 1900 <= date.year <= 2100:
+        return None
+    return date.tz_localize(None) if date.tzinfo is not None else date
+
+
+def _in_range(dates: pd.Series) -> pd.Series:
+    """Dates as datetime64[ns], NaT outside 1900-2100.
+
+    Dates before ACLED's and UCDP's coverage or in the far future are typos (the
+    API served year 0025 for 2025); years beyond 2262 do not fit nanoseconds.
+    """
+    years = dates.dt.year
+    return dates.where((years >= 1900) & (years <= 2100)).astype("datetime64[ns]")
 
 
 def _parse_slashed_or_serial(values: pd.Series) -> pd.Series:
@@ -399,21 +512,20 @@ def _parse_slashed_or_serial(values: pd.Series) -> pd.Series:
     serial = values.str.fullmatch(r"\d{5}(\.0+)?")
     if serial.any():
         days = pd.to_numeric(values[serial], errors="coerce")
-        out[serial] = _EXCEL_EPOCH + pd.to_timedelta(days, unit="D")
+        out[serial] = _in_range(_EXCEL_EPOCH + pd.to_timedelta(days, unit="D"))
     slashed = values.str.fullmatch(r"\d{1,2}/\d{1,2}/\d{2,4}")
     if slashed.any():
         parts = values[slashed].str.split("/", expand=True).astype(int)
         month_first = bool((parts[1] > 12).any()) and not bool((parts[0] > 12).any())
         if not month_first and not bool((parts[0] > 12).any()):
-            warnings.warn(
+            warn_at_caller(
                 "slashed dates such as "
                 f"{values[slashed].iloc[0]!r} are ambiguous: read as day/month/year",
                 CodebookWarning,
-                stacklevel=5,
             )
         for fmt in ("%m/%d/%Y", "%m/%d/%y") if month_first else ("%d/%m/%Y", "%d/%m/%y"):
             todo = slashed & out.isna()
-            out[todo] = pd.to_datetime(values[todo], format=fmt, errors="coerce")
+            out[todo] = _to_dates(values[todo], fmt)
     return out
 
 
@@ -430,10 +542,9 @@ def _inter_labels_to_codes(text: pd.Series, name: str) -> pd.Series:
     codes = labels.map(lambda lab: None if mapping[lab] is None else str(mapping[lab]))
     out = text.copy()
     out[is_label] = codes.astype(pd.StringDtype())
-    warnings.warn(
+    warn_at_caller(
         f"{name}: text labels mapped to codebook codes ({len(mapping)} distinct labels)",
         CodebookWarning,
-        stacklevel=5,
     )
     return out
 
@@ -708,14 +819,19 @@ def _reasons(failures: pd.DataFrame, rows: np.ndarray) -> list[str]:
     return joined.reindex(rows).tolist()
 
 
-def _message(failures: pd.DataFrame, n_rows: int, limit: int = 50) -> str:
+def failure_message(failures: pd.DataFrame, n_rows: int, limit: int = 50) -> str:
+    """The text of a ValidationError: the failing rows (by file line when known), rule counts."""
     bad = failures["row"].nunique()
     lines = [f"{bad} of {n_rows} rows failed validation:"]
     shown = failures.drop_duplicates("row").head(limit)["row"]
     reasons = _reasons(failures, shown.to_numpy())
     ids = failures.drop_duplicates("row").head(limit)["event_id_cnty"]
-    for row, event_id, reason in zip(shown, ids, reasons, strict=True):
-        label = f"row {row}" + ("" if pd.isna(event_id) else f" ({event_id})")
+    if "line" in failures.columns:
+        labels = [f"line {line}" for line in failures.drop_duplicates("row").head(limit)["line"]]
+    else:
+        labels = [f"row {row}" for row in shown]
+    for label, event_id, reason in zip(labels, ids, reasons, strict=True):
+        label += "" if pd.isna(event_id) else f" ({event_id})"
         lines.append(f"  {label}: {reason}")
     if bad > limit:
         lines.append(f"  ... and {bad - limit} more rows (all of them in the error's .failures)")

@@ -142,7 +142,7 @@ def test_garbage_files_get_one_clear_line(tmp_path, content, message):
     path = tmp_path / "export.csv"
     path.write_bytes(content)
     with pytest.raises(ed.ReadError, match=message) as info:
-        ed.read_acled(path)
+        ed.read_acled(path, encoding="utf-8")
     assert "\n" not in str(info.value)
 
 
@@ -163,8 +163,11 @@ def test_missing_file_and_folder(tmp_path):
 def test_cp1252_file_reads_with_the_encoding_named():
     text = SEED_PATH.read_text(encoding="utf-8").replace("Green Village", "Green Villag\xe9")
     data = text.encode("cp1252")
-    with pytest.raises(ed.ReadError, match="cp1252"):
-        ed.read_acled(io.BytesIO(data))
+    with pytest.raises(ed.ReadError, match='encoding="cp1252".*--encoding cp1252'):
+        ed.read_acled(io.BytesIO(data), encoding="utf-8")
+    with pytest.warns(ed.ReadWarning, match="read as cp1252"):
+        guessed = ed.read_acled(io.BytesIO(data))
+    assert "Green Villag\xe9" in set(guessed["location"])
     events = ed.read_acled(io.BytesIO(data), encoding="cp1252")
     assert "Green Villag\xe9" in set(events["location"])
 
