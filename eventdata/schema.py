@@ -69,6 +69,10 @@ class Field:
         Inclusive bounds of a numeric column.
     unique : bool
         Whether values must be unique (the event id).
+    free_text : bool
+        Prose (``notes``) kept as written; other text (names, codes) is read with
+        surrounding whitespace stripped. In both, text that is only whitespace is
+        missing and a NUL character rejects the row.
     """
 
     name: str
@@ -79,6 +83,7 @@ class Field:
     minimum: float | None = None
     maximum: float | None = None
     unique: bool = False
+    free_text: bool = False
 
     @property
     def dtype(self) -> Any:
@@ -475,7 +480,7 @@ ACLED_SCHEMA = CORE_SCHEMA.extend(
         Field("admin2", "string", "Second sub-national unit."),
         Field("admin3", "string", "Third sub-national unit."),
         Field("source_scale", "string", "Geographic scale of the sources."),
-        Field("notes", "string", "Short description of the event."),
+        Field("notes", "string", "Short description of the event.", free_text=True),
         Field("tags", "string", "Additional structured tags (absent in older exports)."),
         Field(
             "timestamp", "integer", "Unix time (seconds) of the row's last change.", True, minimum=0
@@ -605,7 +610,7 @@ INCIDENT_SCHEMA = CORE_SCHEMA.extend(
         ACLED_SCHEMA.fields["sub_event_type"],
         Field("source", "string", "Citation of the report: publication, title, date.", True),
         Field("source_url", "string", "Address of the report, if online."),
-        Field("notes", "string", "What happened, in the coder's own words."),
+        Field("notes", "string", "What happened, in the coder's own words.", free_text=True),
         Field("coder", "string", "Who coded the incident."),
         Field("dataset", "string", "Source dataset of the record.", True),
     ],

@@ -271,7 +271,10 @@ def _never_warns(spec: Field) -> bool:
 def _coerce_column(raw: pd.Series, spec: Field) -> tuple[pd.Series, np.ndarray, str]:
     """Return (typed values, mask of values that did not parse, rule those broke)."""
     target = spec.dtype
-    if raw.dtype == target:
+    if spec.kind == "string":  # the cell rules hold for text of any dtype
+        text, nul = _cell_text(raw, strip=not spec.free_text)
+        return (text if text.dtype == target else text.astype(target)), nul, _NUL_RULE
+    if raw.dtype == target and spec.kind != "date":
         return raw.reset_index(drop=True), np.zeros(len(raw), dtype=bool), ""
     no_failures = np.zeros(len(raw), dtype=bool)
     if spec.kind == "category":
@@ -293,8 +296,6 @@ def _coerce_column(raw: pd.Series, spec: Field) -> tuple[pd.Series, np.ndarray, 
             return pd.Series(parsed, dtype=target, copy=False), no_failures, ""
     text = _as_text(raw)
     present = text.notna().to_numpy()
-    if spec.kind == "string":
-        return text.astype(target), no_failures, ""
     # integer and number
     integer_rule = "an integer"
     if spec.name in _INTER_COLUMNS:
@@ -332,31 +333,125 @@ def _cast(
         return None
     if pa.types.is_integer(kind):
         return pd.Int64Dtype().__from_arrow__(values)
-    return values.to_numpy()
+    return values.to_numpy(zero_copy_only=False)  # missing: NaN
 
 
 def _distinct(raw: pd.Series) -> tuple[pd.Series, np.ndarray]:
-    """The distinct values as stripped text (empty: missing), and each row's position among them.
+    """The distinct values as cell text (:func:`_cell_text`), and each row's position among them.
 
     Missing values get the position one past the last distinct value.
     """
-    text = raw if isinstance(raw.dtype, pd.StringDtype) else _as_text(raw)
-    values = pa.array(text.array)
+    values = pa.array(_arrow_text(raw).array)
     if isinstance(values, pa.ChunkedArray):
         values = values.combine_chunks()
     encoded = pc.dictionary_encode(values)
-    words = pd.Series(encoded.dictionary.to_pylist(), dtype=object).str.strip()
-    words = words.mask(words == "")
+    words, _ = _cell_text(pd.Series(encoded.dictionary, dtype=_ARROW_TEXT))
+    words = pd.Series(words.to_numpy(dtype=object, na_value=None), dtype=object)
     positions = pc.fill_null(encoded.indices, len(words)).to_numpy(zero_copy_only=False)
     return words, positions
 
 
 def _as_text(raw: pd.Series) -> pd.Series:
-    """Values as stripped strings with empty strings as missing (positional index)."""
+    """Values as cell text (:func:`_cell_text`), with a positional index."""
+    return _cell_text(raw)[0]
+
+
+#: Text held by Arrow: what the reader gives and what every cell rule works on.
+_ARROW_TEXT = pd.StringDtype("pyarrow")
+#: Bytes that may begin or end whitespace: ASCII blanks and controls, and any
+#: byte of a multi-byte UTF-8 character (checked exactly by Arrow).
+_MAYBE_SPACE = np.zeros(256, dtype=bool)
+_MAYBE_SPACE[[9, 10, 11, 12, 13, 28, 29, 30, 31, 32]] = True
+_MAYBE_SPACE[128:] = True
+#: A stop past the end of any text.
+_END = np.iinfo(np.int64).max
+_NUL_RULE = "text without NUL (\\x00) characters"
+
+
+def _arrow_text(raw: pd.Series) -> pd.Series:
+    """Any column as Arrow-held text (numbers and dates as their ``str``), positional index."""
     if isinstance(raw.dtype, pd.CategoricalDtype):
         raw = raw.astype("object")
-    text = raw.reset_index(drop=True).astype(pd.StringDtype()).str.strip()
-    return text.mask(text == "")
+    raw = raw.reset_index(drop=True)
+    if isinstance(raw.dtype, pd.StringDtype) and raw.dtype == _ARROW_TEXT:
+        return raw
+    return raw.astype(_ARROW_TEXT)
+
+
+def _cell_text(raw: pd.Series, *, strip: bool = True) -> tuple[pd.Series, np.ndarray]:
+    """Cell text as every path reads it, and where a value holds a NUL character.
+
+    The one rule for text, whatever the input (a CSV read as text, an object,
+    ``string``, ``string[pyarrow]`` or pandas 3 ``str`` column, a category):
+    surrounding whitespace (Unicode's, as Arrow's ``utf8_trim_whitespace``) is
+    stripped (unless ``strip`` is false: prose) and what is left empty is missing.
+    Values are looked at byte-wise first, so that a column with nothing to strip
+    costs one pass over its first and last bytes.
+
+    Returns
+    -------
+    (pandas.Series, numpy.ndarray)
+        Arrow-held text with a positional index, and a boolean mask of the
+        values holding ``\\x00`` (a NUL byte is never text: such rows are rejected).
+    """
+    text = _arrow_text(raw)
+    chunks = pa.chunked_array(pa.array(text.array))
+    if chunks.type != pa.large_string():
+        chunks = chunks.cast(pa.large_string())
+    # the first and last byte and the length of every value, chunk by chunk (a CSV
+    # column comes in hundreds of chunks: a few cheap steps each, the rest at once)
+    firsts, lasts, lengths, nul_chunks = [], [], [], []
+    for number, chunk in enumerate(chunks.chunks):
+        offsets, data = _text_buffers(chunk)
+        firsts.append(data[np.minimum(offsets[:-1], len(data) - 1)])
+        lasts.append(data[offsets[1:] - 1])  # -1 (an empty first value): any byte
+        lengths.append(np.diff(offsets))
+        if not data[offsets[0] : offsets[-1]].all():
+            nul_chunks.append(number)
+    n = len(text)
+    nul = np.zeros(n, dtype=bool)
+    if not n:
+        return text, nul
+    length = np.concatenate(lengths)
+    given = text.notna().to_numpy()
+    empty = given & (length == 0)
+    # candidates by their bytes, then exactly by Arrow's Unicode rule (an empty value's
+    # bytes are its neighbour's: Arrow finds no space in it)
+    maybe = _MAYBE_SPACE[np.concatenate(firsts)] | _MAYBE_SPACE[np.concatenate(lasts)]
+    padded = np.zeros(n, dtype=bool)
+    if maybe.any():
+        rows = np.flatnonzero(maybe)
+        values = chunks.take(pa.array(rows))
+        ends = [pc.utf8_slice_codeunits(values, 0, 1), pc.utf8_slice_codeunits(values, -1, _END)]
+        spaced = pc.or_(pc.utf8_is_space(ends[0]), pc.utf8_is_space(ends[1]))
+        padded[rows] = pc.fill_null(spaced, False).to_numpy(zero_copy_only=False)
+    if nul_chunks:
+        starts = np.cumsum([0] + [len(c) for c in chunks.chunks])
+        for number in nul_chunks:
+            found = pc.fill_null(pc.match_substring(chunks.chunk(number), "\x00"), False)
+            nul[starts[number] : starts[number + 1]] = found.to_numpy(zero_copy_only=False)
+    if padded.any():
+        rows = np.flatnonzero(padded)
+        trimmed = pc.utf8_trim_whitespace(chunks.take(pa.array(rows)))
+        empty[rows] = pc.equal(pc.binary_length(trimmed), 0).to_numpy(zero_copy_only=False)
+        if strip:
+            text = text.copy()
+            text.iloc[rows] = pd.array(trimmed, dtype=_ARROW_TEXT)
+    if empty.any():
+        text = text.mask(empty)
+    return text, nul
+
+
+def _text_buffers(array: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """The value offsets (int64, ``len + 1``) and the bytes (never empty) of an Arrow text array."""
+    _, offset_buffer, data_buffer = array.buffers()
+    wide = pa.types.is_large_string(array.type) or pa.types.is_large_binary(array.type)
+    offsets = np.frombuffer(offset_buffer, dtype=np.int64 if wide else np.int32)
+    offsets = offsets[array.offset : array.offset + len(array) + 1].astype(np.int64, copy=False)
+    data = np.frombuffer(data_buffer, np.uint8) if data_buffer is not None else None
+    if data is None or not len(data):
+        data = np.zeros(1, np.uint8)
+    return offsets, data
 
 
 def _parse_dates(raw: pd.Series) -> tuple[pd.Series, np.ndarray]:
@@ -365,7 +460,7 @@ def _parse_dates(raw: pd.Series) -> tuple[pd.Series, np.ndarray]:
         values = raw.reset_index(drop=True)
         if getattr(values.dt, "tz", None) is not None:
             values = values.dt.tz_localize(None)
-        return values.astype("datetime64[ns]"), values.notna().to_numpy()
+        return _within_coverage(values), values.notna().to_numpy()
     # Dates repeat: parse each distinct string once.
     uniques, positions = _distinct(raw)
     present = np.append(uniques.notna(), False)[positions]
@@ -382,10 +477,20 @@ def _parse_dates(raw: pd.Series) -> tuple[pd.Series, np.ndarray]:
         todo &= parsed.isna()
     if todo.any():
         parsed[todo] = _parse_slashed_or_serial(uniques[todo])
-    # Dates before ACLED's and UCDP's coverage or in the far future are typos.
-    parsed = parsed.where((parsed.dt.year >= 1900) & (parsed.dt.year <= 2100))
+    parsed = _within_coverage(parsed)
     lookup = np.append(parsed.to_numpy(), np.datetime64("NaT", "ns"))
     return pd.Series(lookup[positions], dtype="datetime64[ns]"), present
+
+
+#: The years a date may fall in: before ACLED's and UCDP's coverage, or in the far
+#: future, a date is a typo (typed dates and text dates alike).
+_YEARS = (1900, 2100)
+
+
+def _within_coverage(values: pd.Series) -> pd.Series:
+    """Dates of any resolution as ``datetime64[ns]``, missing outside :data:`_YEARS`."""
+    year = values.dt.year
+    return values.where((year >= _YEARS[0]) & (year <= _YEARS[1])).astype("datetime64[ns]")
 
 
 def _parse_slashed_or_serial(values: pd.Series) -> pd.Series:
@@ -446,7 +551,10 @@ def _failure_rows(
         if "event_id_cnty" in frame.columns
         else None
     )
-    shown = None if values is None else values.iloc[rows].astype("string").to_numpy()
+    shown = None
+    if values is not None:  # a NUL is shown escaped, never written raw into a message or file
+        text = values.iloc[rows].astype("string")
+        shown = text.str.replace("\x00", "\\x00", regex=False).to_numpy()
     return pd.DataFrame(
         {"row": rows, "event_id_cnty": ids, "column": column, "rule": rule, "value": shown}
     )
@@ -621,12 +729,7 @@ def _chunk_keys(array: pa.Array, keys: np.ndarray) -> None:
     """:func:`_text_keys` of one Arrow text array, written into ``keys``."""
     if len(array) == 0:
         return
-    _, offset_buffer, data_buffer = array.buffers()
-    offsets = np.frombuffer(
-        offset_buffer, dtype=np.int64 if array.type == pa.large_string() else np.int32
-    )
-    offsets = offsets[array.offset : array.offset + len(array) + 1].astype(np.int64, copy=False)
-    data = np.zeros(0, np.uint8) if data_buffer is None else np.frombuffer(data_buffer, np.uint8)
+    offsets, data = _text_buffers(array)
     # the 8-byte little-endian word starting at each byte (zeros past the end)
     padded = np.concatenate([data[offsets[0] : offsets[-1]], np.zeros(16, dtype=np.uint8)])
     words = np.ndarray((len(padded) - 7,), dtype="<u8", buffer=padded, strides=(1,))
