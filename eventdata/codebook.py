@@ -37,6 +37,7 @@ __all__ = [
     "EVENT_TYPES",
     "GEO_PRECISION",
     "INTER_CODES",
+    "INTER_LABEL_ALIASES",
     "LEGACY_OPTIONAL_COLUMNS",
     "SUB_EVENT_TYPES",
     "TIME_PRECISION",
@@ -46,6 +47,7 @@ __all__ = [
     "inter_code_from_label",
     "interaction_code",
     "interaction_from_label",
+    "label_key",
 ]
 
 CODEBOOK_VERSION = "2024"
@@ -172,29 +174,66 @@ ACLED_COLUMNS: tuple[str, ...] = (
 #: Columns that exports of older codebook versions lack; read as null, with a warning.
 LEGACY_OPTIONAL_COLUMNS: tuple[str, ...] = ("disorder_type", "civilian_targeting", "tags")
 
-# Text labels seen in 2024+ exports, lower-cased, with the singular/plural and
-# spelling variants users meet. Built from INTER_CODES so no label is retyped.
-_INTER_LABELS: dict[str, int] = {label.lower(): code for code, label in INTER_CODES.items()}
-_INTER_LABELS.update(
+#: Other names of the actor types, as other tools and vintages write them. Compared
+#: after :func:`label_key` (case, spacing, "/" and plural "s" do not matter), so
+#: "Rebel Groups", "rebel group" and "REBEL  GROUPS" are one name. Sources: ACLED's
+#: 2024+ exports (``INTER_CODES`` above); ACLED's R package acledR
+#: (``acled_transform_interaction``: "State Forces", "Rebel Groups", "Political
+#: Militias", "Identity Militias", "External/Other Forces", "Sole Others"); ACLED's
+#: API actor types ("Rebel Forces", "Militia Groups", "Communal / Identity Groups",
+#: "Foreign / Others"); the codebook before 2019 ("Government or mutinous force",
+#: "Ethnic militia", "Outside/external force").
+INTER_LABEL_ALIASES: MappingProxyType[int, tuple[str, ...]] = MappingProxyType(
     {
-        "": 0,
-        "state force": 1,
-        "rebel groups": 2,
-        "political militias": 3,
-        "identity militias": 4,
-        "rioter": 5,
-        "protester": 6,
-        "civilian": 7,
-        "external/other force": 8,
-        "external forces": 8,
-        "other forces": 8,
-        "other": 8,
+        0: ("",),
+        1: ("State forces", "Government or mutinous force", "Government forces"),
+        2: ("Rebel forces", "Rebel groups", "Rebels"),
+        3: ("Political militias", "Militia groups", "Militias"),
+        4: ("Identity militias", "Communal/Identity groups", "Ethnic militia", "Communal militia"),
+        5: ("Rioters",),
+        6: ("Protesters", "Protestors"),
+        7: ("Civilians",),
+        8: (
+            "External/Other forces",
+            "Foreign/Others",
+            "Outside/external force",
+            "External forces",
+            "Other forces",
+            "Others",
+        ),
     }
+)
+
+
+def label_key(label: str) -> str:
+    """A label as compared: lower case, words split at spaces, "/" and "_", plurals made singular.
+
+    Examples
+    --------
+    >>> label_key("  Communal / Identity Groups ")
+    'communal identity group'
+    >>> label_key("External/Other Forces") == label_key("external/other force")
+    True
+    """
+    words = re.split(r"[\s/_]+", label.strip().lower())
+    return " ".join(_singular(w) for w in words if w)
+
+
+def _singular(word: str) -> str:
+    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
+
+
+_INTER_LABELS: dict[str, int] = {label_key(label): code for code, label in INTER_CODES.items()}
+_INTER_LABELS.update(
+    {label_key(alias): code for code, aliases in INTER_LABEL_ALIASES.items() for alias in aliases}
 )
 
 
 def inter_code_from_label(label: str) -> int | None:
     """Return the numeric actor-type code of a text label, or None if unknown.
+
+    Any spelling of :data:`INTER_CODES` or :data:`INTER_LABEL_ALIASES`, whatever
+    its case, spacing or number.
 
     Examples
     --------
@@ -202,10 +241,12 @@ def inter_code_from_label(label: str) -> int | None:
     5
     >>> inter_code_from_label("External/Other forces")
     8
+    >>> inter_code_from_label("communal / identity GROUPS")
+    4
     >>> inter_code_from_label("Aliens") is None
     True
     """
-    return _INTER_LABELS.get(label.strip().lower())
+    return _INTER_LABELS.get(label_key(label))
 
 
 def interaction_code(inter1, inter2):
@@ -230,10 +271,15 @@ def interaction_code(inter1, inter2):
 
 
 _SPLIT = re.compile(r"\s*-\s*")
+_ONE_ACTOR = re.compile(r"^\s*(?:sole\s+(?P<sole>.+?)|(?P<only>.+?)\s+only)\s*$", re.IGNORECASE)
 
 
 def interaction_from_label(label: str) -> int | None:
-    """Numeric interaction code of a 2024+ text interaction, or None if unknown.
+    """Numeric interaction code of a text interaction, or None if unknown.
+
+    ``"X-Y"`` is the pair's code; one actor is ``"X only"`` (ACLED's exports) or
+    ``"Sole X"`` (acledR); X and Y are any actor-type label
+    (:func:`inter_code_from_label`).
 
     Examples
     --------
@@ -243,16 +289,20 @@ def interaction_from_label(label: str) -> int | None:
     12
     >>> interaction_from_label("Civilians-Political militia")
     37
+    >>> interaction_from_label("Sole Protesters")
+    60
+    >>> interaction_from_label("State Forces - Rebel Groups")
+    12
     """
-    text = label.strip()
-    if text.lower().endswith(" only"):
-        code = inter_code_from_label(text[: -len(" only")])
-        return None if code is None else 10 * code
-    parts = _SPLIT.split(text)
+    one = _ONE_ACTOR.match(label)
+    if one:
+        code = inter_code_from_label(one["sole"] or one["only"])
+        return None if code is None or code == 0 else 10 * code
+    parts = _SPLIT.split(label.strip())
     if len(parts) != 2:
         return None
     codes = [inter_code_from_label(p) for p in parts]
-    if None in codes:
+    if None in codes or 0 in codes:
         return None
     return int(interaction_code(codes[0], codes[1]))
 

@@ -256,9 +256,24 @@ def _coerce(frame: pd.DataFrame, schema: IncidentSchema) -> tuple[pd.DataFrame, 
             columns[name] = values
             if bad.any():
                 problems.append(_failure_rows(frame, np.flatnonzero(bad), name, rule, frame[name]))
+    _no_second_actor(columns)
     extras = {c: frame[c] for c in frame.columns if c not in schema.fields}
     typed = pd.DataFrame({**columns, **extras}, index=frame.index, copy=False)
     return typed, problems
+
+
+def _no_second_actor(columns: dict[str, pd.Series]) -> None:
+    """An event with one actor and an empty ``inter2`` gets ACLED's "no actor" code, 0.
+
+    ACLED's R package and newer exports leave ``inter2`` empty when there is no
+    ``actor2``; with an ``actor2``, an empty ``inter2`` stays missing (and is rejected).
+    """
+    inter2, actor2 = columns.get("inter2"), columns.get("actor2")
+    if inter2 is None or actor2 is None:
+        return
+    alone = inter2.isna() & actor2.isna()
+    if alone.any():
+        columns["inter2"] = inter2.mask(alone, 0)
 
 
 def _never_warns(spec: Field) -> bool:
