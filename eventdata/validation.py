@@ -13,7 +13,8 @@ from __future__ import annotations
 import os
 import warnings
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from types import MappingProxyType
 from typing import Literal
 
 import numpy as np
@@ -174,8 +175,9 @@ def validate(
         schema = SCHEMAS[schema]
     if not isinstance(events, pd.DataFrame):
         raise TypeError(f"events must be a pandas DataFrame, not {type(events).__name__}")
-    _check_columns(events, schema)
     raw = events
+    events, schema = _in_todays_codebook(events, schema)
+    _check_columns(events, schema)
     frame = events.reset_index(drop=True)
     typed, problems = _coerce(frame, schema)
     failures = _collect_failures(typed, problems, schema)
@@ -194,6 +196,43 @@ def validate(
         _reasons(failures, bad_rows), index=rejected.index, dtype="string"
     )
     return Quarantine(valid=valid, rejected=rejected, failures=failures, n_rows=len(frame))
+
+
+def _in_todays_codebook(
+    events: pd.DataFrame, schema: IncidentSchema
+) -> tuple[pd.DataFrame, IncidentSchema]:
+    """An export of ACLED's codebook before 2019 in today's terms, and the schema it can keep.
+
+    The old event types are mapped by :func:`eventdata.codebook.from_legacy_export`
+    (the originals kept in ``event_type_original``), with a
+    :class:`~eventdata.errors.CodebookWarning`. The old codebook has no
+    sub-event types and no ``timestamp``: the schema returned lets those be missing.
+    Other frames, and schemas without ACLED's event types, pass unchanged.
+    """
+    event_type = schema.fields.get("event_type")
+    if (
+        event_type is None
+        or event_type.categories != tuple(codebook.EVENT_TYPES)
+        or not codebook.is_legacy_export(events)
+    ):
+        return events, schema
+    converted = codebook.from_legacy_export(events)
+    mapped = converted[codebook.ORIGINAL_EVENT_TYPE].dropna()
+    undetermined = int((converted.loc[mapped.index, "event_type"] == mapped).sum())
+    warnings.warn(
+        f"an export of ACLED's codebook before 2019: {len(mapped)} old event types mapped to "
+        f"today's (the old ones kept in {codebook.ORIGINAL_EVENT_TYPE}; sub_event_type missing "
+        "where the old type does not determine it"
+        + (f"; {undetermined} not determined, rejected" if undetermined else "")
+        + ")",
+        CodebookWarning,
+        stacklevel=4,
+    )
+    fields = {
+        name: replace(spec, required=False) if name in codebook.LEGACY_ABSENT_COLUMNS else spec
+        for name, spec in schema.fields.items()
+    }
+    return converted, replace(schema, fields=MappingProxyType(fields))
 
 
 def _check_columns(events: pd.DataFrame, schema: IncidentSchema) -> None:
