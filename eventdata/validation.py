@@ -638,10 +638,14 @@ def _collect_failures(
                 typed.get("event_id_cnty"),
             )
         )
+    superseded = _superseded_versions(typed, schema, repeated, dup_copies)
+    if len(superseded):
+        problems.append(superseded)
     checked = typed
-    if len(dup_copies):
+    if len(dup_copies) or len(superseded):
         keep = np.ones(len(typed), dtype=bool)
         keep[dup_copies] = False
+        keep[superseded["row"].to_numpy(dtype="int64")] = False
         checked = typed.loc[keep]
     if not usual:  # pandera names the failures
         try:
@@ -817,6 +821,46 @@ def _exact_duplicate_copies(
         return np.array([], dtype="int64")
     subset = typed.loc[repeated, list(schema.columns)]
     return np.flatnonzero(repeated)[subset.duplicated(keep="first").to_numpy()]
+
+
+_SUPERSEDED = "superseded by a newer version (a later timestamp)"
+
+
+def _superseded_versions(
+    typed: pd.DataFrame, schema: IncidentSchema, repeated: np.ndarray, copies: np.ndarray
+) -> pd.DataFrame:
+    """Failure rows of the older versions of events given twice or more, naming the newer one.
+
+    ACLED updates an event by issuing it again under the same id with a later
+    ``timestamp``; two downloads put together hold both. The version with the
+    latest timestamp is the event; each earlier one is superseded. Versions with
+    the same (latest) timestamp that differ are left to the uniqueness rule, and
+    rows without a timestamp supersede nothing and are never superseded.
+    """
+    if "timestamp" not in schema.fields or not repeated.any():
+        return pd.DataFrame(columns=FAILURE_COLUMNS)
+    candidates = repeated.copy()
+    candidates[copies] = False
+    rows = np.flatnonzero(candidates)
+    versions = typed[["event_id_cnty", "timestamp"]].iloc[rows]
+    stamps = versions["timestamp"]
+    newest = stamps.groupby(versions["event_id_cnty"], sort=False).transform("max")
+    older = (stamps < newest).fillna(False).to_numpy(dtype=bool)
+    shown = (
+        "timestamp "
+        + stamps[older].astype("string")
+        + "; the newer version's timestamp "
+        + newest[older].astype("string")
+    )
+    return pd.DataFrame(
+        {
+            "row": rows[older],
+            "event_id_cnty": versions["event_id_cnty"].to_numpy()[older],
+            "column": "event_id_cnty",
+            "rule": _SUPERSEDED,
+            "value": shown.to_numpy(),
+        }
+    )
 
 
 def _translate(cases: pd.DataFrame, typed: pd.DataFrame, schema: IncidentSchema) -> pd.DataFrame:

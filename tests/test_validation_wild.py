@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import warnings
 
 import numpy as np
@@ -106,3 +108,62 @@ def test_prose_keeps_its_surrounding_whitespace_and_names_do_not(raw_seed):
     typed = ed.validate(raw)
     assert typed.loc[0, "notes"] == "\nShelling at dawn. "
     assert typed.loc[0, "actor1"] == "Islamic State (Iraq)"
+
+
+def _two_downloads(raw: pd.DataFrame) -> pd.DataFrame:
+    """Last week's download, then this week's: two events revised, one repeated unchanged."""
+    revised = raw.iloc[[0, 1]].assign(timestamp="1700000000", fatalities="5")
+    repeated = raw.iloc[[2]]
+    return pd.concat([raw, revised, repeated], ignore_index=True)
+
+
+def test_concatenated_downloads_keep_the_newer_version_of_each_event(raw_seed):
+    q = ed.validate(_two_downloads(raw_seed), errors="quarantine")
+    assert q.n_rows == q.n_valid + q.n_rejected == len(raw_seed) + 3
+    assert q.valid["event_id_cnty"].is_unique and q.n_valid == len(raw_seed)
+    newer = q.valid.set_index("event_id_cnty").loc[raw_seed["event_id_cnty"].iloc[:2]]
+    assert newer["timestamp"].tolist() == [1700000000] * 2 and newer["fatalities"].tolist() == [
+        5,
+        5,
+    ]
+    reasons = q.rejected.set_index("event_id_cnty")["reason"]
+    for event in raw_seed["event_id_cnty"].iloc[:2]:
+        assert reasons[event].startswith("event_id_cnty: superseded by a newer version")
+        assert "newer version's timestamp 1700000000" in reasons[event]
+    assert reasons[raw_seed["event_id_cnty"].iloc[2]].endswith(
+        "an exact copy of an earlier row (got SEED-IRQ-003)"
+    )
+
+
+def test_the_order_of_the_downloads_does_not_matter(raw_seed):
+    both = _two_downloads(raw_seed)
+    forward = ed.validate(both, errors="quarantine").valid
+    backward = ed.validate(both.iloc[::-1], errors="quarantine").valid
+    columns = ["event_id_cnty", "timestamp", "fatalities"]
+    pd.testing.assert_frame_equal(
+        forward[columns].sort_values("event_id_cnty", ignore_index=True),
+        backward[columns].sort_values("event_id_cnty", ignore_index=True),
+    )
+
+
+def test_versions_with_the_same_timestamp_that_differ_are_still_rejected(raw_seed):
+    conflict = raw_seed.iloc[[3]].assign(fatalities="9")
+    q = ed.validate(pd.concat([raw_seed, conflict], ignore_index=True), errors="quarantine")
+    event = raw_seed.loc[3, "event_id_cnty"]
+    assert q.n_rejected == 2 and event not in set(q.valid["event_id_cnty"])
+    assert (q.rejected["reason"].str.contains("unique")).all()
+
+
+def test_the_cli_reads_concatenated_downloads(raw_seed, tmp_path):
+    path = tmp_path / "two-weeks.csv"
+    _two_downloads(raw_seed).to_csv(path, index=False)
+    out = tmp_path / "rejected.csv"
+    done = subprocess.run(
+        [sys.executable, "-m", "eventdata.cli", "validate", str(path), "--quarantine", str(out)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert "rows valid:    6" in done.stdout and "Traceback" not in done.stderr
+    rejected = pd.read_csv(out)
+    assert rejected["reason"].str.contains("superseded by a newer version").sum() == 2
