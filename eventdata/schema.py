@@ -19,7 +19,7 @@ Int64Dtype()
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -37,8 +37,10 @@ __all__ = [
     "CORE_SCHEMA",
     "INCIDENT_SCHEMA",
     "UCDP_GED_SCHEMA",
+    "SOURCES",
     "Field",
     "IncidentSchema",
+    "detect_source",
     "write_schema_files",
 ]
 
@@ -628,6 +630,61 @@ INCIDENT_SCHEMA = CORE_SCHEMA.extend(
 SCHEMAS: MappingProxyType[str, IncidentSchema] = MappingProxyType(
     {s.name: s for s in (CORE_SCHEMA, ACLED_SCHEMA, UCDP_GED_SCHEMA, INCIDENT_SCHEMA)}
 )
+
+
+#: The sources eventdata reads, as ``--source`` names them, and each one's schema.
+SOURCES: MappingProxyType[str, IncidentSchema] = MappingProxyType(
+    {"acled": ACLED_SCHEMA, "ucdp-ged": UCDP_GED_SCHEMA, "incidents": INCIDENT_SCHEMA}
+)
+
+# Columns only one source's files have (any ACLED vintage; GED's own names; the
+# incident template's citation columns).
+_SOURCE_MARKERS = {
+    "ucdp-ged": frozenset({"type_of_violence", "side_a", "side_b", "date_start", "where_prec"}),
+    "acled": frozenset(
+        {"inter1", "inter2", "interaction", "assoc_actor_1", "ally_actor_1", "gwno", "timestamp"}
+    ),
+    "incidents": frozenset({"source_url", "coder"}),
+}
+
+
+def detect_source(columns: Iterable[str]) -> str:
+    """Which source a file comes from, by the column names of its header.
+
+    A UCDP GED file has GED's own names (``type_of_violence``, ``side_a``,
+    ``date_start``...); an ACLED export, of any codebook vintage, has actor-type
+    codes (``inter1``, ``interaction``) or other ACLED-only columns; a hand-coded
+    incident file (:func:`eventdata.write_template`) cites its reports
+    (``source_url``, ``coder``). Names match whatever their case and surrounding
+    whitespace. When nothing tells, ``"acled"``: its reader then names the
+    columns that are missing.
+
+    Parameters
+    ----------
+    columns : iterable of str
+        The header.
+
+    Returns
+    -------
+    {"acled", "ucdp-ged", "incidents"}
+        A key of :data:`SOURCES`.
+
+    Examples
+    --------
+    >>> detect_source(["id", "type_of_violence", "side_a", "side_b", "date_start", "best"])
+    'ucdp-ged'
+    >>> detect_source(INCIDENT_SCHEMA.columns)
+    'incidents'
+    >>> detect_source([" EVENT_ID_CNTY", "INTER1", "Interaction"])
+    'acled'
+    """
+    names = {str(c).strip().lower() for c in columns}
+    hits = {source: len(names & markers) for source, markers in _SOURCE_MARKERS.items()}
+    if hits["ucdp-ged"] >= 3:
+        return "ucdp-ged"
+    if hits["acled"] == 0 and hits["incidents"] > 0:
+        return "incidents"
+    return "acled"
 
 
 def schema_files() -> dict[str, str]:
