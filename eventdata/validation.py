@@ -161,6 +161,22 @@ def validate(
         With ``errors="raise"`` when any row fails, and in either mode when a
         required column is missing altogether.
 
+    Notes
+    -----
+    A frame gets the rules a file gets, whatever its dtypes (object, ``string``,
+    ``string[pyarrow]``, pandas 3 ``str``, or already typed):
+
+    - text is read with surrounding whitespace stripped (``notes`` aside), and
+      text that is only whitespace is missing; a NUL character rejects the row;
+    - dates, typed or text, must fall in the years 1900-2100;
+    - an event with no ``actor2`` and an empty ``inter2`` has ``inter2`` 0;
+    - an export of ACLED's codebook before 2019 is put in today's terms
+      (:func:`eventdata.codebook.from_legacy_export`, with a ``CodebookWarning``);
+    - an event id given twice: an exact copy is rejected and the first kept; of
+      versions with different ``timestamp``s the latest is the event and the
+      others are rejected as superseded (ACLED's update rule), naming the newer
+      timestamp; differing versions with the same timestamp are all rejected.
+
     Examples
     --------
     >>> import eventdata as ed
