@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import csv
 import json
 import os
 import sys
@@ -23,13 +24,14 @@ import pandas as pd
 from eventdata import __version__, acled
 from eventdata.datasets import SEED_PATH, simulate
 from eventdata.errors import AcledAPIError, AuthenticationError, EventDataError, StoreError
-from eventdata.incidents import write_template
+from eventdata.incidents import read_incidents, write_template
 from eventdata.io import read_acled, read_table
 from eventdata.options import as_day
 from eventdata.progress import Progress
-from eventdata.schema import schema_files, write_schema_files
+from eventdata.schema import SOURCES, detect_source, schema_files, write_schema_files
 from eventdata.series import filter_events
 from eventdata.store import EventStore, export, read_parquet
+from eventdata.ucdp import read_ucdp_ged
 from eventdata.validation import Quarantine, validate
 
 __all__ = ["EXIT_CODES", "main"]
@@ -148,12 +150,13 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"eventdata {__version__}")
     sub = parser.add_subparsers(title="commands")
 
-    p = sub.add_parser("validate", help="validate an ACLED export; exit 1 when rows fail")
-    p.add_argument("file", help="ACLED CSV (or .xlsx) export")
+    p = sub.add_parser("validate", help="validate an event file; exit 1 when rows fail")
+    p.add_argument("file", help="ACLED export, UCDP GED extract or incident CSV (or .xlsx)")
     p.add_argument(
         "--quarantine", metavar="OUT.csv", help="write the rejected rows here (replaced if there)"
     )
     _reading_arguments(p)
+    _source_argument(p)
     p.set_defaults(run=_validate)
 
     p = sub.add_parser("schemas", help="write the schema files (or check them with --check)")
@@ -164,7 +167,7 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "ingest", help="apply an ACLED export (and deletions) to a local Parquet store"
     )
-    p.add_argument("file", help="ACLED CSV (or .xlsx) export")
+    p.add_argument("file", help="ACLED export, UCDP GED extract or incident CSV (or .xlsx)")
     p.add_argument("--store", required=True, metavar="DIR", help="the store's folder")
     p.add_argument(
         "--deletions", metavar="FILE", help="ACLED deletions: event_id_cnty, deleted_timestamp"
@@ -176,6 +179,7 @@ def _parser() -> argparse.ArgumentParser:
         "beside the store)",
     )
     _reading_arguments(p)
+    _source_argument(p)
     p.set_defaults(run=_ingest)
 
     p = sub.add_parser("export", help="write stored events to one .parquet or ACLED-style .csv")
@@ -260,13 +264,18 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _input_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("input", nargs="?", help="an ACLED CSV (or .xlsx) export, or a store folder")
+    p.add_argument(
+        "input",
+        nargs="?",
+        help="an ACLED export, UCDP GED extract or incident CSV (or .xlsx), or a store folder",
+    )
     p.add_argument(
         "--example",
         action="store_true",
         help="use bundled simulated Iraq/Syria records 2016-2022 instead of INPUT",
     )
     _reading_arguments(p)
+    _source_argument(p)
 
 
 def _reading_arguments(p: argparse.ArgumentParser) -> None:
@@ -304,6 +313,53 @@ def _reading_options(args: argparse.Namespace) -> dict:
         "decimal": args.decimal,
         "dayfirst": args.dayfirst,
     }
+
+
+def _source_argument(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--source",
+        choices=(*SOURCES, "auto"),
+        default="auto",
+        help="what the file is; auto (default): told from its header",
+    )
+
+
+#: Each source's reader, and how a file of it is named in output.
+_READERS = {
+    "acled": (read_acled, "ACLED export"),
+    "ucdp-ged": (read_ucdp_ged, "UCDP GED extract"),
+    "incidents": (read_incidents, "hand-coded incidents"),
+}
+
+
+def _read_events(path: str | Path, args: argparse.Namespace) -> tuple[Quarantine, str]:
+    """The file read by its source's reader (quarantining), and words naming it."""
+    source = args.source
+    if source == "auto":
+        source = detect_source(_header(Path(path), args.encoding or "utf-8", args.delimiter))
+    reader, words = _READERS[source]
+    checked = reader(path, errors="quarantine", **_reading_options(args))
+    return checked, f"{words} {Path(path).name}"
+
+
+def _header(path: Path, encoding: str, delimiter: str | None) -> list[str]:
+    """The column names of a file's header, without reading the rest of it."""
+    if path.suffix.lower() in (".xlsx", ".xls"):
+        try:
+            return [str(c) for c in pd.read_excel(path, nrows=0).columns]
+        except Exception:  # the reader gives the clear error
+            return []
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(65536)
+    except OSError:
+        return []  # the reader gives the clear error
+    lines = head.decode(encoding, errors="replace").lstrip("\ufeff").splitlines()
+    first = lines[0] if lines else ""
+    # whichever delimiter splits the header into the most names
+    if delimiter is None or len(delimiter) != 1:
+        delimiter = max(",;\t|", key=first.count)
+    return next(csv.reader([first], delimiter=delimiter), [])
 
 
 def _selection_arguments(p: argparse.ArgumentParser) -> None:
@@ -468,7 +524,7 @@ def _write_rejected(rejected: pd.DataFrame, store: Path, target: Path | None) ->
 def _validate(args: argparse.Namespace) -> int:
     source = _input_file(args.file, "FILE")
     out = _output_file(args.quarantine, "--quarantine") if args.quarantine else None
-    result = read_acled(source, errors="quarantine", **_reading_options(args))
+    result, _ = _read_events(source, args)
     print(result.summary())
     if out is not None and result.n_rejected:
         _write_atomically(out, lambda temporary: result.rejected.to_csv(temporary, index=False))
@@ -504,7 +560,7 @@ def _ingest(args: argparse.Namespace) -> int:
     # a bar over the stages, on stderr and only when it is a terminal
     stages = 3 if deletions_file else 2
     with Progress(sys.stderr.isatty(), total=stages, unit=" stages", description="ingest") as bar:
-        checked = read_acled(source, errors="quarantine", **_reading_options(args))
+        checked, _ = _read_events(source, args)
         bar.advance(note="read and validated")
         deletions = None
         if deletions_file:
@@ -606,9 +662,7 @@ def _load(args: argparse.Namespace) -> tuple[Quarantine, str]:
     if path.is_dir():
         stored = read_parquet(path)
         return validate(stored, errors="quarantine"), f"Event store {path}"
-    return read_acled(
-        path, errors="quarantine", **_reading_options(args)
-    ), f"ACLED export {path.name}"
+    return _read_events(path, args)
 
 
 def _selected(args: argparse.Namespace, checked: Quarantine) -> pd.DataFrame:

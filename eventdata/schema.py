@@ -19,7 +19,7 @@ Int64Dtype()
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -37,8 +37,10 @@ __all__ = [
     "CORE_SCHEMA",
     "INCIDENT_SCHEMA",
     "UCDP_GED_SCHEMA",
+    "SOURCES",
     "Field",
     "IncidentSchema",
+    "detect_source",
     "write_schema_files",
 ]
 
@@ -69,6 +71,10 @@ class Field:
         Inclusive bounds of a numeric column.
     unique : bool
         Whether values must be unique (the event id).
+    free_text : bool
+        Prose (``notes``) kept as written; other text (names, codes) is read with
+        surrounding whitespace stripped. In both, text that is only whitespace is
+        missing and a NUL character rejects the row.
     """
 
     name: str
@@ -79,6 +85,7 @@ class Field:
     minimum: float | None = None
     maximum: float | None = None
     unique: bool = False
+    free_text: bool = False
 
     @property
     def dtype(self) -> Any:
@@ -475,7 +482,7 @@ ACLED_SCHEMA = CORE_SCHEMA.extend(
         Field("admin2", "string", "Second sub-national unit."),
         Field("admin3", "string", "Third sub-national unit."),
         Field("source_scale", "string", "Geographic scale of the sources."),
-        Field("notes", "string", "Short description of the event."),
+        Field("notes", "string", "Short description of the event.", free_text=True),
         Field("tags", "string", "Additional structured tags (absent in older exports)."),
         Field(
             "timestamp", "integer", "Unix time (seconds) of the row's last change.", True, minimum=0
@@ -605,7 +612,7 @@ INCIDENT_SCHEMA = CORE_SCHEMA.extend(
         ACLED_SCHEMA.fields["sub_event_type"],
         Field("source", "string", "Citation of the report: publication, title, date.", True),
         Field("source_url", "string", "Address of the report, if online."),
-        Field("notes", "string", "What happened, in the coder's own words."),
+        Field("notes", "string", "What happened, in the coder's own words.", free_text=True),
         Field("coder", "string", "Who coded the incident."),
         Field("dataset", "string", "Source dataset of the record.", True),
     ],
@@ -623,6 +630,61 @@ INCIDENT_SCHEMA = CORE_SCHEMA.extend(
 SCHEMAS: MappingProxyType[str, IncidentSchema] = MappingProxyType(
     {s.name: s for s in (CORE_SCHEMA, ACLED_SCHEMA, UCDP_GED_SCHEMA, INCIDENT_SCHEMA)}
 )
+
+
+#: The sources eventdata reads, as ``--source`` names them, and each one's schema.
+SOURCES: MappingProxyType[str, IncidentSchema] = MappingProxyType(
+    {"acled": ACLED_SCHEMA, "ucdp-ged": UCDP_GED_SCHEMA, "incidents": INCIDENT_SCHEMA}
+)
+
+# Columns only one source's files have (any ACLED vintage; GED's own names; the
+# incident template's citation columns).
+_SOURCE_MARKERS = {
+    "ucdp-ged": frozenset({"type_of_violence", "side_a", "side_b", "date_start", "where_prec"}),
+    "acled": frozenset(
+        {"inter1", "inter2", "interaction", "assoc_actor_1", "ally_actor_1", "gwno", "timestamp"}
+    ),
+    "incidents": frozenset({"source_url", "coder"}),
+}
+
+
+def detect_source(columns: Iterable[str]) -> str:
+    """Which source a file comes from, by the column names of its header.
+
+    A UCDP GED file has GED's own names (``type_of_violence``, ``side_a``,
+    ``date_start``...); an ACLED export, of any codebook vintage, has actor-type
+    codes (``inter1``, ``interaction``) or other ACLED-only columns; a hand-coded
+    incident file (:func:`eventdata.write_template`) cites its reports
+    (``source_url``, ``coder``). Names match whatever their case and surrounding
+    whitespace. When nothing tells, ``"acled"``: its reader then names the
+    columns that are missing.
+
+    Parameters
+    ----------
+    columns : iterable of str
+        The header.
+
+    Returns
+    -------
+    {"acled", "ucdp-ged", "incidents"}
+        A key of :data:`SOURCES`.
+
+    Examples
+    --------
+    >>> detect_source(["id", "type_of_violence", "side_a", "side_b", "date_start", "best"])
+    'ucdp-ged'
+    >>> detect_source(INCIDENT_SCHEMA.columns)
+    'incidents'
+    >>> detect_source([" EVENT_ID_CNTY", "INTER1", "Interaction"])
+    'acled'
+    """
+    names = {str(c).strip().lower() for c in columns}
+    hits = {source: len(names & markers) for source, markers in _SOURCE_MARKERS.items()}
+    if hits["ucdp-ged"] >= 3:
+        return "ucdp-ged"
+    if hits["acled"] == 0 and hits["incidents"] > 0:
+        return "incidents"
+    return "acled"
 
 
 def schema_files() -> dict[str, str]:

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import os
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from types import MappingProxyType
 from typing import Literal
 
 import numpy as np
@@ -179,6 +180,22 @@ def validate(
         With ``errors="raise"`` when any row fails, and in either mode when a
         required column is missing altogether.
 
+    Notes
+    -----
+    A frame gets the rules a file gets, whatever its dtypes (object, ``string``,
+    ``string[pyarrow]``, pandas 3 ``str``, or already typed):
+
+    - text is read with surrounding whitespace stripped (``notes`` aside), and
+      text that is only whitespace is missing; a NUL character rejects the row;
+    - dates, typed or text, must fall in the years 1900-2100;
+    - an event with no ``actor2`` and an empty ``inter2`` has ``inter2`` 0;
+    - an export of ACLED's codebook before 2019 is put in today's terms
+      (:func:`eventdata.codebook.from_legacy_export`, with a ``CodebookWarning``);
+    - an event id given twice: an exact copy is rejected and the first kept; of
+      versions with different ``timestamp``s the latest is the event and the
+      others are rejected as superseded (ACLED's update rule), naming the newer
+      timestamp; differing versions with the same timestamp are all rejected.
+
     Examples
     --------
     >>> import eventdata as ed
@@ -193,8 +210,9 @@ def validate(
         schema = SCHEMAS[schema]
     if not isinstance(events, pd.DataFrame):
         raise TypeError(f"events must be a pandas DataFrame, not {type(events).__name__}")
-    _check_columns(events, schema)
     raw = events
+    events, schema = _in_todays_codebook(events, schema)
+    _check_columns(events, schema)
     frame = events.reset_index(drop=True)
     typed, problems = _coerce(frame, schema)
     failures = _collect_failures(typed, problems, schema)
@@ -213,6 +231,42 @@ def validate(
         _reasons(failures, bad_rows), index=rejected.index, dtype="string"
     )
     return Quarantine(valid=valid, rejected=rejected, failures=failures, n_rows=len(frame))
+
+
+def _in_todays_codebook(
+    events: pd.DataFrame, schema: IncidentSchema
+) -> tuple[pd.DataFrame, IncidentSchema]:
+    """An export of ACLED's codebook before 2019 in today's terms, and the schema it can keep.
+
+    The old event types are mapped by :func:`eventdata.codebook.from_legacy_export`
+    (the originals kept in ``event_type_original``), with a
+    :class:`~eventdata.errors.CodebookWarning`. The old codebook has no
+    sub-event types and no ``timestamp``: the schema returned lets those be missing.
+    Other frames, and schemas without ACLED's event types, pass unchanged.
+    """
+    event_type = schema.fields.get("event_type")
+    if (
+        event_type is None
+        or event_type.categories != tuple(codebook.EVENT_TYPES)
+        or not codebook.is_legacy_export(events)
+    ):
+        return events, schema
+    converted = codebook.from_legacy_export(events)
+    mapped = converted[codebook.ORIGINAL_EVENT_TYPE].dropna()
+    undetermined = int((converted.loc[mapped.index, "event_type"] == mapped).sum())
+    warn_at_caller(
+        f"an export of ACLED's codebook before 2019: {len(mapped)} old event types mapped to "
+        f"today's (the old ones kept in {codebook.ORIGINAL_EVENT_TYPE}; sub_event_type missing "
+        "where the old type does not determine it"
+        + (f"; {undetermined} not determined, rejected" if undetermined else "")
+        + ")",
+        CodebookWarning,
+    )
+    fields = {
+        name: replace(spec, required=False) if name in codebook.LEGACY_ABSENT_COLUMNS else spec
+        for name, spec in schema.fields.items()
+    }
+    return converted, replace(schema, fields=MappingProxyType(fields))
 
 
 def _check_columns(events: pd.DataFrame, schema: IncidentSchema) -> None:
@@ -274,9 +328,24 @@ def _coerce(frame: pd.DataFrame, schema: IncidentSchema) -> tuple[pd.DataFrame, 
             columns[name] = values
             if bad.any():
                 problems.append(_failure_rows(frame, np.flatnonzero(bad), name, rule, frame[name]))
+    _no_second_actor(columns)
     extras = {c: frame[c] for c in frame.columns if c not in schema.fields}
     typed = pd.DataFrame({**columns, **extras}, index=frame.index, copy=False)
     return typed, problems
+
+
+def _no_second_actor(columns: dict[str, pd.Series]) -> None:
+    """An event with one actor and an empty ``inter2`` gets ACLED's "no actor" code, 0.
+
+    ACLED's R package and newer exports leave ``inter2`` empty when there is no
+    ``actor2``; with an ``actor2``, an empty ``inter2`` stays missing (and is rejected).
+    """
+    inter2, actor2 = columns.get("inter2"), columns.get("actor2")
+    if inter2 is None or actor2 is None:
+        return
+    alone = inter2.isna() & actor2.isna()
+    if alone.any():
+        columns["inter2"] = inter2.mask(alone, 0)
 
 
 def _never_warns(spec: Field) -> bool:
@@ -289,7 +358,10 @@ def _never_warns(spec: Field) -> bool:
 def _coerce_column(raw: pd.Series, spec: Field) -> tuple[pd.Series, np.ndarray, str]:
     """Return (typed values, mask of values that did not parse, rule those broke)."""
     target = spec.dtype
-    if raw.dtype == target:
+    if spec.kind == "string":  # the cell rules hold for text of any dtype
+        text, nul = _cell_text(raw, strip=not spec.free_text)
+        return (text if text.dtype == target else text.astype(target)), nul, _NUL_RULE
+    if raw.dtype == target and spec.kind != "date":
         return raw.reset_index(drop=True), np.zeros(len(raw), dtype=bool), ""
     no_failures = np.zeros(len(raw), dtype=bool)
     if spec.kind == "category":
@@ -311,8 +383,6 @@ def _coerce_column(raw: pd.Series, spec: Field) -> tuple[pd.Series, np.ndarray, 
             return pd.Series(parsed, dtype=target, copy=False), no_failures, ""
     text = _as_text(raw)
     present = text.notna().to_numpy()
-    if spec.kind == "string":
-        return text.astype(target), no_failures, ""
     # integer and number
     integer_rule = "an integer"
     if spec.name in _INTER_COLUMNS:
@@ -411,27 +481,121 @@ def _cast(
 
 
 def _distinct(raw: pd.Series) -> tuple[pd.Series, np.ndarray]:
-    """The distinct values as stripped text (empty: missing), and each row's position among them.
+    """The distinct values as cell text (:func:`_cell_text`), and each row's position among them.
 
     Missing values get the position one past the last distinct value.
     """
-    text = raw if isinstance(raw.dtype, pd.StringDtype) else _as_text(raw)
-    values = pa.array(text.array)
+    values = pa.array(_arrow_text(raw).array)
     if isinstance(values, pa.ChunkedArray):
         values = values.combine_chunks()
     encoded = pc.dictionary_encode(values)
-    words = pd.Series(encoded.dictionary.to_pylist(), dtype=object).str.strip()
-    words = words.mask(words == "")
+    words, _ = _cell_text(pd.Series(encoded.dictionary, dtype=_ARROW_TEXT))
+    words = pd.Series(words.to_numpy(dtype=object, na_value=None), dtype=object)
     positions = pc.fill_null(encoded.indices, len(words)).to_numpy(zero_copy_only=False)
     return words, positions
 
 
 def _as_text(raw: pd.Series) -> pd.Series:
-    """Values as stripped strings with empty strings as missing (positional index)."""
+    """Values as cell text (:func:`_cell_text`), with a positional index."""
+    return _cell_text(raw)[0]
+
+
+#: Text held by Arrow: what the reader gives and what every cell rule works on.
+_ARROW_TEXT = pd.StringDtype("pyarrow")
+#: Bytes that may begin or end whitespace: ASCII blanks and controls, and any
+#: byte of a multi-byte UTF-8 character (checked exactly by Arrow).
+_MAYBE_SPACE = np.zeros(256, dtype=bool)
+_MAYBE_SPACE[[9, 10, 11, 12, 13, 28, 29, 30, 31, 32]] = True
+_MAYBE_SPACE[128:] = True
+#: A stop past the end of any text.
+_END = np.iinfo(np.int64).max
+_NUL_RULE = "text without NUL (\\x00) characters"
+
+
+def _arrow_text(raw: pd.Series) -> pd.Series:
+    """Any column as Arrow-held text (numbers and dates as their ``str``), positional index."""
     if isinstance(raw.dtype, pd.CategoricalDtype):
         raw = raw.astype("object")
-    text = raw.reset_index(drop=True).astype(pd.StringDtype()).str.strip()
-    return text.mask(text == "")
+    raw = raw.reset_index(drop=True)
+    if isinstance(raw.dtype, pd.StringDtype) and raw.dtype == _ARROW_TEXT:
+        return raw
+    return raw.astype(_ARROW_TEXT)
+
+
+def _cell_text(raw: pd.Series, *, strip: bool = True) -> tuple[pd.Series, np.ndarray]:
+    """Cell text as every path reads it, and where a value holds a NUL character.
+
+    The one rule for text, whatever the input (a CSV read as text, an object,
+    ``string``, ``string[pyarrow]`` or pandas 3 ``str`` column, a category):
+    surrounding whitespace (Unicode's, as Arrow's ``utf8_trim_whitespace``) is
+    stripped (unless ``strip`` is false: prose) and what is left empty is missing.
+    Values are looked at byte-wise first, so that a column with nothing to strip
+    costs one pass over its first and last bytes.
+
+    Returns
+    -------
+    (pandas.Series, numpy.ndarray)
+        Arrow-held text with a positional index, and a boolean mask of the
+        values holding ``\\x00`` (a NUL byte is never text: such rows are rejected).
+    """
+    text = _arrow_text(raw)
+    chunks = pa.chunked_array(pa.array(text.array))
+    if chunks.type != pa.large_string():
+        chunks = chunks.cast(pa.large_string())
+    # the first and last byte and the length of every value, chunk by chunk (a CSV
+    # column comes in hundreds of chunks: a few cheap steps each, the rest at once)
+    firsts, lasts, lengths, nul_chunks = [], [], [], []
+    for number, chunk in enumerate(chunks.chunks):
+        offsets, data = _text_buffers(chunk)
+        firsts.append(data[np.minimum(offsets[:-1], len(data) - 1)])
+        lasts.append(data[offsets[1:] - 1])  # -1 (an empty first value): any byte
+        lengths.append(np.diff(offsets))
+        if not data[offsets[0] : offsets[-1]].all():
+            nul_chunks.append(number)
+    n = len(text)
+    nul = np.zeros(n, dtype=bool)
+    if not n:
+        return text, nul
+    length = np.concatenate(lengths)
+    given = text.notna().to_numpy()
+    empty = given & (length == 0)
+    # candidates by their bytes, then exactly by Arrow's Unicode rule (an empty value's
+    # bytes are its neighbour's: Arrow finds no space in it)
+    maybe = _MAYBE_SPACE[np.concatenate(firsts)] | _MAYBE_SPACE[np.concatenate(lasts)]
+    padded = np.zeros(n, dtype=bool)
+    if maybe.any():
+        rows = np.flatnonzero(maybe)
+        values = chunks.take(pa.array(rows))
+        ends = [pc.utf8_slice_codeunits(values, 0, 1), pc.utf8_slice_codeunits(values, -1, _END)]
+        spaced = pc.or_(pc.utf8_is_space(ends[0]), pc.utf8_is_space(ends[1]))
+        padded[rows] = pc.fill_null(spaced, False).to_numpy(zero_copy_only=False)
+    if nul_chunks:
+        starts = np.cumsum([0] + [len(c) for c in chunks.chunks])
+        for number in nul_chunks:
+            found = pc.fill_null(pc.match_substring(chunks.chunk(number), "\x00"), False)
+            nul[starts[number] : starts[number + 1]] = found.to_numpy(zero_copy_only=False)
+    if padded.any():
+        rows = np.flatnonzero(padded)
+        trimmed = pc.utf8_trim_whitespace(chunks.take(pa.array(rows)))
+        empty[rows] = pc.equal(pc.binary_length(trimmed), 0).to_numpy(zero_copy_only=False)
+        if strip:
+            text = text.copy()
+            text.iloc[rows] = pd.array(trimmed, dtype=_ARROW_TEXT)
+    if empty.any():
+        text = text.mask(empty)
+    return text, nul
+
+
+def _text_buffers(array: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """The value offsets (int64, ``len + 1``) and the bytes (never empty) of an Arrow text array."""
+    _, offset_buffer, data_buffer = array.buffers()
+    wide = pa.types.is_large_string(array.type) or pa.types.is_large_binary(array.type)
+    offsets = np.frombuffer(offset_buffer, dtype=np.int64 if wide else np.int32)
+    offsets = offsets[array.offset : array.offset + len(array) + 1].astype(np.int64, copy=False)
+    data = np.frombuffer(data_buffer, np.uint8) if data_buffer is not None else None
+    if data is None or not len(data):
+        data = np.zeros(1, np.uint8)
+    return offsets, data
 
 
 def _parse_dates(raw: pd.Series) -> tuple[pd.Series, np.ndarray]:
@@ -459,8 +623,14 @@ def _parse_dates(raw: pd.Series) -> tuple[pd.Series, np.ndarray]:
         todo &= parsed.isna()
     if todo.any():
         parsed[todo] = _parse_slashed_or_serial(uniques[todo])
+    parsed = _in_range(parsed)
     lookup = np.append(parsed.to_numpy(), np.datetime64("NaT", "ns"))
     return pd.Series(lookup[positions], dtype="datetime64[ns]"), present
+
+
+#: The years a date may fall in: before ACLED's and UCDP's coverage, or in the far
+#: future, a date is a typo (typed dates and text dates alike).
+_YEARS = (1900, 2100)
 
 
 #: The time zone after an ISO 8601 time: ``Z``, ``+03:00``, ``-0500``, ``+03``.
@@ -486,7 +656,7 @@ def _one_date(value: str, fmt: str) -> pd.Timestamp | None:
         date = pd.to_datetime(value, format=fmt, errors="coerce")
     except (ValueError, OverflowError):
         return None
-    if pd.isna(date) or not 1900 <= date.year <= 2100:
+    if pd.isna(date) or not _YEARS[0] <= date.year <= _YEARS[1]:
         return None
     return date.tz_localize(None) if date.tzinfo is not None else date
 
@@ -498,7 +668,7 @@ def _in_range(dates: pd.Series) -> pd.Series:
     API served year 0025 for 2025); years beyond 2262 do not fit nanoseconds.
     """
     years = dates.dt.year
-    return dates.where((years >= 1900) & (years <= 2100)).astype("datetime64[ns]")
+    return dates.where((years >= _YEARS[0]) & (years <= _YEARS[1])).astype("datetime64[ns]")
 
 
 def _parse_slashed_or_serial(values: pd.Series) -> pd.Series:
@@ -557,7 +727,10 @@ def _failure_rows(
         if "event_id_cnty" in frame.columns
         else None
     )
-    shown = None if values is None else values.iloc[rows].astype("string").to_numpy()
+    shown = None
+    if values is not None:  # a NUL is shown escaped, never written raw into a message or file
+        text = values.iloc[rows].astype("string")
+        shown = text.str.replace("\x00", "\\x00", regex=False).to_numpy()
     return pd.DataFrame(
         {"row": rows, "event_id_cnty": ids, "column": column, "rule": rule, "value": shown}
     )
@@ -587,10 +760,14 @@ def _collect_failures(
                 typed.get("event_id_cnty"),
             )
         )
+    superseded = _superseded_versions(typed, schema, repeated, dup_copies)
+    if len(superseded):
+        problems.append(superseded)
     checked = typed
-    if len(dup_copies):
+    if len(dup_copies) or len(superseded):
         keep = np.ones(len(typed), dtype=bool)
         keep[dup_copies] = False
+        keep[superseded["row"].to_numpy(dtype="int64")] = False
         checked = typed.loc[keep]
     if not usual:  # pandera names the failures
         try:
@@ -732,12 +909,7 @@ def _chunk_keys(array: pa.Array, keys: np.ndarray) -> None:
     """:func:`_text_keys` of one Arrow text array, written into ``keys``."""
     if len(array) == 0:
         return
-    _, offset_buffer, data_buffer = array.buffers()
-    offsets = np.frombuffer(
-        offset_buffer, dtype=np.int64 if array.type == pa.large_string() else np.int32
-    )
-    offsets = offsets[array.offset : array.offset + len(array) + 1].astype(np.int64, copy=False)
-    data = np.zeros(0, np.uint8) if data_buffer is None else np.frombuffer(data_buffer, np.uint8)
+    offsets, data = _text_buffers(array)
     # the 8-byte little-endian word starting at each byte (zeros past the end)
     padded = np.concatenate([data[offsets[0] : offsets[-1]], np.zeros(16, dtype=np.uint8)])
     words = np.ndarray((len(padded) - 7,), dtype="<u8", buffer=padded, strides=(1,))
@@ -771,6 +943,46 @@ def _exact_duplicate_copies(
         return np.array([], dtype="int64")
     subset = typed.loc[repeated, list(schema.columns)]
     return np.flatnonzero(repeated)[subset.duplicated(keep="first").to_numpy()]
+
+
+_SUPERSEDED = "superseded by a newer version (a later timestamp)"
+
+
+def _superseded_versions(
+    typed: pd.DataFrame, schema: IncidentSchema, repeated: np.ndarray, copies: np.ndarray
+) -> pd.DataFrame:
+    """Failure rows of the older versions of events given twice or more, naming the newer one.
+
+    ACLED updates an event by issuing it again under the same id with a later
+    ``timestamp``; two downloads put together hold both. The version with the
+    latest timestamp is the event; each earlier one is superseded. Versions with
+    the same (latest) timestamp that differ are left to the uniqueness rule, and
+    rows without a timestamp supersede nothing and are never superseded.
+    """
+    if "timestamp" not in schema.fields or not repeated.any():
+        return pd.DataFrame(columns=FAILURE_COLUMNS)
+    candidates = repeated.copy()
+    candidates[copies] = False
+    rows = np.flatnonzero(candidates)
+    versions = typed[["event_id_cnty", "timestamp"]].iloc[rows]
+    stamps = versions["timestamp"]
+    newest = stamps.groupby(versions["event_id_cnty"], sort=False).transform("max")
+    older = (stamps < newest).fillna(False).to_numpy(dtype=bool)
+    shown = (
+        "timestamp "
+        + stamps[older].astype("string")
+        + "; the newer version's timestamp "
+        + newest[older].astype("string")
+    )
+    return pd.DataFrame(
+        {
+            "row": rows[older],
+            "event_id_cnty": versions["event_id_cnty"].to_numpy()[older],
+            "column": "event_id_cnty",
+            "rule": _SUPERSEDED,
+            "value": shown.to_numpy(),
+        }
+    )
 
 
 def _translate(cases: pd.DataFrame, typed: pd.DataFrame, schema: IncidentSchema) -> pd.DataFrame:
