@@ -21,6 +21,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from eventdata.coverage import coverage_from_events
 from eventdata.errors import CodebookWarning, ReadError
 from eventdata.schema import ACLED_SCHEMA, IncidentSchema
 from eventdata.validation import Errors, Quarantine, validate
@@ -184,6 +185,8 @@ def read_validated(
             f"{len(malformed)} malformed line(s) (not as many fields as the header): "
             f"line {lines}{more}. Use errors='quarantine' to set them aside."
         )
+    valid = result.valid if isinstance(result, Quarantine) else result
+    valid.attrs["coverage"] = coverage_from_events(valid)  # the file's span, per country
     if not isinstance(result, Quarantine):
         return result
     if prepare is not None:
