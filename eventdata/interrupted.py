@@ -516,7 +516,9 @@ def _check_counts(series: pd.Series) -> np.ndarray:
         raise EventDataError(f"the series must hold numbers, not {series.dtype}") from error
     if not np.isfinite(counts).all():
         raise EventDataError(
-            "the series has missing or infinite counts (zero-fill it with ed.counts)"
+            "the series has missing or infinite counts: NaN marks periods its source did "
+            "not cover (see ed.counts' coverage=), which must not be read as 0; analyse a "
+            "covered stretch (series.loc[start:end])"
         )
     if (counts < 0).any():
         raise EventDataError("the series has negative counts")

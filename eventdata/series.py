@@ -287,7 +287,7 @@ def _mask_uncovered(
             continue
         rows = table["date"].isin(absent).to_numpy()
         if per_country:
-            rows &= (
+            rows = rows & (
                 (names == country).to_numpy() if country is not None else names.isna().to_numpy()
             )
         missing |= rows
