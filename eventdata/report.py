@@ -635,9 +635,12 @@ def interpretation(result: AnniversaryResult) -> str:
     text = (
         f"Over {result.n_years} years ({years}), the windows held {result.observed:g} events "
         f"against {result.expected:.1f} expected: {direction} than expected (rate ratio "
-        f"{result.rate_ratio:.2f}, {result.level:.0%} interval {lo:.2f} to {hi:.2f}). "
+        f"{result.rate_ratio:.2f}, {result.level:.0%} interval {format_ratio(lo)} to "
+        f"{format_ratio(hi)}). "
     )
-    p = f"p = {result.pvalue_adjusted:.2g}"
+    if not result.reliable:
+        return text + f"No p-value: {result.reliability_note}."
+    p = f"p {format_pvalue(result.pvalue_adjusted, equals=True)}"
     significant = result.pvalue_adjusted < 0.05
     if result.alternative != "increase":
         text += f"The {result.alternative} test gives {p}" + (
@@ -668,8 +671,13 @@ def interpretation(result: AnniversaryResult) -> str:
     else:
         text += (
             f"Rises of this size are common at other dates of this series "
-            f"(p = {result.pvalue_adjusted:.2g}): no evidence of an escalation around the "
+            f"({p}): no evidence of an escalation around the "
             f"anniversary, and effects above {hi:.2f} times the expectation are unlikely."
+        )
+    if not significant and result.alternative == "increase" and result.detectable_ratio > 1:
+        text += (
+            f" This series can detect (with 80% power) only rises of "
+            f"{result.detectable_ratio:.2f} times the expectation or more."
         )
     bumpy = int((result.by_year["ratio"] < 1).sum())
     if significant and bumpy and result.alternative == "increase":
@@ -684,6 +692,9 @@ def anniversary_dict(result: AnniversaryResult) -> dict[str, Any]:
         {
             **row,
             "method_note": result.method_note,
+            "reliability_note": result.reliability_note,
+            "years_left_out": list(result.years_left_out),
+            "coarse_in_windows": result.coarse_in_windows,
             "correction": result.correction,
             "level": result.level,
             "years": list(result.years),

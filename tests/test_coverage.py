@@ -183,3 +183,29 @@ def test_a_gap_inside_the_series_warns_and_is_left_out():
     with pytest.warns(CoverageWarning):
         study = ed.event_study(holes, "01-03", window=(-3, 3))
     assert study.uncovered_days == 70 and 2019 not in study.years
+
+
+def test_interrupted_time_series_fits_the_covered_periods_only():
+    rng = np.random.default_rng(3)
+    months = pd.date_range("2015-01-01", periods=72, freq="MS")
+    rate = 40 * np.exp(0.005 * np.arange(72)) * np.where(np.arange(72) >= 48, 0.6, 1.0)
+    monthly = pd.Series(rng.poisson(rate), index=months).astype("float64")
+    full = ed.interrupted_time_series(monthly, "2019-01-01", family="poisson")
+    holes = monthly.copy()
+    holes.iloc[20:26] = np.nan
+    with pytest.warns(CoverageWarning, match="6 of 72 periods are missing"):
+        fit = ed.interrupted_time_series(holes, "2019-01-01", family="poisson")
+    kept = np.r_[0:20, 26:72]
+    assert fit.observed.isna().sum() == 6
+    # the same model as a fit of the covered months at their own positions
+    import statsmodels.api as sm
+
+    t = np.arange(72.0)
+    design = np.column_stack([np.ones(72), t, (t >= 48).astype(float)])[kept]
+    direct = sm.GLM(monthly.to_numpy()[kept], design, family=sm.families.Poisson()).fit()
+    assert fit.step_rate_ratio == pytest.approx(np.exp(direct.params[2]), rel=1e-6)
+    assert abs(np.log(fit.step_rate_ratio) - np.log(full.step_rate_ratio)) < 0.1
+    zeros = monthly.copy()
+    zeros.iloc[20:26] = 0  # what reading the gap as quiet months would do
+    biased = ed.interrupted_time_series(zeros, "2019-01-01", family="poisson")
+    assert biased.trend != pytest.approx(fit.trend, rel=1e-3)
