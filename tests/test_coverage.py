@@ -209,3 +209,23 @@ def test_interrupted_time_series_fits_the_covered_periods_only():
     zeros.iloc[20:26] = 0  # what reading the gap as quiet months would do
     biased = ed.interrupted_time_series(zeros, "2019-01-01", family="poisson")
     assert biased.trend != pytest.approx(fit.trend, rel=1e-3)
+
+
+def test_province_periods_the_source_did_not_cover_are_left_out_not_zero():
+    events = ed.datasets.simulate("2019-01-01", "2021-12-31", seed=7, rate=3)
+    dates = pd.to_datetime(events["event_date"])
+    kept = events.loc[(dates < "2020-03-01") | (dates >= "2020-07-01")].copy()
+    kept.attrs["coverage"] = [
+        {"country": None, "start": "2019-01-01", "end": "2020-02-29"},
+        {"country": None, "start": "2020-07-01", "end": "2021-12-31"},
+    ]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        covered = ed.province_frequency(kept)
+        as_zeros = kept.copy()
+        as_zeros.attrs = {}
+        zeros = ed.province_frequency(as_zeros)
+    # the four months without data are not four quiet months
+    assert covered.countries["periods"].tolist() == [32, 32]
+    assert zeros.countries["periods"].tolist() == [36, 36]
+    assert (covered.countries["dispersion"] <= zeros.countries["dispersion"]).all()
