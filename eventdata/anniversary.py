@@ -968,7 +968,12 @@ def anniversary_test(
         in_windows |= _cover(positions, window, len(y))
     tested = []
     for (anchor_years, positions), label in zip(all_anchors, anniversaries, strict=True):
-        tested.append(_tested(days, anchor_years, positions, window, years, label, covered))
+        tested.append(
+            (
+                *_tested(days, anchor_years, positions, window, years, label, covered),
+                _left_out(anchor_years, positions, window, covered, years),
+            )
+        )
     forbidden = ~covered
     for _, positions in all_anchors:
         forbidden |= _cover(positions, (window[0] - buffer, window[1] + buffer), len(y))
@@ -1089,9 +1094,10 @@ def event_study(
     )
     days, y, report = daily.days, daily.y, daily.report
     anchor_years, positions = _anchors(days, month, day)
-    tested_years, anchors, left_out = _tested(
+    tested_years, anchors = _tested(
         days, anchor_years, positions, window, years, anniversary, daily.covered
     )
+    left_out = _left_out(anchor_years, positions, window, daily.covered, years)
     in_windows = _cover(positions, window, len(y))
     baseline = _Baseline.fit(
         days,
@@ -1774,17 +1780,13 @@ def _tested(
     years: Sequence[int] | None,
     label: str,
     covered: np.ndarray | None = None,
-) -> tuple[np.ndarray, np.ndarray, tuple[int, ...]]:
-    """Years (and anchor positions) whose whole window lies in the series and its coverage,
-    and the years left out because their window was not covered."""
+) -> tuple[np.ndarray, np.ndarray]:
+    """Years (and anchor positions) whose whole window lies in the series and its coverage
+    (see :func:`_left_out` for the years a gap in the coverage removes)."""
     inside = (positions + window[0] >= 0) & (positions + window[1] <= len(days) - 1)
-    left_out: tuple[int, ...] = ()
     if covered is not None and inside.any():
-        blocked = np.concatenate([[0], np.cumsum(~covered)])
-        lo = np.clip(positions + window[0], 0, len(days))
-        hi = np.clip(positions + window[1] + 1, 0, len(days))
-        whole = (blocked[hi] - blocked[lo]) == 0
-        left_out = tuple(int(t) for t in anchor_years[inside & ~whole])
+        whole = _wholly_covered(positions, window, covered)
+        left_out = anchor_years[inside & ~whole].tolist()
         if (inside & whole).any() or years is not None:
             inside &= whole
         else:
@@ -1800,7 +1802,7 @@ def _tested(
             "the placebo test), e.g. counts over the whole period the source covers"
         )
     if years is None:
-        return anchor_years[inside], positions[inside], left_out
+        return anchor_years[inside], positions[inside]
     wanted = np.isin(anchor_years, list(years))
     missing = sorted(set(years) - set(anchor_years[inside & wanted].tolist()))
     if missing:
@@ -1808,7 +1810,31 @@ def _tested(
             f"the window around {label} is not wholly inside the covered series in "
             f"{missing}; years that can be tested: {anchor_years[inside].tolist()}"
         )
-    return anchor_years[wanted], positions[wanted], ()
+    return anchor_years[wanted], positions[wanted]
+
+
+def _wholly_covered(positions: np.ndarray, window: tuple[int, int], covered: np.ndarray):
+    """Whether each anchor's window (clipped to the series) holds only covered days."""
+    blocked = np.concatenate([[0], np.cumsum(~covered)])
+    lo = np.clip(positions + window[0], 0, len(covered))
+    hi = np.clip(positions + window[1] + 1, 0, len(covered))
+    return (blocked[hi] - blocked[lo]) == 0
+
+
+def _left_out(
+    anchor_years: np.ndarray,
+    positions: np.ndarray,
+    window: tuple[int, int],
+    covered: np.ndarray,
+    years: Sequence[int] | None,
+) -> tuple[int, ...]:
+    """Years whose window lies in the series but not wholly in its coverage (not tested)."""
+    if years is not None:
+        return ()
+    n = len(covered)
+    inside = (positions + window[0] >= 0) & (positions + window[1] <= n - 1)
+    whole = _wholly_covered(positions, window, covered)
+    return tuple(int(t) for t in anchor_years[inside & ~whole])
 
 
 def _cover(positions: np.ndarray, window: tuple[int, int], n: int) -> np.ndarray:
