@@ -70,15 +70,17 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
-from scipy import stats
+from scipy import optimize, stats
 from scipy.interpolate import BSpline
 from statsmodels.stats import rates
 from statsmodels.stats.multitest import multipletests
 
+from eventdata._glm import fit_log_glm, nb2_alpha, nb2_loglik, poisson_deviance
+from eventdata.coverage import CoverageLike, covered_days, describe_gaps, normalize_coverage
 from eventdata.errors import (
     AutocorrelationWarning,
     CalibrationWarning,
+    CoverageWarning,
     EventDataError,
     InsufficientDataError,
     OverdispersionWarning,
@@ -91,6 +93,7 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
 __all__ = [
+    "MINIMUMS",
     "AnniversaryResult",
     "AnniversaryTests",
     "AutocorrelationWarning",
@@ -101,6 +104,8 @@ __all__ = [
     "RateRatioTest",
     "anniversary_test",
     "event_study",
+    "format_pvalue",
+    "format_ratio",
     "rate_ratio_test",
 ]
 
@@ -132,6 +137,50 @@ _WINDOW_DISPERSION_LIMIT = 1.5
 _PLACEBO_BATCH = 128
 # A window without events counts as half an event on the log scale.
 _HALF_EVENT = 0.5
+
+
+# The minimums below which an anniversary result is refused or marked unreliable.
+MINIMUMS = {
+    # covered days in the series: fewer cannot tell a trend and weekday from a window
+    "covered_days": 180,
+    # pseudo-anniversaries for the placebo method: 2 / (1 - level) - 1 (39 at 95%),
+    # the fewest that bound the interval and let a two-sided p-value reach 0.05
+    "placebo": "2 / (1 - level) - 1",
+    # events the model expects in the pooled windows: below it the ratio is noise
+    "expected": 5.0,
+}
+
+
+def format_pvalue(pvalue: float, *, equals: bool = False) -> str:
+    """A p-value as text: ``< 0.0001`` below it, 3 significant digits otherwise.
+
+    ``equals=True`` prefixes ``= `` to a number (``p = 0.03`` but ``p < 0.0001``).
+
+    Examples
+    --------
+    >>> format_pvalue(3.68e-304), format_pvalue(0.01234, equals=True)
+    ('< 0.0001', '= 0.0123')
+    """
+    if not np.isfinite(pvalue):
+        return "not computed" if not equals else "= n/a"
+    if pvalue < 1e-4:
+        return "< 0.0001"
+    return f"{'= ' if equals else ''}{pvalue:.3g}"
+
+
+def format_ratio(value: float) -> str:
+    """A rate ratio or bound as text: a lower limit of zero prints as 0, not 9.4e-14.
+
+    Examples
+    --------
+    >>> format_ratio(9.4e-14), format_ratio(1.2345), format_ratio(float("inf"))
+    ('0', '1.23', 'inf')
+    """
+    if not np.isfinite(value):
+        return "inf" if value > 0 else "n/a"
+    if abs(value) < 1e-6:
+        return "0"
+    return f"{value:.3g}"
 
 
 class _ResultView:
@@ -293,9 +342,26 @@ class AnniversaryResult(_ResultView):
         Lag-1 autocorrelation of the baseline model's Pearson residuals.
     model : dict
         The expectation model: ``trend_df``, ``harmonics``, ``weekday``, ``n_days``
-        (days fitted), ``n_params``.
+        (days fitted), ``n_params``, ``exposure`` (whether an offset was given).
     time_precision : dict or None
         The report of :func:`eventdata.counts` when events were counted here.
+    detectable_ratio : float
+        The smallest rate ratio (below 1 for ``alternative="decrease"``) this
+        test detects with 80% power at its level ``1 - level``, on this series:
+        from the null spread of the log ratio the method uses (placebo spread,
+        Pearson or NB2 dispersion) and the pooled expectation, analytically.
+    uncovered_days : int
+        Days inside the series its coverage does not hold: left out, not read as 0.
+    years_left_out : tuple of int
+        Years whose window the coverage does not wholly hold (not tested).
+    coarse_in_windows : int or None
+        Events dated only to the week or month whose coded date falls inside
+        the tested windows (left out of the daily counts); None for count input.
+    reliable : bool
+        False when the data are below a stated minimum (see
+        :data:`MINIMUMS`); the p-value is then NaN and ``reliability_note`` says why.
+    reliability_note : str
+        Why the result is not reliable ("" when it is).
 
     Examples
     --------
@@ -333,6 +399,12 @@ class AnniversaryResult(_ResultView):
     autocorrelation: float
     model: dict
     time_precision: dict | None
+    detectable_ratio: float = float("nan")
+    uncovered_days: int = 0
+    years_left_out: tuple[int, ...] = ()
+    coarse_in_windows: int | None = None
+    reliable: bool = True
+    reliability_note: str = ""
 
     @property
     def n_years(self) -> int:
@@ -348,7 +420,8 @@ class AnniversaryResult(_ResultView):
             Columns ``anniversary``, ``window_start``, ``window_end``,
             ``n_years``, ``observed``, ``expected``, ``rate_ratio``, ``ci_low``,
             ``ci_high``, ``pvalue``, ``pvalue_adjusted``, ``alternative``,
-            ``method``, ``n_placebo``.
+            ``method``, ``n_placebo``, ``detectable_ratio``, ``uncovered_days``,
+            ``reliable``.
         """
         return pd.DataFrame(
             {
@@ -366,6 +439,9 @@ class AnniversaryResult(_ResultView):
                 "alternative": [self.alternative],
                 "method": [self.method],
                 "n_placebo": [self.n_placebo],
+                "detectable_ratio": [self.detectable_ratio],
+                "uncovered_days": [self.uncovered_days],
+                "reliable": [self.reliable],
             }
         )
 
@@ -375,23 +451,40 @@ class AnniversaryResult(_ResultView):
         lines = [
             self._headline(),
             f"observed {self.observed:g} events, expected {self.expected:.1f}: rate ratio "
-            f"{self.rate_ratio:.3g} ({self.level:.0%} CI {self.ci[0]:.3g} to {self.ci[1]:.3g})",
-            f"p = {self.pvalue:.3g} ({sided}, alternative: {self.alternative})"
+            f"{format_ratio(self.rate_ratio)} ({self.level:.0%} CI "
+            f"{format_ratio(self.ci[0])} to {format_ratio(self.ci[1])})",
+            f"p {format_pvalue(self.pvalue, equals=True)} ({sided}, alternative: "
+            f"{self.alternative})"
             + (
-                f", adjusted ({self.correction}) {self.pvalue_adjusted:.3g}"
+                f", adjusted ({self.correction}) {format_pvalue(self.pvalue_adjusted)}"
                 if self.correction != "none"
                 else ""
             ),
             f"method: {self.method} ({self.method_note})",
+            f"smallest rate ratio detectable with 80% power at the {1 - self.level:.0%} "
+            f"level: {format_ratio(self.detectable_ratio)}",
             f"expectation: {_describe_model(self.model)}; anniversary windows left out",
             f"dispersion {self.dispersion:.2f} per day, {self.window_dispersion:.2f} per window "
             "(1 for Poisson counts); lag-1 residual autocorrelation "
             f"{self.autocorrelation:.2f}",
         ]
+        if not self.reliable:
+            lines.insert(1, f"NOT RELIABLE: {self.reliability_note}")
+        if self.uncovered_days or self.years_left_out:
+            left = f"; years not tested for want of coverage: {list(self.years_left_out)}"
+            lines.append(
+                f"{self.uncovered_days} days inside the series are outside the source's "
+                "coverage: left out, not counted as 0" + (left if self.years_left_out else "")
+            )
         if self.time_precision and self.time_precision.get("excluded"):
+            inside = (
+                f", {self.coarse_in_windows} of them inside the tested windows"
+                if self.coarse_in_windows is not None
+                else ""
+            )
             lines.append(
                 f"{self.time_precision['excluded']} events dated only to the week or month "
-                "were left out of the daily counts"
+                f"were left out of the daily counts{inside}"
             )
         by_year = self.by_year[["year", "observed", "expected", "ratio"]]
         lines.append(by_year.to_string(index=False, float_format=lambda x: f"{x:.3g}"))
@@ -404,7 +497,8 @@ class AnniversaryResult(_ResultView):
         return (
             f"Anniversary test {self.anniversary}, days {self.window[0]:+d} to "
             f"{self.window[1]:+d}, {_years_text(self.years)}: rate ratio "
-            f"{self.rate_ratio:.3g}, p = {self.pvalue:.3g} ({self.method})"
+            f"{format_ratio(self.rate_ratio)}, p {format_pvalue(self.pvalue, equals=True)} "
+            f"({self.method})"
         )
 
     def __repr__(self) -> str:
@@ -529,6 +623,10 @@ class EventStudyResult(_ResultView):
         The expectation model (as in :class:`AnniversaryResult`).
     time_precision : dict or None
         The report of :func:`eventdata.counts` when events were counted here.
+    uncovered_days : int
+        Days inside the series its coverage does not hold (left out, not 0).
+    years_left_out : tuple of int
+        Years not pooled because the coverage does not hold their window.
 
     Examples
     --------
@@ -551,6 +649,8 @@ class EventStudyResult(_ResultView):
     dispersion: float
     model: dict
     time_precision: dict | None
+    uncovered_days: int = 0
+    years_left_out: tuple[int, ...] = ()
 
     def to_frame(self) -> pd.DataFrame:
         """The tidy table (a copy of ``frame``)."""
@@ -710,6 +810,8 @@ def anniversary_test(
     end: str | pd.Timestamp | None = None,
     precision: Literal["auto", "exclude", "spread", "keep"] = "auto",
     progress: ProgressOption = None,
+    coverage: CoverageLike | None = None,
+    exposure: pd.Series | np.ndarray | None = None,
 ) -> AnniversaryResult | AnniversaryTests:
     """Test whether events rose in a window around an anniversary, year after year.
 
@@ -764,7 +866,11 @@ def anniversary_test(
         anniversary window (an effect may spill over).
     trend_df : int, optional
         Degrees of freedom of the trend (a cubic B-spline; 1 is a straight
-        line). Default: about one per year of data.
+        line). Default: from the series length, one per year up to 8 years,
+        then one per two years up to 20 (a 30-year series gets 15): flexible
+        enough for regime changes, not so flexible that a quiet year drives a
+        coefficient to minus infinity. The fit halves steps that raise the
+        deviance and falls back to statsmodels' GLM.
     harmonics : int, optional
         Sine-cosine pairs of the yearly season. Default: 2 with two years of
         data or more, else 0 (a shorter series cannot tell season from trend).
@@ -781,6 +887,24 @@ def anniversary_test(
         :class:`~eventdata.progress.ProgressStep` after each batch of
         pseudo-anniversaries (``note`` names the anniversary). The results do
         not depend on it.
+    coverage : list of dict or pandas.DataFrame, optional
+        The days the source covered (see :mod:`eventdata.coverage`); overrides
+        ``events.attrs["coverage"]``. Days outside it are missing, not zero:
+        they are left out of the model, no tested or placebo window may touch
+        them, a :class:`~eventdata.errors.CoverageWarning` names the gaps inside
+        the series, and the result says how many days were left out. Missing
+        (NaN) counts in a count table or Series are treated the same way.
+    exposure : pandas.Series or array, optional
+        Exposure per day (e.g. the number of sources, a coverage weight), a
+        Series indexed by date or an array as long as the daily series: the
+        model's expectation is proportional to it (``log(exposure)`` is an
+        offset). Days of zero or missing exposure are left out as uncovered.
+
+    Minimums (:data:`MINIMUMS`): at least 180 covered days, else
+    :class:`InsufficientDataError`; the placebo method needs
+    ``2 / (1 - level) - 1`` pseudo-anniversaries (39 at 95%), else the error;
+    a pooled expectation under 5 events gives a result marked unreliable, with
+    no p-value.
 
     Returns
     -------
@@ -790,9 +914,10 @@ def anniversary_test(
     Raises
     ------
     InsufficientDataError
-        If no year has the whole window inside the series, or the baseline
-        outside the windows is too short or has no events. The seed incidents
-        (six events over four days) raise it: test a longer series.
+        If no year has the whole window inside the covered series, fewer than
+        180 days are covered, or the baseline outside the windows is too short
+        or has no events. The seed incidents (six events over four days) raise
+        it: test a longer series.
 
     Examples
     --------
@@ -833,24 +958,37 @@ def anniversary_test(
     if buffer < 0:
         raise ValueError("buffer must be 0 or more days")
 
-    series, report = _daily_series(events, start=start, end=end, precision=precision)
-    days = series.index
-    y = series.to_numpy(dtype="float64")
+    daily = _daily_series(
+        events, start=start, end=end, precision=precision, coverage=coverage, exposure=exposure
+    )
+    days, y, covered = daily.days, daily.y, daily.covered
     all_anchors = [_anchors(days, month, day) for month, day in parsed]
     in_windows = np.zeros(len(y), dtype=bool)
     for _, positions in all_anchors:
         in_windows |= _cover(positions, window, len(y))
-    tested = [
-        _tested(days, anchor_years, positions, window, years, label)
-        for (anchor_years, positions), label in zip(all_anchors, anniversaries, strict=True)
-    ]
-    forbidden = np.zeros(len(y), dtype=bool)
+    tested = []
+    for (anchor_years, positions), label in zip(all_anchors, anniversaries, strict=True):
+        tested.append(
+            (
+                *_tested(days, anchor_years, positions, window, years, label, covered),
+                _left_out(anchor_years, positions, window, covered, years),
+            )
+        )
+    forbidden = ~covered
     for _, positions in all_anchors:
         forbidden |= _cover(positions, (window[0] - buffer, window[1] + buffer), len(y))
-    shifts = [_placebo_shifts(anchors, window, forbidden, len(y)) for _, anchors in tested]
+    shifts = [_placebo_shifts(t[1], window, forbidden, len(y)) for t in tested]
     total = sum(len(s) for s in shifts)
     with Progress(progress, total=total, unit=" dates", description="placebo dates") as bar:
-        baseline = _Baseline.fit(days, y, ~in_windows, trend_df=trend_df, harmonics=harmonics)
+        baseline = _Baseline.fit(
+            days,
+            y,
+            ~in_windows & covered,
+            trend_df=trend_df,
+            harmonics=harmonics,
+            offset=daily.offset,
+            covered=covered,
+        )
         results = []
         for label, years_and_anchors, label_shifts in zip(
             anniversaries, tested, shifts, strict=True
@@ -859,24 +997,33 @@ def anniversary_test(
             result = _test_one(
                 label,
                 baseline,
-                years_and_anchors,
+                years_and_anchors[:2],
                 label_shifts,
                 window=window,
                 in_windows=in_windows,
                 method=method,
                 alternative=alternative,
                 level=level,
-                report=report,
+                report=daily.report,
                 advance=lambda n, label=label: bar.advance(n, note=label),
             )
-            results.append(result)
+            results.append(
+                replace(
+                    result,
+                    uncovered_days=daily.uncovered,
+                    years_left_out=years_and_anchors[2],
+                    coarse_in_windows=daily.coarse_inside(
+                        result.by_year["start"], result.by_year["end"]
+                    ),
+                )
+            )
     if single:
         return results[0]
     raw = np.array([r.pvalue for r in results])
-    if _CORRECTIONS[correction] is None:
-        adjusted = raw
-    else:
-        adjusted = multipletests(raw, method=_CORRECTIONS[correction])[1]
+    adjusted = raw.copy()
+    finite = np.isfinite(raw)
+    if _CORRECTIONS[correction] is not None and finite.any():
+        adjusted[finite] = multipletests(raw[finite], method=_CORRECTIONS[correction])[1]
     results = [
         replace(r, pvalue_adjusted=float(p), correction=correction)
         for r, p in zip(results, adjusted, strict=True)
@@ -897,6 +1044,8 @@ def event_study(
     start: str | pd.Timestamp | None = None,
     end: str | pd.Timestamp | None = None,
     precision: Literal["auto", "exclude", "spread", "keep"] = "auto",
+    coverage: CoverageLike | None = None,
+    exposure: pd.Series | np.ndarray | None = None,
 ) -> EventStudyResult:
     """Rate ratio on each day around an anniversary, pooled over years.
 
@@ -916,8 +1065,9 @@ def event_study(
         ``"MM-DD"``.
     window : (int, int)
         First and last relative day shown.
-    years, level, buffer, trend_df, harmonics, start, end, precision
-        As for :func:`anniversary_test`.
+    years, level, buffer, trend_df, harmonics, start, end, precision, coverage, exposure
+        As for :func:`anniversary_test` (days outside the coverage are left out,
+        years whose window they touch are not pooled).
 
     Returns
     -------
@@ -939,14 +1089,27 @@ def event_study(
     month, day = _parse_anniversary(anniversary)
     window = _check_window(window)
     _check_level(level)
-    series, report = _daily_series(events, start=start, end=end, precision=precision)
-    days = series.index
-    y = series.to_numpy(dtype="float64")
+    daily = _daily_series(
+        events, start=start, end=end, precision=precision, coverage=coverage, exposure=exposure
+    )
+    days, y, report = daily.days, daily.y, daily.report
     anchor_years, positions = _anchors(days, month, day)
-    tested_years, anchors = _tested(days, anchor_years, positions, window, years, anniversary)
+    tested_years, anchors = _tested(
+        days, anchor_years, positions, window, years, anniversary, daily.covered
+    )
+    left_out = _left_out(anchor_years, positions, window, daily.covered, years)
     in_windows = _cover(positions, window, len(y))
-    baseline = _Baseline.fit(days, y, ~in_windows, trend_df=trend_df, harmonics=harmonics)
+    baseline = _Baseline.fit(
+        days,
+        y,
+        ~in_windows & daily.covered,
+        trend_df=trend_df,
+        harmonics=harmonics,
+        offset=daily.offset,
+        covered=daily.covered,
+    )
     forbidden = _cover(positions, (window[0] - buffer, window[1] + buffer), len(y))
+    forbidden |= ~daily.covered
 
     relative = np.arange(window[0], window[1] + 1)
     cells = baseline.window_sums(anchors[None, :] + relative[:, None])  # (relative day, year)
@@ -985,6 +1148,8 @@ def event_study(
         dispersion=baseline.dispersion,
         model=dict(baseline.terms),
         time_precision=report,
+        uncovered_days=daily.uncovered,
+        years_left_out=left_out,
     )
 
 
@@ -1007,6 +1172,8 @@ class _Baseline:
     dispersion_pvalue: float
     autocorrelation: float
     terms: dict
+    offset: np.ndarray
+    covered: np.ndarray
 
     @classmethod
     def fit(
@@ -1017,8 +1184,12 @@ class _Baseline:
         *,
         trend_df: int | None,
         harmonics: int | None,
+        offset: np.ndarray | None = None,
+        covered: np.ndarray | None = None,
     ) -> _Baseline:
         X, terms = _design(days, trend_df=trend_df, harmonics=harmonics)
+        offset = np.zeros(len(y)) if offset is None else offset
+        terms["exposure"] = bool(np.any(offset != 0))
         n_fit, n_params = int(fit_rows.sum()), X.shape[1]
         if n_fit < n_params + 28:
             raise InsufficientDataError(
@@ -1035,8 +1206,8 @@ class _Baseline:
                 "the trend and season cannot all be estimated from the baseline days: "
                 "lower trend_df or harmonics"
             )
-        beta = _poisson_irls(X[fit_rows], y[fit_rows])
-        mu = np.exp(X @ beta)
+        beta = fit_log_glm(X[fit_rows], y[fit_rows], offset=offset[fit_rows])
+        mu = np.exp(X @ beta + offset)
         weighted = X[fit_rows] * np.sqrt(mu[fit_rows])[:, None]
         info_inverse = np.linalg.inv(weighted.T @ weighted)
         pearson = (y[fit_rows] - mu[fit_rows]) / np.sqrt(mu[fit_rows])
@@ -1055,6 +1226,8 @@ class _Baseline:
             dispersion_pvalue=float(stats.chi2.sf(chi2, df_resid)),
             autocorrelation=_lag1_autocorrelation(days, fit_rows, pearson),
             terms=terms,
+            offset=offset,
+            covered=np.ones(len(y), dtype=bool) if covered is None else covered,
         )
 
     def window_sums(self, rows: np.ndarray) -> _Sums:
@@ -1201,30 +1374,6 @@ class _PlaceboReference:
         return bounds[0], bounds[1]
 
 
-def _poisson_irls(X: np.ndarray, y: np.ndarray, *, tol: float = 1e-10) -> np.ndarray:
-    """Poisson log-link maximum likelihood by iteratively reweighted least squares.
-
-    The same estimates as ``statsmodels.GLM(y, X, family=Poisson())`` (the tests
-    check it), solving the normal equations directly: several times faster on
-    long daily series, where statsmodels' least-squares step dominates a call.
-    """
-    mu = (y + y.mean()) / 2
-    eta = np.log(mu)
-    deviance = np.inf
-    for _ in range(100):
-        z = eta + (y - mu) / mu
-        weighted = X * mu[:, None]
-        beta = np.linalg.solve(X.T @ weighted, weighted.T @ z)
-        eta = X @ beta
-        mu = np.exp(eta)
-        ratio = np.where(y > 0, y / mu, 1.0)
-        new = 2 * np.sum(y * np.log(ratio) - (y - mu))
-        if abs(deviance - new) <= tol * (abs(new) + 0.1):
-            return beta
-        deviance = new
-    raise EventDataError("the expectation model did not converge (too few events?)")
-
-
 def _design(
     days: pd.DatetimeIndex, *, trend_df: int | None, harmonics: int | None
 ) -> tuple[np.ndarray, dict]:
@@ -1232,7 +1381,7 @@ def _design(
     n = len(days)
     span_years = n / 365.25
     if trend_df is None:
-        trend_df = max(1, round(span_years))
+        trend_df = _default_trend_df(span_years)
     if harmonics is None:
         harmonics = 2 if n >= 730 else 0
     if trend_df < 1 or harmonics < 0:
@@ -1255,6 +1404,13 @@ def _design(
         columns += [np.sin(angle[:, None] * k), np.cos(angle[:, None] * k)]
     terms = {"trend_df": trend_df, "harmonics": harmonics, "weekday": weekday}
     return np.column_stack(columns), terms
+
+
+def _default_trend_df(span_years: float) -> int:
+    """One trend degree of freedom per year up to 8 years, then one per two years, at most 20."""
+    if span_years <= 8:
+        return max(1, round(span_years))
+    return min(20, 8 + round((span_years - 8) / 2))
 
 
 def _years_text(years: tuple[int, ...]) -> str:
@@ -1302,6 +1458,7 @@ def _test_one(
     report: dict | None,
     advance: Callable[[int], object],
 ) -> AnniversaryResult:
+    del in_windows  # the baseline's fit rows already leave every window out
     tested_years, anchors = years_and_anchors
     y, mu = baseline.y, baseline.mu
     window_rows = anchors[:, None] + np.arange(window[0], window[1] + 1)[None, :]
@@ -1334,21 +1491,37 @@ def _test_one(
                 CalibrationWarning,
                 stacklevel=3,
             )
+    alpha_level = 1 - level if alternative != "two-sided" else (1 - level) / 2
+    critical = float(stats.norm.isf(alpha_level))
     if method == "placebo":
-        if len(shifts) < 19:
+        needed = _placebo_minimum(level)
+        if len(shifts) < needed:
             raise InsufficientDataError(
-                f"only {len(shifts)} pseudo-anniversaries fit in the series for {label} "
-                "(at least 19 are needed for p < 0.05): give a longer series or a "
-                "smaller buffer, or choose another method"
+                f"only {len(shifts)} pseudo-anniversaries fit in the covered series for "
+                f"{label}: the placebo test needs at least {needed} for a bounded "
+                f"{level:.0%} interval and a two-sided p-value able to reach "
+                f"{1 - level:g}. Give a longer series or a smaller buffer, or choose "
+                "another method"
             )
         reference = _PlaceboReference.from_sums(placebo)
         low, high = reference.interval(pooled, level)
         rate_ratio, ci = observed / expected, (float(low[0]), float(high[0]))
         pvalue = float(reference.pvalues(pooled)[alternative][0])
+        tail = reference.z if alternative != "decrease" else -reference.z
+        critical = float(np.quantile(tail, 1 - alpha_level))
+
+        def spread(log_ratio: float) -> float:
+            return float(reference.scale(pooled, log_ratio)[0])
+
     elif method in ("negbin", "quasipoisson"):
-        rate_ratio, ci, pvalue = _model_inference(
-            baseline, window_rows.ravel(), in_windows, method, alternative, level
+        rate_ratio, ci, pvalue, extra = _model_inference(
+            baseline, window_rows.ravel(), method, alternative, level
         )
+        model_variance = float(pooled.model_variance[0])
+
+        def spread(log_ratio: float) -> float:
+            return float(np.sqrt(extra(expected * np.exp(log_ratio)) + model_variance))
+
         if (
             not fell_back
             and np.isfinite(baseline.autocorrelation)
@@ -1373,6 +1546,11 @@ def _test_one(
             level=level,
         )
         rate_ratio, ci, pvalue = test.rate_ratio, test.ci, test.pvalue
+        model_variance = float(pooled.model_variance[0])
+
+        def spread(log_ratio: float) -> float:
+            return float(np.sqrt(1 / (expected * np.exp(log_ratio)) + model_variance))
+
         overdispersed = baseline.dispersion > 1 and baseline.dispersion_pvalue < 0.01
         if overdispersed or window_dispersion > _WINDOW_DISPERSION_LIMIT:
             warnings.warn(
@@ -1383,12 +1561,23 @@ def _test_one(
                 OverdispersionWarning,
                 stacklevel=3,
             )
+    # the point estimate lies inside its own interval, whatever the approximations
+    ci = (min(float(ci[0]), float(rate_ratio)), max(float(ci[1]), float(rate_ratio)))
+    reliable, why = True, ""
+    if expected < MINIMUMS["expected"]:
+        reliable = False
+        why = (
+            f"the model expects only {expected:.2g} events in the pooled windows (at least "
+            f"{MINIMUMS['expected']:g} are needed for a p-value): widen the selection or "
+            "the window, or wait for more years"
+        )
+        pvalue = float("nan")
     return AnniversaryResult(
         anniversary=label,
         window=window,
         years=tuple(int(t) for t in tested_years),
         rate_ratio=float(rate_ratio),
-        ci=(float(ci[0]), float(ci[1])),
+        ci=ci,
         pvalue=float(pvalue),
         pvalue_adjusted=float(pvalue),
         correction="none",
@@ -1409,45 +1598,156 @@ def _test_one(
         autocorrelation=baseline.autocorrelation,
         model=dict(baseline.terms),
         time_precision=report,
+        detectable_ratio=_detectable_ratio(spread, critical, alternative),
+        reliable=reliable,
+        reliability_note=why,
     )
+
+
+def _placebo_minimum(level: float) -> int:
+    """Pseudo-anniversaries for a bounded interval at ``level``: ``2 / (1 - level) - 1``."""
+    return int(np.ceil(2 / (1 - level) - 1 - 1e-9))
+
+
+def _detectable_ratio(spread: Callable[[float], float], critical: float, alternative: str) -> float:
+    """The rate ratio a one-sided test at ``critical`` detects with 80% power.
+
+    The log ratio is about normal with standard deviation ``spread(log rho)``
+    at a true ratio ``rho``; the test rejects when ``log(O / E) / spread(0)``
+    passes ``critical``. Power 0.8: ``|log rho| - z_0.8 spread(log rho) =
+    critical spread(0)``, solved by fixed-point iteration.
+    """
+    sign = -1.0 if alternative == "decrease" else 1.0
+    power = float(stats.norm.ppf(0.8))
+    null = spread(0.0)
+    log_rho = sign * (critical + power) * null
+    for _ in range(100):
+        new = sign * (critical * null + power * spread(log_rho))
+        new = float(np.clip(new, -30.0, 30.0))
+        if abs(new - log_rho) < 1e-9:
+            break
+        log_rho = new
+    return float(np.exp(log_rho))
 
 
 def _model_inference(
     baseline: _Baseline,
     window_rows: np.ndarray,
-    in_windows: np.ndarray,
     method: str,
     alternative: str,
     level: float,
-) -> tuple[float, tuple[float, float], float]:
-    """Window-indicator GLM: negative binomial or quasi-Poisson; Wald test and interval."""
+) -> tuple[float, tuple[float, float], float, Callable[[float], float]]:
+    """Window-indicator GLM, negative binomial or quasi-Poisson: signed-root
+    likelihood-ratio test and profile-likelihood interval of the window's rate ratio.
+
+    The window coefficient ``b`` is profiled: the baseline coefficients are
+    refitted with ``b`` fixed (an offset). The signed root ``r(b) = sign(b^ -
+    b) sqrt((D(b) - D(b^)) / phi)`` (``D`` the deviance, or minus twice the NB2
+    log-likelihood with its dispersion held at the maximum-likelihood value;
+    ``phi`` the Pearson dispersion for quasi-Poisson, 1 for negbin) is about
+    standard normal. Unlike the Wald test it stays valid when the window holds
+    no events: ``b^`` is then minus infinity, ``D(b^)`` the fit without the
+    windows, the interval's lower limit 0 and its upper limit finite
+    (Venzon and Moolgavkar 1988; Cox and Hinkley 1974, section 9.3).
+
+    Returns the rate ratio, interval, p-value, and the window sum's relative
+    variance at a given expectation (for the detectable ratio).
+    """
     indicator = np.zeros(len(baseline.y))
     indicator[window_rows] = 1.0
-    rows = ~in_windows | (indicator > 0)  # baseline plus this anniversary's tested windows
-    X = np.column_stack([baseline.X, indicator])[rows]
-    y = baseline.y[rows]
-    start = np.append(baseline.beta, 0.0)
-    if method == "quasipoisson":
-        fitted = sm.GLM(y, X, family=sm.families.Poisson(), hasconst=True).fit(
-            start_params=start, scale="X2"
-        )
-        coef, se = float(fitted.params[-1]), float(fitted.bse[-1])
+    rows = baseline.fit_rows | (indicator > 0)  # covered baseline plus the tested windows
+    X, y = baseline.X[rows], baseline.y[rows]
+    offset, inside = baseline.offset[rows], indicator[rows] > 0
+    full = np.column_stack([X, inside.astype("float64")])
+    poisson = fit_log_glm(full, y, offset=offset, start=np.append(baseline.beta, 0.0))
+    mu = np.exp(full @ poisson + offset)
+    alpha, phi = 0.0, 1.0
+    if method == "negbin":
+        fitted = poisson
+        for _ in range(3):  # alternate the dispersion and the coefficients
+            alpha = nb2_alpha(y, mu)
+            fitted = fit_log_glm(full, y, offset=offset, alpha=alpha, start=fitted)
+            mu = np.exp(full @ fitted + offset)
+        start = fitted[:-1]
     else:
-        model = sm.NegativeBinomial(y, X, loglike_method="nb2", hasconst=True)
-        fitted = model.fit(start_params=np.append(start, 0.1), disp=0, maxiter=200)
-        if not fitted.mle_retvals.get("converged", True):
-            fitted = model.fit(
-                start_params=np.append(start, 0.1), method="bfgs", disp=0, maxiter=500
-            )
-        coef, se = float(fitted.params[-2]), float(fitted.bse[-2])
-    z = coef / se
+        pearson = float(np.sum((y - mu) ** 2 / mu))
+        phi = max(pearson / max(1, len(y) - full.shape[1]), 1e-12)
+        start = poisson[:-1]
+
+    def deviance(coefficient: float) -> float:
+        if np.isneginf(coefficient):  # the windows' expectation is 0: fit without them
+            beta = fit_log_glm(X[~inside], y[~inside], offset=offset[~inside], alpha=alpha)
+            return _glm_objective(y[~inside], np.exp(X[~inside] @ beta + offset[~inside]), alpha)
+        shifted = offset + coefficient * inside
+        beta = fit_log_glm(X, y, offset=shifted, alpha=alpha, start=start)
+        return _glm_objective(y, np.exp(X @ beta + shifted), alpha)
+
+    observed = float(y[inside].sum())
+    estimate = float(np.log(observed / np.exp(offset[inside] + X[inside] @ start).sum()))
+    if observed > 0:
+        fitted_estimate = fit_log_glm(
+            full, y, offset=offset, alpha=alpha, start=np.append(start, estimate)
+        )
+        estimate = float(fitted_estimate[-1])
+    else:
+        estimate = -np.inf
+    best = deviance(estimate)
+
+    def signed_root(coefficient: float) -> float:
+        gap = max(0.0, deviance(coefficient) - best) / phi
+        return float(np.sign(estimate - coefficient) * np.sqrt(gap))
+
+    r0 = signed_root(0.0)
     pvalue = {
-        "increase": stats.norm.sf(z),
-        "decrease": stats.norm.cdf(z),
-        "two-sided": 2 * stats.norm.sf(abs(z)),
+        "increase": stats.norm.sf(r0),
+        "decrease": stats.norm.cdf(r0),
+        "two-sided": min(1.0, 2 * stats.norm.sf(abs(r0))),
     }[alternative]
-    half = stats.norm.isf((1 - level) / 2) * se
-    return float(np.exp(coef)), (float(np.exp(coef - half)), float(np.exp(coef + half))), pvalue
+    z = float(stats.norm.isf((1 - level) / 2))
+    centre = (
+        estimate
+        if np.isfinite(estimate)
+        else float(np.log(0.5 / max(np.exp(offset[inside] + X[inside] @ start).sum(), 1e-12)))
+    )
+    bounds = []
+    for direction, target in ((-1.0, z), (1.0, -z)):
+        if direction < 0 and not np.isfinite(estimate):
+            bounds.append(-np.inf)
+            continue
+        step, inner = 0.25, centre
+        outer = centre + direction * step
+        while (signed_root(outer) - target) * direction > 0 and step < 40:
+            inner, step = outer, step * 2
+            outer = centre + direction * step
+        if step >= 40:
+            bounds.append(direction * np.inf)
+            continue
+        bounds.append(
+            optimize.brentq(
+                lambda b, target=target: signed_root(b) - target,
+                min(inner, outer),
+                max(inner, outer),
+                xtol=1e-6,
+            )
+        )
+    rate_ratio = float(np.exp(estimate))
+    expected_window = mu[inside]
+    share = float(np.sum(expected_window**2) / np.sum(expected_window) ** 2)
+
+    def relative_variance(total: float) -> float:
+        return phi / total + alpha * share
+
+    return (
+        rate_ratio,
+        (float(np.exp(bounds[0])), float(np.exp(bounds[1]))),
+        float(pvalue),
+        (relative_variance),
+    )
+
+
+def _glm_objective(y: np.ndarray, mu: np.ndarray, alpha: float) -> float:
+    """Poisson deviance, or minus twice the NB2 log-likelihood (differences are what count)."""
+    return poisson_deviance(y, mu) if alpha <= 0 else -2 * nb2_loglik(y, mu, alpha)
 
 
 def _log_ratio(observed: np.ndarray | float, expected: np.ndarray | float) -> np.ndarray:
@@ -1479,9 +1779,21 @@ def _tested(
     window: tuple[int, int],
     years: Sequence[int] | None,
     label: str,
+    covered: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Years (and anchor positions) whose whole window lies in the series."""
+    """Years (and anchor positions) whose whole window lies in the series and its coverage
+    (see :func:`_left_out` for the years a gap in the coverage removes)."""
     inside = (positions + window[0] >= 0) & (positions + window[1] <= len(days) - 1)
+    if covered is not None and inside.any():
+        whole = _wholly_covered(positions, window, covered)
+        left_out = anchor_years[inside & ~whole].tolist()
+        if (inside & whole).any() or years is not None:
+            inside &= whole
+        else:
+            raise InsufficientDataError(
+                f"no year's window {window} around {label} is wholly covered by the source "
+                f"(windows of {list(left_out)} fall in gaps): give coverage= or a longer series"
+            )
     if not inside.any():
         raise InsufficientDataError(
             f"the series runs {len(days)} days ({days[0].date()} to {days[-1].date()}), "
@@ -1495,10 +1807,34 @@ def _tested(
     missing = sorted(set(years) - set(anchor_years[inside & wanted].tolist()))
     if missing:
         raise InsufficientDataError(
-            f"the window around {label} is not wholly inside the series in {missing}; "
-            f"years that can be tested: {anchor_years[inside].tolist()}"
+            f"the window around {label} is not wholly inside the covered series in "
+            f"{missing}; years that can be tested: {anchor_years[inside].tolist()}"
         )
     return anchor_years[wanted], positions[wanted]
+
+
+def _wholly_covered(positions: np.ndarray, window: tuple[int, int], covered: np.ndarray):
+    """Whether each anchor's window (clipped to the series) holds only covered days."""
+    blocked = np.concatenate([[0], np.cumsum(~covered)])
+    lo = np.clip(positions + window[0], 0, len(covered))
+    hi = np.clip(positions + window[1] + 1, 0, len(covered))
+    return (blocked[hi] - blocked[lo]) == 0
+
+
+def _left_out(
+    anchor_years: np.ndarray,
+    positions: np.ndarray,
+    window: tuple[int, int],
+    covered: np.ndarray,
+    years: Sequence[int] | None,
+) -> tuple[int, ...]:
+    """Years whose window lies in the series but not wholly in its coverage (not tested)."""
+    if years is not None:
+        return ()
+    n = len(covered)
+    inside = (positions + window[0] >= 0) & (positions + window[1] <= n - 1)
+    whole = _wholly_covered(positions, window, covered)
+    return tuple(int(t) for t in anchor_years[inside & ~whole])
 
 
 def _cover(positions: np.ndarray, window: tuple[int, int], n: int) -> np.ndarray:
@@ -1576,7 +1912,7 @@ def _daily_frame(
     return pd.DataFrame(
         {
             "date": pd.date_range(first, periods=n, freq="D"),
-            "count": baseline.y,
+            "count": np.where(baseline.covered, baseline.y, np.nan),
             "expected": baseline.mu,
             "in_window": in_window,
             "relative_day": relative,
@@ -1604,20 +1940,56 @@ def _placebo_frame(
 # Input
 
 
+@dataclass(frozen=True, eq=False)
+class _Daily:
+    """The daily series an analysis runs on, with what its source did not cover."""
+
+    days: pd.DatetimeIndex
+    y: np.ndarray  # counts; 0 on uncovered days (which no fit or window uses)
+    covered: np.ndarray
+    offset: np.ndarray  # log exposure (0 without one)
+    report: dict | None
+    uncovered: int
+    coarse_dates: np.ndarray | None  # days of the events left out as too coarse
+
+    def coarse_inside(self, starts: pd.Series, ends: pd.Series) -> int | None:
+        """How many left-out coarse events have their coded date inside these windows."""
+        if self.coarse_dates is None:
+            return None
+        dates = self.coarse_dates
+        inside = np.zeros(len(dates), dtype=bool)
+        for first, last in zip(starts, ends, strict=True):
+            inside |= (dates >= np.datetime64(first, "ns")) & (dates <= np.datetime64(last, "ns"))
+        return int(inside.sum())
+
+
 def _daily_series(
     events: pd.DataFrame | pd.Series,
     *,
     start: str | pd.Timestamp | None,
     end: str | pd.Timestamp | None,
     precision: str,
-) -> tuple[pd.Series, dict | None]:
-    """The daily count Series (consecutive days, no gaps) and the precision report."""
+    coverage: CoverageLike | None = None,
+    exposure: pd.Series | np.ndarray | None = None,
+) -> _Daily:
+    """The daily counts (consecutive days), which days are covered, and the precision report.
+
+    Days the coverage does not hold, and missing counts, are uncovered; the
+    series is trimmed to its first and last covered day. Gaps inside it raise
+    a :class:`CoverageWarning`; fewer covered days than :data:`MINIMUMS` an
+    :class:`InsufficientDataError`.
+    """
     stored = isinstance(events, str | os.PathLike | EventStore)
+    coarse_dates = None
     if stored or (isinstance(events, pd.DataFrame) and "event_date" in events.columns):
         # a store is counted out of core (ed.counts reads it partition by partition)
-        table = counts(events, freq="D", start=start, end=end, precision=precision)
+        table = counts(
+            events, freq="D", start=start, end=end, precision=precision, coverage=coverage
+        )
         series = table.set_index("date")["count"]
         report = table.attrs.get("time_precision")
+        coarse_dates = _coarse_dates(events, precision)
+        spans = None  # counts has applied the coverage
     elif isinstance(events, pd.DataFrame) and {"date", "count"} <= set(events.columns):
         if events["date"].duplicated().any():
             raise EventDataError(
@@ -1626,9 +1998,11 @@ def _daily_series(
             )
         series = events.set_index("date")["count"].loc[start:end]
         report = events.attrs.get("time_precision")
+        spans = normalize_coverage(coverage)
     elif isinstance(events, pd.Series):
         series = events.loc[start:end] if isinstance(events.index, pd.DatetimeIndex) else events
         report = events.attrs.get("time_precision")
+        spans = normalize_coverage(coverage)
     else:
         raise EventDataError(
             "events must be incident records (with event_date), a store, a daily count "
@@ -1642,13 +2016,73 @@ def _daily_series(
     if not (steps == 1).all():
         raise EventDataError(
             "the counts must be daily, in order, with no missing day: zero-fill the "
-            "calendar with ed.counts(events, freq='D')"
+            "calendar with ed.counts(events, freq='D') (days the source did not cover "
+            "may be NaN)"
         )
     values = series.to_numpy(dtype="float64", na_value=np.nan)
-    if not np.isfinite(values).all() or (values < 0).any():
-        raise EventDataError("the daily counts must be non-negative numbers, none missing")
+    if np.isinf(values).any() or (values < 0).any():
+        raise EventDataError("the daily counts must be non-negative numbers (NaN: not covered)")
     index = pd.DatetimeIndex(series.index.normalize(), name="date")
-    return pd.Series(values, index=index, name="count"), report
+    covered = np.isfinite(values) & covered_days(spans, index)
+    offset = np.zeros(len(values))
+    if exposure is not None:
+        weights = _exposure_values(exposure, index)
+        covered &= np.isfinite(weights) & (weights > 0)
+        offset = np.log(np.where(covered, weights, 1.0))
+    if not covered.any():
+        raise InsufficientDataError("no day of the series is covered by its source (see coverage=)")
+    first, last = np.flatnonzero(covered)[[0, -1]]
+    keep = slice(first, last + 1)
+    index, values, covered, offset = index[keep], values[keep], covered[keep], offset[keep]
+    uncovered = int((~covered).sum())
+    if covered.sum() < MINIMUMS["covered_days"]:
+        raise InsufficientDataError(
+            f"only {int(covered.sum())} covered days ({index[0].date()} to "
+            f"{index[-1].date()}): an anniversary analysis needs at least "
+            f"{MINIMUMS['covered_days']} covered days to separate a window from the "
+            "trend and the day of the week; give a longer series"
+        )
+    if uncovered:
+        warnings.warn(
+            f"the series has {uncovered} days its source did not cover "
+            f"({describe_gaps(index, covered)}): they are left out, not counted as 0",
+            CoverageWarning,
+            stacklevel=3,
+        )
+    return _Daily(
+        days=index,
+        y=np.where(covered, values, 0.0),
+        covered=covered,
+        offset=offset,
+        report=report,
+        uncovered=uncovered,
+        coarse_dates=coarse_dates,
+    )
+
+
+def _exposure_values(exposure: pd.Series | np.ndarray, index: pd.DatetimeIndex) -> np.ndarray:
+    if isinstance(exposure, pd.Series) and isinstance(exposure.index, pd.DatetimeIndex):
+        aligned = exposure.set_axis(exposure.index.normalize()).reindex(index)
+        return aligned.to_numpy(dtype="float64", na_value=np.nan)
+    values = np.asarray(exposure, dtype="float64")
+    if values.shape != (len(index),):
+        raise EventDataError(
+            f"exposure must be a Series indexed by date or an array of {len(index)} daily "
+            f"values, not shape {values.shape}"
+        )
+    return values
+
+
+def _coarse_dates(events: Any, precision: str) -> np.ndarray | None:
+    """Dates of the events the daily counts leave out as dated only to the week or month."""
+    if not isinstance(events, pd.DataFrame) or "time_precision" not in events.columns:
+        return None
+    if precision in ("keep", "spread"):
+        return None
+    levels = pd.to_numeric(events["time_precision"], errors="coerce")
+    coarse = (levels > 1).to_numpy(dtype=bool, na_value=False)
+    dates = pd.to_datetime(events["event_date"]).to_numpy()[coarse]
+    return dates[~np.isnat(dates)].astype("datetime64[ns]")
 
 
 def _parse_anniversary(anniversary: str) -> tuple[int, int]:

@@ -25,6 +25,7 @@ __all__ = [
     "Admin1Warning",
     "DispersionWarning",
     "CodebookWarning",
+    "CoverageWarning",
     "EventDataError",
     "EventDataWarning",
     "ReadError",
@@ -138,6 +139,10 @@ class OverdispersionWarning(CalibrationWarning):
 
 class AutocorrelationWarning(CalibrationWarning):
     """A model-based test was asked for, but the model's residuals are autocorrelated."""
+
+
+class CoverageWarning(EventDataWarning):
+    """The series has days its source did not cover (gaps); they were left out, not read as 0."""
 
 
 class DispersionWarning(CalibrationWarning):

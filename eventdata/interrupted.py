@@ -46,7 +46,7 @@ import statsmodels.api as sm
 from scipy.optimize import minimize_scalar
 from scipy.special import gammaln
 
-from eventdata.errors import EventDataError
+from eventdata.errors import CoverageWarning, EventDataError
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -262,10 +262,14 @@ def interrupted_time_series(
     Parameters
     ----------
     series : pandas.Series or pandas.DataFrame
-        Counts (non-negative, no missing values) on a regular index: dates at
+        Counts (non-negative) on a regular index: dates at
         a fixed frequency, a ``PeriodIndex``, or evenly spaced integers. Or a
         table from :func:`eventdata.counts` holding one series (its ``date``
-        and ``count`` or ``fatalities`` columns are used).
+        and ``count`` or ``fatalities`` columns are used). Missing counts
+        (NaN: periods the source did not cover, as :func:`eventdata.counts`
+        marks them) are left out of the fit, not read as zeros, with a
+        :class:`~eventdata.errors.CoverageWarning`; the periods keep their
+        positions, so the trend is not shifted.
     at : date-like, Period or number
         When the interruption happened: the first period whose label is at or
         after ``at`` is the first period "after".
@@ -330,7 +334,8 @@ def interrupted_time_series(
     True
     """
     series = _count_series(series)
-    counts = _check_counts(series)
+    counts = _check_counts(series, missing=True)
+    covered = ~np.isnan(counts)
     n = len(counts)
     _check_regular(series.index)
     if family not in _FAMILIES:
@@ -353,13 +358,20 @@ def interrupted_time_series(
             f"{n} periods are too few for {design.shape[1]} parameters "
             "(fewer harmonics, or a longer series)"
         )
-    if counts[:n_before].sum() == 0 or counts[n_before:].sum() == 0:
+    if not covered.all():
+        warnings.warn(
+            f"{int((~covered).sum())} of {n} periods are missing (NaN: the source did not "
+            "cover them): the model is fitted on the covered periods only, not on zeros",
+            CoverageWarning,
+            stacklevel=2,
+        )
+    if np.nansum(counts[:n_before]) == 0 or np.nansum(counts[n_before:]) == 0:
         raise EventDataError(
             "no events on one side of the interruption: the rate ratio is not estimable"
         )
     offset = _offset(series, exposure)
 
-    results, alpha = _fit(counts, design, offset, family, hac_lags)
+    results, alpha = _fit(counts[covered], design.loc[covered], offset[covered], family, hac_lags)
     # (the results' pandas views are rebuilt on every access: read them once)
     terms = list(design.columns)
     conf = np.exp(np.asarray(results.conf_int(alpha=1 - level)))
@@ -502,7 +514,8 @@ def _count_series(data: pd.Series | pd.DataFrame) -> pd.Series:
     return data.set_index("date")[value]
 
 
-def _check_counts(series: pd.Series) -> np.ndarray:
+def _check_counts(series: pd.Series, *, missing: bool = False) -> np.ndarray:
+    """The counts as floats; NaN (a period the source did not cover) only when ``missing``."""
     if not isinstance(series, pd.Series):
         raise EventDataError(
             "series must be a pandas Series of counts indexed by period, in time order "
@@ -514,11 +527,15 @@ def _check_counts(series: pd.Series) -> np.ndarray:
         counts = series.to_numpy(dtype="float64", na_value=np.nan)
     except (TypeError, ValueError) as error:
         raise EventDataError(f"the series must hold numbers, not {series.dtype}") from error
-    if not np.isfinite(counts).all():
+    if not np.isfinite(counts[~np.isnan(counts)] if missing else counts).all() or (
+        missing and np.isnan(counts).all()
+    ):
         raise EventDataError(
-            "the series has missing or infinite counts (zero-fill it with ed.counts)"
+            "the series has missing or infinite counts: NaN marks periods its source did "
+            "not cover (see ed.counts' coverage=), which must not be read as 0; analyse a "
+            "covered stretch (series.loc[start:end])"
         )
-    if (counts < 0).any():
+    if (counts[~np.isnan(counts)] < 0).any():
         raise EventDataError("the series has negative counts")
     if not series.index.is_unique or not series.index.is_monotonic_increasing:
         raise EventDataError("the series index must be unique and increasing (time order)")

@@ -25,6 +25,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from eventdata._caller import warn_at_caller
+from eventdata.coverage import coverage_from_events
 from eventdata.errors import CodebookWarning, ReadError, ReadWarning, ValidationError
 from eventdata.schema import ACLED_SCHEMA, IncidentSchema
 from eventdata.validation import FAILURE_COLUMNS, Errors, Quarantine, failure_message, validate
@@ -240,9 +241,14 @@ def read_validated(
         dayfirst=dayfirst,
     )
     if errors == "raise":
-        return _validated_or_raise(table, raw, frame, held, schema)
-    result = validate(frame, errors="quarantine", schema=schema)
-    return _quarantine(table, raw, frame, result, held)
+        typed = _validated_or_raise(table, raw, frame, held, schema)
+        typed.attrs["coverage"] = coverage_from_events(typed)  # the file's span, per country
+        return typed
+    result = _quarantine(
+        table, raw, frame, validate(frame, errors="quarantine", schema=schema), held
+    )
+    result.valid.attrs["coverage"] = coverage_from_events(result.valid)
+    return result
 
 
 def _check_options(*, delimiter: str | None, decimal: str | None, dayfirst: bool | None) -> None:

@@ -442,8 +442,9 @@ def _period_matrix(
         wide = table.pivot_table(
             index=[within, by], columns="date", values=name, aggfunc="sum", fill_value=0
         )
+        uncovered = table.loc[table[name].isna(), "date"].unique()  # not zeros: no data
     else:
-        wide = pd.DataFrame()
+        wide, uncovered = pd.DataFrame(), []
     index = pd.MultiIndex.from_frame(groups[[within, by]])
     if start is not None and end is not None:
         # the full calendar of the period, even when its first or last periods are empty
@@ -451,7 +452,7 @@ def _period_matrix(
             pd.DataFrame({"event_date": pd.to_datetime([start])}), freq=freq, start=start, end=end
         )["date"]
         wide = wide.reindex(columns=pd.DatetimeIndex(calendar), fill_value=0)
-    wide = wide.reindex(index, fill_value=0)
+    wide = wide.reindex(index, fill_value=0).drop(columns=uncovered, errors="ignore")
     wide.columns.name = "date"
     return wide.astype(float)
 

@@ -45,7 +45,10 @@ from eventdata.anniversary import (
     EventStudyResult,
     anniversary_test,
     event_study,
+    format_pvalue,
+    format_ratio,
 )
+from eventdata.coverage import CoverageLike, covered_span, frame_coverage
 from eventdata.errors import EventDataError
 from eventdata.progress import Progress, ProgressOption
 from eventdata.provinces import ProvinceResult, province_frequency
@@ -84,7 +87,8 @@ class Report:
         The filters applied to the valid rows (``countries``, ``event_types``,
         ``actors``; ``None`` for "all") and ``events``, the rows selected.
     period : (pandas.Timestamp, pandas.Timestamp)
-        First and last event date of the selection.
+        First and last day the data cover (their coverage; without one, the
+        first and last event date of the selection).
     window : (int, int)
         The tested days relative to the anniversary.
     anniversaries : tuple of AnniversaryResult
@@ -103,6 +107,13 @@ class Report:
     notes : tuple of str
         Warnings raised while building (calibration, dispersion, names) and
         other caveats, in words.
+    skipped : dict of str to str
+        Sections (``"anniversary"``, ``"event-study-<MM-DD>"``, ``"timeline"``,
+        ``"calendar"``, ``"provinces"``, ...) that could not run on these data,
+        with the reason, shown in their place: the other sections still render.
+    coverage : list of dict or None
+        The days the data cover (see :mod:`eventdata.coverage`); ``period`` is
+        their span when known.
 
     Examples
     --------
@@ -112,7 +123,7 @@ class Report:
     >>> report.title, report.selection["events"] == report.validation.n_valid
     ('Anniversary report: 01-03', True)
     >>> sorted(report.to_dict())[:3]
-    ['anniversaries', 'created', 'event_studies']
+    ['anniversaries', 'coverage', 'created']
     """
 
     title: str
@@ -129,6 +140,8 @@ class Report:
     figures: dict[str, str] = field(repr=False)
     captions: dict[str, str] = field(repr=False)
     notes: tuple[str, ...] = ()
+    skipped: dict[str, str] = field(default_factory=dict)
+    coverage: list[dict[str, Any]] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The numbers of the report, JSON-ready (NaN and infinity become ``None``).
@@ -140,7 +153,8 @@ class Report:
             ``validation`` (``rows_read``, ``rows_valid``, ``rows_rejected``,
             ``rejected_by_rule``), ``selection``, ``period``, ``window``,
             ``anniversaries`` (one dict per test, with ``by_year``),
-            ``event_studies``, ``provinces`` (``table``, ``countries``) and ``notes``.
+            ``event_studies``, ``provinces`` (``table``, ``countries``), ``notes``,
+            ``skipped`` (section -> why it could not run) and ``coverage``.
         """
         validation = self.validation
         return to_jsonable(
@@ -165,6 +179,8 @@ class Report:
                 },
                 "provinces": None if self.provinces is None else province_dict(self.provinces),
                 "notes": list(self.notes),
+                "skipped": dict(self.skipped),
+                "coverage": self.coverage,
             }
         )
 
@@ -255,9 +271,11 @@ class Report:
         lines += [
             f"{r.anniversary}, {_window_text(r.window)}: {r.observed:g} events, "
             f"{r.expected:.1f} expected, rate ratio {r.rate_ratio:.2f} ({r.level:.0%} CI "
-            f"{r.ci[0]:.2f} to {r.ci[1]:.2f}), p = {r.pvalue:.3g} ({r.method})"
+            f"{format_ratio(r.ci[0])} to {format_ratio(r.ci[1])}), p "
+            f"{format_pvalue(r.pvalue, equals=True)} ({r.method})"
             for r in self.anniversaries
         ]
+        lines += [f"{name}: not computed ({why})" for name, why in self.skipped.items()]
         if self.provinces is not None:
             flagged = self.provinces.table["flag"].isin(["higher", "lower"]).sum()
             lines.append(f"provinces: {flagged} of {len(self.provinces.table)} flagged")
@@ -269,6 +287,8 @@ class Report:
     # ----------------------------------------------------------------------- sections
 
     def _figure(self, name: str) -> str:
+        if name in self.skipped:
+            return self._skipped(name)
         if name not in self.figures:
             return ""
         caption = self.captions.get(name, "")
@@ -276,6 +296,13 @@ class Report:
             f'<figure id="figure-{_e(name)}"><img src="data:image/png;base64,'
             f'{self.figures[name]}" alt="{_e(caption)}"><figcaption>{_e(caption)}'
             "</figcaption></figure>"
+        )
+
+    def _skipped(self, name: str) -> str:
+        """The reason a section could not run, in its place."""
+        return (
+            f'<p class="skipped" id="skipped-{_e(name)}"><strong>Not computed</strong> '
+            f"({_e(name)}): {_e(self.skipped[name])}</p>"
         )
 
     def _dataset_html(self) -> str:
@@ -290,8 +317,8 @@ class Report:
             '<section id="dataset"><h2>Dataset and validation</h2>',
             f"<p>Every row was checked against the ACLED codebook schema; rejected rows are "
             f"kept aside with their reasons, never dropped silently. The analysis uses the "
-            f"valid rows selected by: {_e(_selection_text(self.selection))}. The selection "
-            f"runs from {_day(self.period[0])} to {_day(self.period[1])}.</p>",
+            f"valid rows selected by: {_e(_selection_text(self.selection))}. The data "
+            f"cover {_day(self.period[0])} to {_day(self.period[1])}.</p>",
             _table(counts_table, ints=True, table_id="validation-counts"),
         ]
         if v.n_rejected:
@@ -304,6 +331,16 @@ class Report:
         return "\n".join(parts)
 
     def _anniversary_html(self) -> str:
+        if not self.anniversaries:
+            return "\n".join(
+                [
+                    '<section id="anniversary"><h2>Anniversary test</h2>',
+                    self._skipped("anniversary") if "anniversary" in self.skipped else "",
+                    self._figure("timeline"),
+                    self._figure("calendar"),
+                    "</section>",
+                ]
+            )
         names = ", ".join(r.anniversary for r in self.anniversaries)
         parts = [
             '<section id="anniversary"><h2>Anniversary test</h2>',
@@ -334,6 +371,10 @@ class Report:
         return "\n".join(parts)
 
     def _provinces_html(self) -> str:
+        if self.provinces is None and "provinces" in self.skipped:
+            return (
+                f'<section id="provinces"><h2>Provinces</h2>{self._skipped("provinces")}</section>'
+            )
         if self.provinces is None:
             return (
                 '<section id="provinces"><h2>Provinces</h2><p>Not computed: the events lack '
@@ -382,6 +423,7 @@ def build_report(
     source: str | None = None,
     title: str | None = None,
     progress: ProgressOption = None,
+    coverage: CoverageLike | None = None,
 ) -> Report:
     """Validate, select, test the anniversary, look at provinces, and draw it all.
 
@@ -408,16 +450,26 @@ def build_report(
         ``True``: a progress bar of the steps (and of the placebo test) on
         stderr, only when it is a terminal; a callable receives each
         :class:`~eventdata.progress.ProgressStep` (see :mod:`eventdata.progress`).
+    coverage : list of dict or pandas.DataFrame, optional
+        The days the data cover (see :mod:`eventdata.coverage`); default: the
+        input's ``attrs["coverage"]`` (set by the readers and stores).
 
     Returns
     -------
     Report
 
+    Sections degrade one by one: a test, event study, figure or province
+    table the data cannot support (too short a series, too few covered days,
+    a window in a gap) is replaced by the reason, in its place, and recorded in
+    ``Report.skipped``; the others still render. When the data are too short
+    for ``study_window`` the event study shows the tested ``window``, and a
+    note says so. ``period`` is the span the data cover (their coverage), not
+    the first and last event selected.
+
     Raises
     ------
     EventDataError
-        If no valid event is selected, or the series is too short to test
-        (:class:`~eventdata.anniversary.InsufficientDataError`).
+        If no valid event is selected.
 
     Examples
     --------
@@ -433,7 +485,12 @@ def build_report(
     checked = events if isinstance(events, Quarantine) else validate(events, errors="quarantine")
     names = [anniversary] if isinstance(anniversary, str) else list(anniversary)
     selection = {"countries": countries, "event_types": event_types, "actors": actors}
-    selected = filter_events(checked.valid, **selection)
+    valid = checked.valid
+    spans = frame_coverage(events if isinstance(events, pd.DataFrame) else valid, coverage)
+    if spans is not None:
+        valid = valid.copy(deep=False)  # the caller's frame keeps its attrs
+        valid.attrs["coverage"] = spans
+    selected = filter_events(valid, **selection)
     if selected.empty:
         raise EventDataError(
             f"no valid event matches the selection ({_selection_text(selection)}): "
@@ -443,70 +500,134 @@ def build_report(
 
     figures: dict[str, str] = {}
     captions: dict[str, str] = {}
+    skipped: dict[str, str] = {}
+
+    def attempt(name: str, build: Any) -> Any:
+        """Run one section; if the data cannot support it, say why in its place."""
+        try:
+            return build()
+        except (EventDataError, ValueError) as error:
+            skipped[name] = str(error)
+            return None
+
     steps = 4 + 3 * len(names)
     bar = Progress(progress, total=steps, unit=" step", description="report")
+    studies: dict[str, EventStudyResult] = {}
+    results: tuple[AnniversaryResult, ...] = ()
+    shrunk = []
     with bar, warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         daily = counts(selected)
-        tests = anniversary_test(
-            selected, names if len(names) > 1 else names[0], window=window, progress=progress
+        tests = attempt(
+            "anniversary",
+            lambda: anniversary_test(
+                selected, names if len(names) > 1 else names[0], window=window, progress=progress
+            ),
         )
-        results = tuple(tests) if isinstance(tests, AnniversaryTests) else (tests,)
-        studies = {name: event_study(selected, name, window=study_window) for name in names}
+        if tests is not None:
+            results = tuple(tests) if isinstance(tests, AnniversaryTests) else (tests,)
+        for name in names if results else ():
+            study = attempt(
+                f"event-study-{name}",
+                lambda name=name: event_study(selected, name, window=study_window),
+            )
+            if study is None and tuple(study_window) != tuple(window):
+                # too short for the whole study window: show the tested window only
+                study = attempt(
+                    f"event-study-{name}",
+                    lambda name=name: event_study(selected, name, window=window),
+                )
+                if study is not None:
+                    reason = skipped.pop(f"event-study-{name}")
+                    shrunk.append(
+                        f"The event study around {name} shows the tested window "
+                        f"({_window_text(window)}) instead of {_window_text(study_window)}: "
+                        f"{reason}"
+                    )
+            if study is not None:
+                studies[name] = study
         bar.advance(note="tests")
-        figures["timeline"] = _png(plot.timeline(daily, anniversary=names, window=window))
-        captions["timeline"] = (
+        _draw(
+            "timeline",
+            lambda: plot.timeline(daily, anniversary=names, window=window),
             "Selected events per day (light bars) with their centred 7-day mean; "
-            "the anniversary windows are shaded."
+            "the anniversary windows are shaded; days the data do not cover are blank.",
+            figures,
+            captions,
+            attempt,
         )
         bar.advance(note="timeline")
         for result in results:
             key = result.anniversary
-            figures[f"anniversary-{key}"] = _png(plot.anniversary(result))
-            captions[f"anniversary-{key}"] = (
+            _draw(
+                f"anniversary-{key}",
+                lambda result=result: plot.anniversary(result),
                 f"Events in the window around {key}, year by year: observed against the "
-                "expectation of the model fitted without the windows."
+                "expectation of the model fitted without the windows.",
+                figures,
+                captions,
+                attempt,
             )
             bar.advance(note=f"anniversary {key}")
-            figures[f"event-study-{key}"] = _png(plot.event_study(studies[key], window=window))
-            captions[f"event-study-{key}"] = (
-                f"Observed over expected events on each day around {key}, pooled over the "
-                "years, with pointwise intervals; the tested window is shaded."
-            )
+            if key in studies:
+                _draw(
+                    f"event-study-{key}",
+                    lambda key=key: plot.event_study(studies[key], window=window),
+                    f"Observed over expected events on each day around {key}, pooled over "
+                    "the years, with pointwise intervals; the tested window is shaded.",
+                    figures,
+                    captions,
+                    attempt,
+                )
             bar.advance(note=f"event study {key}")
-            figures[f"placebo-{key}"] = _png(plot.placebo(result))
-            captions[f"placebo-{key}"] = (
-                f"The window around {key} among the same window at other dates of the series "
-                "(pseudo-anniversaries): how often an ordinary stretch of days rises as much."
+            _draw(
+                f"placebo-{key}",
+                lambda result=result: plot.placebo(result),
+                f"The window around {key} among the same window at other dates of the "
+                "series (pseudo-anniversaries): how often an ordinary stretch of days "
+                "rises as much.",
+                figures,
+                captions,
+                attempt,
             )
             bar.advance(note=f"placebo {key}")
-        figures["calendar"] = _png(plot.calendar(daily, anniversary=names, window=window))
-        captions["calendar"] = (
+        _draw(
+            "calendar",
+            lambda: plot.calendar(daily, anniversary=names, window=window),
             "Events per day by day of the year (columns) and year (rows); the windows are "
-            "outlined. A strong anniversary effect shows as darker cells inside the outline, "
-            "year after year."
+            "outlined. A strong anniversary effect shows as darker cells inside the "
+            "outline, year after year.",
+            figures,
+            captions,
+            attempt,
         )
         bar.advance(note="calendar")
         provinces = None
         if {"country", "admin1"} <= set(selected.columns):
-            provinces = province_frequency(selected)
-            figures["provinces"] = _png(plot.provinces(provinces))
-            captions["provinces"] = (
-                "Each province's events over what an even spread within its country "
-                "predicts, with intervals; flagged provinces are coloured."
-            )
+            provinces = attempt("provinces", lambda: province_frequency(selected))
+            if provinces is not None:
+                _draw(
+                    "provinces",
+                    lambda: plot.provinces(provinces),
+                    "Each province's events over what an even spread within its country "
+                    "predicts, with intervals; flagged provinces are coloured.",
+                    figures,
+                    captions,
+                    attempt,
+                )
         bar.advance(note="provinces")
     notes = tuple(dict.fromkeys(f"{w.category.__name__}: {w.message}" for w in caught))
     for message in caught:  # recorded in the report, and still said to the caller
         warnings.warn(message.message, message.category, stacklevel=2)
-    dates = pd.to_datetime(selected["event_date"])
+    coverage = frame_coverage(selected)
+    period, period_notes = _period(selected, coverage)
     return Report(
         title=title or f"Anniversary report: {', '.join(names)}",
         source=source or "events in memory",
         created=pd.Timestamp.now(tz="UTC").tz_localize(None),
         validation=checked,
         selection={**selection, "events": len(selected)},
-        period=(dates.min(), dates.max()),
+        period=period,
         window=tuple(window),
         anniversaries=results,
         event_studies=studies,
@@ -514,8 +635,44 @@ def build_report(
         daily=daily,
         figures=figures,
         captions=captions,
-        notes=notes,
+        notes=(*notes, *shrunk, *period_notes),
+        skipped=skipped,
+        coverage=coverage,
     )
+
+
+def _draw(
+    name: str,
+    draw: Any,
+    caption: str,
+    figures: dict[str, str],
+    captions: dict[str, str],
+    attempt: Any,
+) -> None:
+    """One figure, or the reason it could not be drawn."""
+    picture = attempt(name, lambda: _png(draw()))
+    if picture is not None:
+        figures[name] = picture
+        captions[name] = caption
+
+
+def _period(
+    selected: pd.DataFrame, coverage: list[dict[str, Any]] | None
+) -> tuple[tuple[pd.Timestamp, pd.Timestamp], tuple[str, ...]]:
+    """The period the report speaks for: the coverage's span, else the events'."""
+    dates = pd.to_datetime(selected["event_date"])
+    first, last = covered_span(coverage)
+    if first is None:
+        return (dates.min(), dates.max()), ()
+    notes = []
+    before, after = int((dates < first).sum()), int((dates > last).sum())
+    if before or after:
+        notes.append(
+            f"{before + after} events lie outside the span the data cover "
+            f"({_day(first)} to {_day(last)}; events dated only to the week or month "
+            "do not mark it): monthly views count them, daily analyses cannot"
+        )
+    return (first, last), tuple(notes)
 
 
 def interpretation(result: AnniversaryResult) -> str:
@@ -537,9 +694,12 @@ def interpretation(result: AnniversaryResult) -> str:
     text = (
         f"Over {result.n_years} years ({years}), the windows held {result.observed:g} events "
         f"against {result.expected:.1f} expected: {direction} than expected (rate ratio "
-        f"{result.rate_ratio:.2f}, {result.level:.0%} interval {lo:.2f} to {hi:.2f}). "
+        f"{result.rate_ratio:.2f}, {result.level:.0%} interval {format_ratio(lo)} to "
+        f"{format_ratio(hi)}). "
     )
-    p = f"p = {result.pvalue_adjusted:.2g}"
+    if not result.reliable:
+        return text + f"No p-value: {result.reliability_note}."
+    p = f"p {format_pvalue(result.pvalue_adjusted, equals=True)}"
     significant = result.pvalue_adjusted < 0.05
     if result.alternative != "increase":
         text += f"The {result.alternative} test gives {p}" + (
@@ -570,8 +730,13 @@ def interpretation(result: AnniversaryResult) -> str:
     else:
         text += (
             f"Rises of this size are common at other dates of this series "
-            f"(p = {result.pvalue_adjusted:.2g}): no evidence of an escalation around the "
+            f"({p}): no evidence of an escalation around the "
             f"anniversary, and effects above {hi:.2f} times the expectation are unlikely."
+        )
+    if not significant and result.alternative == "increase" and result.detectable_ratio > 1:
+        text += (
+            f" This series can detect (with 80% power) only rises of "
+            f"{result.detectable_ratio:.2f} times the expectation or more."
         )
     bumpy = int((result.by_year["ratio"] < 1).sum())
     if significant and bumpy and result.alternative == "increase":
@@ -586,6 +751,9 @@ def anniversary_dict(result: AnniversaryResult) -> dict[str, Any]:
         {
             **row,
             "method_note": result.method_note,
+            "reliability_note": result.reliability_note,
+            "years_left_out": list(result.years_left_out),
+            "coarse_in_windows": result.coarse_in_windows,
             "correction": result.correction,
             "level": result.level,
             "years": list(result.years),
@@ -759,6 +927,7 @@ figure { margin: 1.5em 0; }
 figure img { max-width: 100%; height: auto; }
 figcaption { color: #444; font-size: 0.9em; }
 pre.summary { background: #f7f7f7; padding: 0.8em; overflow-x: auto; font-size: 0.85em; }
+.skipped { background: #fff6e5; border-left: 4px solid #e0a030; padding: 0.5em 0.8em; }
 """
 
 _PAGE = """<!DOCTYPE html>

@@ -26,6 +26,13 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 import pandas as pd
 
+from eventdata.coverage import (
+    CoverageLike,
+    covered_days,
+    covered_span,
+    frame_coverage,
+    restrict_coverage,
+)
 from eventdata.options import as_day, as_names
 from eventdata.options import require_columns as _require
 from eventdata.store import group_codes
@@ -118,7 +125,14 @@ def filter_events(
             keep &= (dates >= first).to_numpy(dtype=bool, na_value=False)
         if last is not None:
             keep &= (dates <= last).to_numpy(dtype=bool, na_value=False)
-    return events.loc[keep].copy()
+    selected = events.loc[keep].copy()
+    source = frame_coverage(events)
+    if source is not None:  # the source's span, not the selection's
+        chosen = None if countries is None else as_names(countries, "countries")
+        selected.attrs["coverage"] = restrict_coverage(
+            source, countries=chosen, start=as_day(start, "start"), end=as_day(end, "end")
+        )
+    return selected
 
 
 def counts(
@@ -130,8 +144,9 @@ def counts(
     start: str | pd.Timestamp | None = None,
     end: str | pd.Timestamp | None = None,
     precision: Precision = "auto",
+    coverage: CoverageLike | None = None,
 ) -> pd.DataFrame:
-    """Count events (or sum fatalities) per period and group, zero-filled.
+    """Count events (or sum fatalities) per period and group, zero-filled where covered.
 
     Parameters
     ----------
@@ -150,7 +165,9 @@ def counts(
     value : {"events", "fatalities"}
         Count rows (column ``count``) or sum fatalities (column ``fatalities``).
     start, end : date-like, optional
-        Calendar bounds (default: the first and last event). Events outside are dropped.
+        Calendar bounds (default: the first and last day of the coverage, or
+        without coverage the first and last event counted: an event left out
+        as too coarse does not stretch the calendar). Events outside are dropped.
     precision : {"auto", "exclude", "spread", "keep"}
         What to do with events dated less precisely than ``freq``:
         ``"auto"`` (default) and ``"exclude"`` leave them out (daily counts keep
@@ -159,6 +176,15 @@ def counts(
         1/7 to each day of the week centred on its date, a month-precision one
         1/n to each day of its month), giving fractional counts;
         ``"keep"`` counts them on the date coded, as naive code would.
+
+    coverage : list of dict or pandas.DataFrame, optional
+        The days the source covered (see :mod:`eventdata.coverage`); default
+        ``events.attrs["coverage"]``, which readers, stores and
+        :func:`eventdata.filter_events` set. A period the coverage does not
+        wholly hold (the calendar's first and last periods need only hold
+        their days inside it) is missing (NaN), not zero: no data is not zero.
+        With ``by`` holding ``country``, each country has its own coverage;
+        otherwise a day counts as covered when every country covered is.
 
     Rows sharing an ``event_id_cnty`` (a monadic export kept one row per actor)
     are counted once.
@@ -171,13 +197,24 @@ def counts(
         group then date. ``attrs["time_precision"]`` records the policy and how
         many rows were excluded or spread, and how many had no date (left out);
         ``attrs["span"]`` the first and last
-        day covered (a weekly or monthly table's edge periods may be partial).
+        day covered (a weekly or monthly table's edge periods may be partial);
+        when a coverage is known, ``attrs["coverage"]`` the coverage used
+        and ``attrs["uncovered"]`` how many rows are missing for want of
+        coverage (``periods``) and how many counted events fell on them (``events``).
+        ``count`` is float (NaN where uncovered) when some period is missing.
 
     Examples
     --------
     >>> import eventdata as ed
     >>> seed = ed.datasets.load_seed_incidents()
-    >>> daily = counts(seed, start="2022-01-01", end="2022-01-07")
+
+    The seed file's events run from 3 to 6 January: the days around them are
+    missing, not zero, unless a coverage says the source covered them.
+
+    >>> counts(seed, start="2022-01-01", end="2022-01-07")["count"].tolist()
+    [nan, nan, 1.0, 1.0, 2.0, 1.0, nan]
+    >>> week = [{"country": None, "start": "2022-01-01", "end": "2022-01-07"}]
+    >>> daily = counts(seed, start="2022-01-01", end="2022-01-07", coverage=week)
     >>> daily["count"].tolist()
     [0, 0, 1, 1, 2, 1, 0]
     >>> daily.attrs["time_precision"]["excluded"]
@@ -194,13 +231,21 @@ def counts(
     if not isinstance(events, pd.DataFrame):
         from eventdata.outofcore import counts_out_of_core  # Dask is optional: loaded on use
 
-        return counts_out_of_core(
+        table = counts_out_of_core(
             events, freq=freq, by=by, value=value, start=start, end=end, precision=precision
         )
+        by = [] if by is None else ([by] if isinstance(by, str) else list(by))
+        return _mask_uncovered(table, frame_coverage(table, coverage), freq, by)
     by = [] if by is None else ([by] if isinstance(by, str) else list(by))
     _require(events, "event_date", *by, *(["fatalities"] if value == "fatalities" else []))
+    spans = frame_coverage(events, coverage)
+    if spans is not None and (start is None or end is None):
+        first, last = covered_span(spans)
+        start = first if start is None else start
+        end = last if end is None else end
     if "event_id_cnty" not in events.columns:
-        return _counts(events, freq, by, value, start, end, precision)
+        table = _counts(events, freq, by, value, start, end, precision)
+        return _mask_uncovered(table, spans, freq, by)
     with ThreadPoolExecutor(1) as pool:
         # Whether an id repeats is found while the events are counted as they are
         # (both mostly outside the GIL); the usual answer, no, keeps that count.
@@ -210,6 +255,50 @@ def counts(
             # a monadic frame (one row per actor) or combined copies: count each event once
             unique = events.drop_duplicates("event_id_cnty")
             table = _counts(unique, freq, by, value, start, end, precision)
+    return _mask_uncovered(table, spans, freq, by)
+
+
+def _mask_uncovered(
+    table: pd.DataFrame, spans: list[dict] | None, freq: str, by: list[str]
+) -> pd.DataFrame:
+    """The count table with the periods its coverage does not hold set missing (NaN)."""
+    if spans is None:
+        return table
+    table.attrs["coverage"] = spans
+    table.attrs["uncovered"] = {"periods": 0, "events": 0}
+    lo, hi = table.attrs.get("span", (None, None))
+    if table.empty or lo is None or pd.isna(lo) or pd.isna(hi):
+        return table
+    days = pd.date_range(pd.Timestamp(lo).normalize(), pd.Timestamp(hi).normalize(), freq="D")
+    periods = _ordinals(days.to_numpy().astype("datetime64[D]"), freq)
+    starts = pd.DatetimeIndex(_period_starts(np.unique(periods), freq))
+    per_country = "country" in by
+    names = (
+        table["country"].astype(object).where(table["country"].notna(), None)
+        if (per_country)
+        else None
+    )
+    missing = np.zeros(len(table), dtype=bool)
+    for country in [None] if not per_country else pd.unique(names):
+        covered = covered_days(spans, days, country=country)
+        whole = pd.Series(covered).groupby(periods).all().to_numpy()
+        absent = starts[~whole]
+        if not len(absent):
+            continue
+        rows = table["date"].isin(absent).to_numpy()
+        if per_country:
+            rows = rows & (
+                (names == country).to_numpy() if country is not None else names.isna().to_numpy()
+            )
+        missing |= rows
+    if not missing.any():
+        return table
+    name = "count" if "count" in table.columns else "fatalities"
+    values = table[name].to_numpy(dtype="float64")
+    events = float(np.nansum(values[missing]))
+    values[missing] = np.nan
+    table[name] = values
+    table.attrs["uncovered"] = {"periods": int(missing.sum()), "events": events}
     return table
 
 
@@ -227,8 +316,6 @@ def _counts(
     name = "count" if value == "events" else "fatalities"
     dates = pd.to_datetime(events["event_date"])
     undated = dates.isna().to_numpy()
-    lo = pd.Timestamp(start) if start is not None else dates.min()
-    hi = pd.Timestamp(end) if end is not None else dates.max()
     weights = (  # None: each event counts 1
         None if value == "events" else events["fatalities"].to_numpy("float64", na_value=0.0)
     )
@@ -243,6 +330,12 @@ def _counts(
         "undated": int(undated.sum()),
     }
     spreading = bool(report["spread"])
+    # the calendar runs from the first to the last event counted: an event left
+    # out as too coarse (a month-dated one years before the rest) does not stretch it
+    counted = ~undated & (~coarse | spreading)
+    counted_dates = dates[counted] if counted.any() else dates
+    lo = pd.Timestamp(start) if start is not None else counted_dates.min()
+    hi = pd.Timestamp(end) if end is not None else counted_dates.max()
     table = None
     if not spreading:
         counted = ~coarse & ~undated

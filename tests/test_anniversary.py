@@ -17,6 +17,7 @@ from statsmodels.stats import rates
 from statsmodels.stats.multitest import multipletests
 
 import eventdata as ed
+from eventdata._glm import fit_log_glm
 from eventdata.anniversary import (
     AnniversaryResult,
     AnniversaryTests,
@@ -30,7 +31,6 @@ from eventdata.anniversary import (
     _cover,
     _design,
     _placebo_shifts,
-    _poisson_irls,
     anniversary_test,
     event_study,
     rate_ratio_test,
@@ -189,7 +189,7 @@ def test_zero_counts_get_one_sided_unbounded_intervals():
 def test_irls_matches_statsmodels_glm(null_series):
     X, _ = _design(null_series.index, trend_df=None, harmonics=None)
     y = null_series.to_numpy(dtype="float64")
-    ours = _poisson_irls(X, y)
+    ours = fit_log_glm(X, y)
     theirs = sm.GLM(y, X, family=sm.families.Poisson()).fit().params
     np.testing.assert_allclose(ours, theirs, rtol=1e-7, atol=1e-9)
 
@@ -232,9 +232,22 @@ def test_expectation_and_model_rate_ratios_match_formula_fits(planted_series):
     quasi = quiet(anniversary_test, daily, "01-03", trend_df=1, method="quasipoisson")
     glm = smf.glm(f"count ~ {rhs} + window", frame, family=sm.families.Poisson()).fit(scale="X2")
     assert quasi.rate_ratio == pytest.approx(np.exp(glm.params["window"]), rel=1e-6)
-    assert quasi.ci == pytest.approx(tuple(np.exp(glm.conf_int().loc["window"])), rel=1e-5)
-    z = glm.params["window"] / glm.bse["window"]
-    assert quasi.pvalue == pytest.approx(stats.norm.sf(z), rel=1e-5)
+    # signed-root likelihood-ratio test and profile interval, from statsmodels' deviances
+    scale = glm.pearson_chi2 / glm.df_resid
+    null = smf.glm(f"count ~ {rhs}", frame, family=sm.families.Poisson()).fit()
+    root = np.sqrt((null.deviance - glm.deviance) / scale)
+    assert quasi.pvalue == pytest.approx(stats.norm.sf(root), rel=1e-4)
+    for bound in quasi.ci:  # the deviance with the window ratio fixed there rises by z^2
+        fixed = smf.glm(
+            f"count ~ {rhs}",
+            frame,
+            offset=np.log(bound) * frame["window"],
+            family=sm.families.Poisson(),
+        ).fit()
+        rise = (fixed.deviance - glm.deviance) / scale
+        assert rise == pytest.approx(stats.norm.isf(0.025) ** 2, rel=1e-3)
+    wald = tuple(np.exp(glm.conf_int().loc["window"]))
+    assert quasi.ci == pytest.approx(wald, rel=0.02)  # close to Wald's with many events
 
     negbin = quiet(anniversary_test, daily, "01-03", trend_df=1, method="negbin")
     nb = smf.negativebinomial(f"count ~ {rhs} + window", frame).fit(disp=0, maxiter=300)
@@ -392,23 +405,28 @@ def test_model_based_methods_warn_about_autocorrelation(null_series):
 
 
 def test_auto_falls_back_to_quasipoisson_on_a_short_series():
-    daily = simulate_counts("2021-11-15", "2022-02-28", seed=5)
+    daily = simulate_counts("2021-09-10", "2022-03-10", seed=5)
     with pytest.warns(CalibrationWarning, match="only .* pseudo-anniversaries"):
-        result = anniversary_test(daily, "01-03")
+        result = anniversary_test(daily, "01-03", buffer=60)
     assert result.method == "quasipoisson"
     assert "auto" in result.method_note and result.n_placebo < 99
-    with pytest.raises(InsufficientDataError, match="pseudo-anniversaries"):
-        anniversary_test(daily, "01-03", method="placebo", buffer=60)
+    # the placebo test's own minimum, named: a bounded 95% interval needs 39
+    with pytest.raises(InsufficientDataError, match="needs at least 39 for a bounded 95%"):
+        anniversary_test(daily, "01-03", method="placebo", buffer=80)
 
 
 def test_seed_incidents_are_too_short_and_say_so(seed_events):
-    with pytest.raises(InsufficientDataError, match=r"4 days \(2022-01-03 to 2022-01-06\)"):
+    with pytest.raises(InsufficientDataError, match=r"4 covered days \(2022-01-03 to 2022-01-06\)"):
         anniversary_test(seed_events)
-    with pytest.raises(InsufficientDataError, match="a year or more"):
+    with pytest.raises(InsufficientDataError, match="at least 180 covered days"):
         event_study(seed_events, "01-03")
-    # a calendar padded with zeros has no events outside the windows to compare with
-    with pytest.raises(InsufficientDataError, match="no events outside"):
+    # padding the calendar is not covering it: the days are missing, not zero
+    with pytest.raises(InsufficientDataError, match="4 covered days"):
         anniversary_test(seed_events, start="2021-01-01", end="2022-12-31")
+    # a source that covered those two years has no events outside the windows
+    covered = [{"country": None, "start": "2021-01-01", "end": "2022-12-31"}]
+    with pytest.raises(InsufficientDataError, match="no events outside"):
+        anniversary_test(seed_events, start="2021-01-01", end="2022-12-31", coverage=covered)
 
 
 def test_bad_arguments_raise(null_series):
@@ -492,7 +510,7 @@ def test_result_object(planted_series):
     assert placebo["date"].is_unique
 
     row = result.to_frame()
-    assert row.shape == (1, 14)
+    assert row.shape == (1, 17)
     assert row.loc[0, "rate_ratio"] == result.rate_ratio
     text = result.summary()
     assert f"{result.rate_ratio:.3g}" in text and "2016" in text and "placebo" in text
@@ -586,8 +604,8 @@ def test_event_study_intervals_cover_one_under_no_effect():
 
 
 def test_event_study_falls_back_to_quasipoisson_intervals():
-    daily = simulate_counts("2021-10-01", "2022-02-28", seed=3)
-    study = event_study(daily, "01-03", window=(-7, 7))
+    daily = simulate_counts("2021-08-15", "2022-02-28", seed=3)
+    study = event_study(daily, "01-03", window=(-7, 7), buffer=60)
     assert study.ci_method == "quasipoisson" and study.n_placebo < 99
     frame = study.frame
     assert (frame["ci_low"] <= frame["rate_ratio"]).all()

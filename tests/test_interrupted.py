@@ -298,8 +298,8 @@ def test_inputs_are_checked():
         interrupted_time_series(counts.drop(counts.index[5]), "2020-01")
     with pytest.raises(EventDataError, match="negative"):
         interrupted_time_series(counts - 100, "2020-01")
-    with pytest.raises(EventDataError, match="missing"):
-        interrupted_time_series(counts.where(counts > 30), "2020-01")
+    with pytest.raises(EventDataError, match="infinite"):  # missing ones: see test_coverage
+        interrupted_time_series(counts.astype(float).where(counts > 30, np.inf), "2020-01")
     with pytest.raises(EventDataError, match="periods before"):
         interrupted_time_series(counts, "2030-01")
     with pytest.raises(EventDataError, match="Series"):

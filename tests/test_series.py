@@ -12,7 +12,8 @@ from eventdata.series import counts, filter_events
 
 
 def test_daily_counts_are_zero_filled_over_the_whole_calendar(seed_events):
-    daily = counts(seed_events, start="2021-12-25", end="2022-01-10")
+    covered = [{"country": None, "start": "2021-12-25", "end": "2022-01-10"}]
+    daily = counts(seed_events, start="2021-12-25", end="2022-01-10", coverage=covered)
     assert len(daily) == 17
     assert (
         daily["date"].is_monotonic_increasing
@@ -69,7 +70,10 @@ def test_precision_policies_on_simulated_data(simulated):
 
 def test_spread_puts_a_week_event_over_seven_days(seed_events):
     week_event = seed_events[seed_events["time_precision"] == 2]
-    spread = counts(week_event, precision="spread", start="2021-12-30", end="2022-01-10")
+    covered = [{"start": "2021-12-30", "end": "2022-01-10"}]
+    spread = counts(
+        week_event, precision="spread", start="2021-12-30", end="2022-01-10", coverage=covered
+    )
     nonzero = spread[spread["count"] > 0]
     assert nonzero["date"].dt.strftime("%m-%d").tolist() == [
         "01-02",
