@@ -51,8 +51,62 @@ shortens the run length just as it inflates EARS: tuned to one false alert a
 year, the CUSUM alerted on 0.37% of the Poisson days above and 5.4% of the
 simulated ones. An estimated ``mu0`` adds error too.
 
+The **default** (issue 15; EARS C2 was the default before and is not
+calibrated on such counts) is the flexible Farrington method for a weekly
+series with at least five years before the weeks it monitors, and the
+negative-binomial CUSUM otherwise; the result's summary says which and why.
+
+The **negative-binomial CUSUM** (``method="nb-cusum"``) is the CUSUM of the
+NB2 log-likelihood ratio of ``shift * mu0`` against ``mu0`` (the one R
+``surveillance::glrnb`` runs when ``theta`` is given), written in events:
+``S_t = max(0, S_{t-1} + y_t - k)``, ``k`` where the ratio is zero. ``mu0`` and
+the NB2 ``alpha`` (moment estimate) come from the first ``reference`` periods
+(default: half the series, at most 365). Unless ``h`` is given it is
+calibrated by a circular block bootstrap of the reference period (block twice
+the first lag whose autocorrelation is negligible): each replicate estimates
+``mu0`` and ``alpha`` from a resampled reference, as the chart does, and runs
+that chart on another resampled path; ``h`` is the smallest with at most one
+false alert per ``arl0`` periods over the replicates. The threshold thus
+allows for overdispersion, for autocorrelation within the block length and
+for the error of the estimated mean (Gandy and Kvaløy 2013 calibrate charts
+with estimated parameters by bootstrap in the same spirit).
+
+The **flexible Farrington method** (``method="farrington"``; Farrington et al.
+1996, Noufaily et al. 2013, R ``surveillance::farringtonFlexible``) fits, for
+each week, a quasi-Poisson GLM to the counts of the past ``b`` years (default
+5) up to 26 weeks before it: a seasonal factor of 10 levels (a window of
+``+-w`` = 3 weeks around the same week of each past year, and 9 blocks of the
+weeks between), a linear trend kept only if significant at 5% and not
+extrapolating beyond the data, and a refit with past outbreaks down-weighted
+(Anscombe residuals above 2.58). The threshold is the ``1 - alpha`` quantile
+on the 2/3-power scale, with the prediction's variance and the dispersion
+(at least 1); a week alerts when its count exceeds it, is not 0, and the last
+4 weeks hold at least 5 events. Options: ``alpha`` (default 0.01) and
+``farrington={"b", "w", "periods", "past_excluded", "reweight",
+"weights_threshold", "trend", "p_trend", "limit54"}``. It reproduces
+``farringtonFlexible`` to 1e-4 (``tests/test_alerts_calibrated.py``) with
+``surveillance_compatible=True``. Without it one thing differs on purpose:
+after reweighting, surveillance 1.20.3 stores the weights where ``glm`` keeps
+its working weights, so its trend test and prediction variance use a
+dispersion about the mean count too small; ours uses the model's.
+
+False alerts per year of every method on Poisson, negative-binomial and
+autocorrelated null series, and the detection of a planted rise:
+``benchmarks/alerts_calibration.py``.
+
 References
 ----------
+Farrington CP, Andrews NJ, Beale AD, Catchpole MA. A statistical algorithm for
+the early detection of outbreaks of infectious disease. J R Stat Soc A
+1996;159:547-563.
+
+Noufaily A, Enki DG, Farrington P, Garthwaite P, Andrews N, Charlett A. An
+improved algorithm for outbreak detection in multiple surveillance systems.
+Stat Med 2013;32:1206-1222.
+
+Gandy A, Kvaløy JT. Guaranteed conditional performance of control charts via
+bootstrap methods. Scand J Stat 2013;40:647-668.
+
 Hutwagner L, Thompson W, Seeman GM, Treadwell T. The bioterrorism preparedness
 and response Early Aberration Reporting System (EARS). J Urban Health
 2003;80(2 Suppl 1):i89-i96.
@@ -90,7 +144,7 @@ from eventdata.interrupted import (
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-__all__ = ["EscalationAlerts", "escalation_alerts"]
+__all__ = ["FARRINGTON_DEFAULTS", "EscalationAlerts", "escalation_alerts"]
 
 Method = Literal["ears-c1", "ears-c2", "ears-c3", "cusum", "nb-cusum", "farrington"]
 _METHODS = ("ears-c1", "ears-c2", "ears-c3", "cusum", "nb-cusum", "farrington")
@@ -153,7 +207,7 @@ class EscalationAlerts:
     >>> import pandas as pd
     >>> days = pd.date_range("2023-03-01", periods=12, freq="D")
     >>> daily = pd.Series([4, 5, 3, 6, 4, 5, 4, 5, 3, 5, 21, 6], index=days)
-    >>> result = escalation_alerts(daily)
+    >>> result = escalation_alerts(daily, method="ears-c2")
     >>> result.method, result.threshold, result.n_alerts
     ('ears-c2', 3.0, 1)
     >>> print(result.to_frame().loc[10, ["date", "count", "alert"]].to_string())
@@ -277,10 +331,12 @@ def escalation_alerts(
         on a zero-filled calendar; or a table from :func:`eventdata.counts`
         holding one series (its ``date`` and ``count`` or ``fatalities``
         columns are used).
-    method : {"ears-c2", "ears-c1", "ears-c3", "cusum"}
-        The detector (see the module notes): EARS C1 (baseline just before),
-        C2 (2-period guard band; the default), C3 (C2 exceedances summed over
-        3 periods), or a Poisson CUSUM.
+    method : {None, "nb-cusum", "farrington", "ears-c2", "ears-c1", "ears-c3", "cusum"}
+        The detector (see the module notes). None (the default): "farrington"
+        for a weekly series with five years before the monitored weeks, else
+        "nb-cusum". EARS C1 (baseline just before), C2 (2-period guard band),
+        C3 (C2 exceedances summed over 3 periods), or a Poisson CUSUM: as R
+        computes them, but not calibrated on overdispersed counts.
     baseline : int
         EARS baseline length in periods (7 in the EARS definitions).
     threshold : float, optional
@@ -292,15 +348,32 @@ def escalation_alerts(
     in_control_mean : float, optional
         CUSUM in-control mean per period; default the mean of the first
         ``reference`` periods, which are then not monitored.
-    reference : int
-        CUSUM periods used to estimate ``in_control_mean``.
+    reference : int, optional
+        CUSUM periods used to estimate ``in_control_mean`` (default 28), and
+        for "nb-cusum" also ``alpha`` and ``h`` (default half the series, at
+        most 365; at least 56).
     shift : float
         CUSUM rate multiplier to detect (> 1): 1.5 tunes it to a 50% rise.
     h : float, optional
         CUSUM decision threshold in events; default chosen for ``arl0``.
     arl0 : float
         CUSUM in-control average run length, in periods, used to choose ``h``
-        (365: one false alert a year of daily Poisson counts).
+        (365: one false alert a year of daily counts). "nb-cusum" reaches it
+        by bootstrap, "cusum" on Poisson counts with a known mean.
+    season : int, optional
+        Farrington periods per year (default 52 for a weekly series).
+    alpha : float
+        Farrington tail probability of the threshold (default 0.01).
+    farrington : dict, optional
+        Farrington options overriding :data:`FARRINGTON_DEFAULTS`.
+    surveillance_compatible : bool
+        Reproduce R surveillance 1.20.3's dispersion after reweighting (see the
+        module notes); False uses the model's.
+    nb_alpha : float, optional
+        "nb-cusum" NB2 alpha (variance ``mu + alpha mu^2``; 0 is Poisson);
+        default estimated from the reference periods.
+    n_bootstrap, seed : int
+        "nb-cusum" bootstrap replicates for ``h`` and their seed.
 
     Returns
     -------
@@ -312,7 +385,8 @@ def escalation_alerts(
     Raises
     ------
     EventDataError
-        If the counts are missing, negative or too few for the method.
+        If the counts are missing (NaN: days outside coverage too), negative,
+        or too few for the method.
     ValueError
         If an option is invalid.
 
@@ -337,8 +411,9 @@ def escalation_alerts(
     if method in _GUARD:
         detector = _ears(counts, method, baseline, threshold, min_sd)
     elif method == "cusum":
-        detector = _cusum(counts, in_control_mean, 28 if reference is None else reference, shift,
-                          h, arl0)
+        detector = _cusum(
+            counts, in_control_mean, 28 if reference is None else reference, shift, h, arl0
+        )
     elif method == "nb-cusum":
         detector = _nb_cusum(
             counts, reference, shift, h, arl0, n_bootstrap, seed, in_control_mean, nb_alpha

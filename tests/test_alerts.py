@@ -270,7 +270,9 @@ def test_a_count_table_of_one_series_is_taken_as_its_series():
     table = ed.counts(events)
     series = table.set_index("date")["count"]
     from_table = escalation_alerts(table, method="ears-c2")
-    pd.testing.assert_frame_equal(from_table.to_frame(), escalation_alerts(series, method="ears-c2").to_frame())
+    pd.testing.assert_frame_equal(
+        from_table.to_frame(), escalation_alerts(series, method="ears-c2").to_frame()
+    )
     fatalities = ed.counts(events, value="fatalities")
     assert escalation_alerts(fatalities).to_frame()["count"].sum() == fatalities["fatalities"].sum()
     # one group of a grouped table is one series; the whole table is refused
