@@ -402,6 +402,7 @@ def escalation_alerts(
     [0.59, 16.83, 1.54]
     """
     series = _count_series(series)
+    _refuse_gaps(series)
     counts = _check_counts(series)
     # a baseline of "the last 7 periods" only means that on a zero-filled calendar
     _check_regular(series.index)
@@ -435,6 +436,18 @@ def escalation_alerts(
     label = _label_name(series.index)
     frame = pd.DataFrame({label: series.index, **columns})[[label, *_COLUMNS]]
     return EscalationAlerts(method=method, threshold=limit, parameters=parameters, frame=frame)
+
+
+def _refuse_gaps(series: pd.Series) -> None:
+    """Missing counts (periods outside the data's coverage) break every detector's baseline."""
+    if not isinstance(series, pd.Series) or not series.isna().any():
+        return
+    missing = series.index[series.isna().to_numpy()]
+    raise EventDataError(
+        f"the series has {len(missing)} missing period(s), from {_format_label(missing[0])} "
+        "(outside the data's coverage?): alerts need an unbroken series; run them on a "
+        "covered stretch (series.loc[first:last]) or fill the gap knowingly"
+    )
 
 
 def _ears(

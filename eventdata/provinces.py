@@ -717,7 +717,14 @@ class ProvinceResult(_ProvinceTable):
     def _country_line(self, row: tuple) -> str:
         return (
             f"{row.total:g} {self.value} in {row.provinces} provinces; "
-            f"dispersion {row.dispersion:.2f} (overdispersion z {row.ct_z:.2f}, "
+            f"dispersion {row.dispersion:.2f}"
+            + (
+                f" over blocks of {row.block_periods} periods, {row.dispersion_period:.2f} "
+                "over single ones"
+                if row.block_periods > 1
+                else ""
+            )
+            + f" (overdispersion z {row.ct_z:.2f}, "
             f"p {row.ct_pvalue:.3g}); goodness of fit {row.statistic:.1f} on {row.df} df, "
             f"p {row.pvalue:.3g} ({row.pvalue_method}), scaled p {row.pvalue_scaled:.3g}; "
             f"Gini {row.gini:.2f}, HHI* {row.hhi_normalized:.2f}"

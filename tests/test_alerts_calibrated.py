@@ -164,3 +164,11 @@ def test_bootstrap_threshold_keeps_false_alerts_near_target_on_autocorrelated_co
         monitored += n - nb.parameters["reference"]
     # Poisson CUSUM tuned the same way: tens a year; the NB CUSUM: a few at most
     assert alerts / (monitored / 365) <= 3
+
+
+@pytest.mark.parametrize("method", [None, "ears-c2", "cusum", "farrington"])
+def test_periods_outside_coverage_are_refused_with_where_they_start(method):
+    y = weekly("weekly").astype(float)
+    y.iloc[300:304] = np.nan  # weeks without coverage are missing, not zero
+    with pytest.raises(EventDataError, match=r"4 missing period\(s\), from 2020-10-"):
+        escalation_alerts(y, method=method)
