@@ -879,7 +879,7 @@ def alerts(
     >>> from eventdata.plot import alerts
     >>> days = pd.date_range("2023-03-01", periods=12, freq="D")
     >>> daily = pd.Series([4, 5, 3, 6, 4, 5, 4, 5, 3, 5, 21, 6], index=days)
-    >>> ax = alerts(ed.escalation_alerts(daily))
+    >>> ax = alerts(ed.escalation_alerts(daily, method="ears-c2"))
     >>> ax.get_legend().get_texts()[-1].get_text()
     'Alert (1)'
     >>> import matplotlib.pyplot as plt; plt.close("all")
@@ -902,7 +902,7 @@ def alerts(
         linewidth=0,
         label=f"Count per {unit}",
     )
-    cusum = result.method == "cusum"
+    cusum = result.method in ("cusum", "nb-cusum")
     baseline = "In-control mean" if cusum else "Baseline mean"
     ax.stairs(
         frame["baseline_mean"].to_numpy(dtype=float),

@@ -214,7 +214,7 @@ def test_planted_escalations_in_simulated_conflict_counts_are_flagged():
 def test_result_views():
     days = pd.date_range("2023-03-01", periods=12, freq="D")
     counts = pd.Series([4, 5, 3, 6, 4, 5, 4, 5, 3, 5, 21, 6], index=days)
-    result = escalation_alerts(counts)
+    result = escalation_alerts(counts, method="ears-c2")
     assert isinstance(result, EscalationAlerts) and result.method == "ears-c2"
     assert result.threshold == 3.0 and result.n_alerts == 1
     assert list(result.alerts) == [pd.Timestamp("2023-03-11")]
@@ -234,7 +234,7 @@ def test_result_views():
 def test_inputs_are_checked():
     counts = pd.Series(np.arange(30))
     with pytest.raises(ValueError, match="method"):
-        escalation_alerts(counts, method="farrington")
+        escalation_alerts(counts, method="ears-c4")
     with pytest.raises(EventDataError, match="at least 12"):
         escalation_alerts(counts[:11], method="ears-c3")
     with pytest.raises(EventDataError, match="negative"):
@@ -250,7 +250,7 @@ def test_inputs_are_checked():
     with pytest.raises(ValueError, match="shift"):
         escalation_alerts(counts, method="cusum", shift=0.8)
     with pytest.raises(ValueError, match="min_sd"):
-        escalation_alerts(counts, min_sd=-1)
+        escalation_alerts(counts, method="ears-c2", min_sd=-1)
     before = counts.copy()
     escalation_alerts(counts, method="cusum", reference=10)
     assert counts.equals(before)
@@ -270,7 +270,9 @@ def test_a_count_table_of_one_series_is_taken_as_its_series():
     table = ed.counts(events)
     series = table.set_index("date")["count"]
     from_table = escalation_alerts(table, method="ears-c2")
-    pd.testing.assert_frame_equal(from_table.to_frame(), escalation_alerts(series).to_frame())
+    pd.testing.assert_frame_equal(
+        from_table.to_frame(), escalation_alerts(series, method="ears-c2").to_frame()
+    )
     fatalities = ed.counts(events, value="fatalities")
     assert escalation_alerts(fatalities).to_frame()["count"].sum() == fatalities["fatalities"].sum()
     # one group of a grouped table is one series; the whole table is refused

@@ -217,9 +217,11 @@ def test_monte_carlo_pvalue_agrees_with_exact_multinomial_enumeration():
     assert row["pvalue"] == pytest.approx(exact, abs=0.01)
 
 
-def test_province_tests_are_deviance_tests_scaled_by_the_period_dispersion(uniform_result):
-    table, countries = uniform_result.table, uniform_result.countries.set_index("country")
-    periods = uniform_result.periods
+def test_province_tests_are_deviance_tests_scaled_by_the_period_dispersion(uniform_years):
+    # dependence="none": the monthly dispersion and the normal reference
+    result = province_frequency(uniform_years[0], dependence="none")
+    table, countries = result.table, result.countries.set_index("country")
+    periods = result.periods
     q = stats.norm.ppf(0.975)
     for country, rows in table.groupby("country"):
         wide = periods[periods["country"] == country].pivot_table(
@@ -256,7 +258,8 @@ def test_without_overdispersion_the_province_test_is_the_g_test_of_province_vs_r
         ("Iraq", "Erbil"): [0] * 6,
     }
     exposure = pd.Series(1.0, index=pd.MultiIndex.from_tuples(list(months)))
-    result = province_frequency(_monthly_events(months), exposure=exposure)
+    # dependence="none": the normal reference (the default refers to t on the blocks' df)
+    result = province_frequency(_monthly_events(months), exposure=exposure, dependence="none")
     assert result.countries.loc[0, "dispersion"] == 1
     table = result.table.set_index("admin1")
     n = table["count"].sum()
@@ -280,6 +283,7 @@ def test_table_columns_flags_and_qvalues(uniform_result):
         "ratio",
         "ci_low",
         "ci_high",
+        "dispersion",
         "statistic",
         "pvalue",
         "qvalue",
@@ -441,12 +445,13 @@ def test_province_specific_clusters_keep_province_tests_near_nominal():
 def test_planted_hot_provinces_are_flagged_higher():
     hot = ["Kirkuk", "Hama"]
     found, false_flags = [], []
-    for seed in range(10):
+    for seed in range(20):
         events = ed.datasets.simulate(*YEAR, seed=100 + seed, hot_provinces=hot, hot_factor=1.8)
         table = province_frequency(events, exposure=REALISTIC).table.set_index("admin1")
         found += (table.loc[hot, "flag"] == "higher").tolist()
         false_flags.append((table.drop(hot)["flag"] != "as expected").mean())
-    assert np.mean(found) >= 0.8
+    # power 0.89 in 80 trials (0.91 with dependence="none"); 40 here, so a margin
+    assert np.mean(found) >= 0.75
     assert np.mean(false_flags) <= 0.05
 
 
