@@ -18,7 +18,7 @@ try:
 except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0.0.0+unknown"
 
-from eventdata import acled, codebook, datasets
+from eventdata import acled, codebook, datasets, spatial
 from eventdata.admin1 import normalize_admin1
 from eventdata.alerts import EscalationAlerts, escalation_alerts
 from eventdata.anniversary import (
@@ -59,6 +59,15 @@ from eventdata.provinces import (
 from eventdata.report import Report, build_report
 from eventdata.schema import ACLED_SCHEMA, CORE_SCHEMA
 from eventdata.series import counts, filter_events
+from eventdata.spatial import (
+    distance_km,
+    dyads,
+    from_long,
+    h3_cells,
+    priogrid_centroid,
+    priogrid_gid,
+    to_long,
+)
 from eventdata.store import (
     EventStore,
     StoreChange,
@@ -140,4 +149,12 @@ __all__ = [
     "write_acled",
     "write_parquet",
     "write_template",
+    "spatial",
+    "distance_km",
+    "dyads",
+    "from_long",
+    "h3_cells",
+    "priogrid_centroid",
+    "priogrid_gid",
+    "to_long",
 ]

@@ -1,0 +1,34 @@
+"""Where and who: distances, grid cells, actor roles, and space-time clustering.
+
+Modules, one concept each:
+
+- :mod:`~eventdata.spatial.distance`: great-circle distances and events near places;
+- :mod:`~eventdata.spatial.grid`: PRIO-GRID ids and centroids, H3 cells;
+- :mod:`~eventdata.spatial.actors`: actor roles, dyads, the long (monadic) form;
+- :mod:`~eventdata.spatial.knox`: the Knox test of space-time interaction;
+- :mod:`~eventdata.spatial.scan`: the space-time permutation scan statistic.
+
+They import only eventdata's core (errors, options), so the analysis and
+selection layers (:func:`eventdata.filter_events`, :func:`eventdata.counts`)
+can use them.
+"""
+
+from __future__ import annotations
+
+from eventdata.spatial.actors import dyads, from_long, role_mask, to_long
+from eventdata.spatial.distance import distance_km, nearest_place, select_near
+from eventdata.spatial.grid import h3_cells, priogrid_centroid, priogrid_gid, with_priogrid
+
+__all__ = [
+    "distance_km",
+    "dyads",
+    "from_long",
+    "h3_cells",
+    "nearest_place",
+    "priogrid_centroid",
+    "priogrid_gid",
+    "role_mask",
+    "select_near",
+    "to_long",
+    "with_priogrid",
+]
