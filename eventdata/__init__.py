@@ -68,6 +68,8 @@ from eventdata.spatial import (
     priogrid_gid,
     to_long,
 )
+from eventdata.spatial.knox import KnoxResult, knox_test
+from eventdata.spatial.scan import ScanResult, space_time_scan
 from eventdata.store import (
     EventStore,
     StoreChange,
@@ -157,4 +159,8 @@ __all__ = [
     "priogrid_centroid",
     "priogrid_gid",
     "to_long",
+    "ScanResult",
+    "space_time_scan",
+    "KnoxResult",
+    "knox_test",
 ]

@@ -18,17 +18,23 @@ from __future__ import annotations
 from eventdata.spatial.actors import dyads, from_long, role_mask, to_long
 from eventdata.spatial.distance import distance_km, nearest_place, select_near
 from eventdata.spatial.grid import h3_cells, priogrid_centroid, priogrid_gid, with_priogrid
+from eventdata.spatial.knox import KnoxResult, knox_test
+from eventdata.spatial.scan import ScanResult, space_time_scan
 
 __all__ = [
+    "KnoxResult",
+    "ScanResult",
     "distance_km",
     "dyads",
     "from_long",
     "h3_cells",
+    "knox_test",
     "nearest_place",
     "priogrid_centroid",
     "priogrid_gid",
     "role_mask",
     "select_near",
+    "space_time_scan",
     "to_long",
     "with_priogrid",
 ]
