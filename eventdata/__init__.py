@@ -79,6 +79,7 @@ from eventdata.store import (
     write_parquet,
 )
 from eventdata.ucdp import read_ucdp_ged
+from eventdata.units import UnitAnniversaryTests, anniversary_by_unit
 from eventdata.validation import Quarantine, validate
 
 
@@ -163,4 +164,6 @@ __all__ = [
     "space_time_scan",
     "KnoxResult",
     "knox_test",
+    "UnitAnniversaryTests",
+    "anniversary_by_unit",
 ]

@@ -33,6 +33,7 @@ LAYER = {
     "interrupted": 6,
     "alerts": 6,
     "provinces": 6,
+    "units": 6,  # the anniversary test per unit (calls anniversary)
     "plot": 7,
     "report": 8,
     "cli": 9,

@@ -42,16 +42,7 @@ centroids, :func:`eventdata.spatial.priogrid_centroid`) first.
 
 Examples
 --------
->>> import pandas as pd
->>> events = pd.DataFrame({
-...     "latitude": [35.0, 35.0, 35.0, 35.5, 36.0, 36.0, 35.5, 35.0],
-...     "longitude": [40.0, 40.0, 40.0, 40.5, 41.0, 41.0, 40.5, 40.0],
-...     "event_date": pd.to_datetime(["2022-01-05", "2022-01-05", "2022-01-06", "2022-01-01",
-...                                   "2022-01-02", "2022-01-09", "2022-01-07", "2022-01-01"])})
->>> result = space_time_scan(events, replications=99, seed=1)
->>> top = result.most_likely
->>> int(top["observed"]), str(top["start"].date()), str(top["end"].date())
-(3, '2022-01-05', '2022-01-06')
+See :func:`space_time_scan`.
 """
 
 from __future__ import annotations
