@@ -147,7 +147,28 @@ def _parser() -> argparse.ArgumentParser:
     )
     _analysis_arguments(p)
     p.add_argument("--out", metavar="FILE", help="write the results as .csv or .json")
+    p.add_argument(
+        "--by",
+        metavar="UNIT",
+        help="test each admin1, country or priogrid cell (BH across units), and pooled",
+    )
     p.set_defaults(run=_anniversary)
+
+    p = sub.add_parser(
+        "clusters", help="find space-time clusters (the space-time permutation scan); print them"
+    )
+    _input_arguments(p)
+    _selection_arguments(p)
+    p.add_argument("--replications", type=int, default=999, help="Monte Carlo (default 999)")
+    p.add_argument(
+        "--max-days", type=int, help="longest cluster in days (default: half the period)"
+    )
+    p.add_argument("--max-radius-km", type=float, help="largest circle radius in km")
+    p.add_argument("--days-per-unit", type=int, default=1, help="7 scans whole weeks (faster)")
+    p.add_argument("--prospective", action="store_true", help="only clusters lasting to the end")
+    p.add_argument("--seed", type=int, default=1, help="for the replications (default 1)")
+    p.add_argument("--out", metavar="FILE", help="write the clusters as .csv or .json")
+    p.set_defaults(run=_clusters)
 
     p = sub.add_parser(
         "provinces", help="provinces with more or fewer events than an even spread; print them"
@@ -383,6 +404,8 @@ def _anniversary(args: argparse.Namespace) -> int:
     checked, source = _load(args)
     events = _selected(args, checked)
     names = args.anniversaries or ["01-03"]
+    if args.by:
+        return _anniversary_by_unit(args, events, names, source, checked, fmt)
     tested = anniversary_test(
         events,
         names if len(names) > 1 else names[0],
@@ -397,6 +420,53 @@ def _anniversary(args: argparse.Namespace) -> int:
         pd.concat([r.to_frame() for r in results], ignore_index=True).to_csv(args.out, index=False)
     elif fmt == "json":
         text = json.dumps([anniversary_dict(r) for r in results], indent=2, allow_nan=False)
+        Path(args.out).write_text(text, encoding="utf-8")
+    if fmt:
+        print(f"wrote {args.out}")
+    return 0
+
+
+def _anniversary_by_unit(args, events, names, source, checked, fmt) -> int:
+    from eventdata.units import anniversary_by_unit
+
+    if len(names) > 1:
+        raise EventDataError("--by tests one anniversary at a time")
+    result = anniversary_by_unit(events, names[0], by=args.by, window=tuple(args.window))
+    print(f"{source}: {checked.n_valid} valid rows of {checked.n_rows}; {len(events)} selected")
+    print(result.summary())
+    if fmt == "csv":
+        result.to_frame().to_csv(args.out, index=False)
+    elif fmt == "json":
+        text = json.dumps(result.to_dict(), indent=2, allow_nan=False, default=str)
+        Path(args.out).write_text(text, encoding="utf-8")
+    if fmt:
+        print(f"wrote {args.out}")
+    return 0
+
+
+def _clusters(args: argparse.Namespace) -> int:
+    from eventdata.spatial.scan import space_time_scan
+
+    fmt = _out_format(args.out, ("csv", "json")) if args.out else None
+    checked, source = _load(args)
+    events = _selected(args, checked)
+    result = space_time_scan(
+        events,
+        replications=args.replications,
+        max_days=args.max_days,
+        max_radius_km=args.max_radius_km,
+        days_per_unit=args.days_per_unit,
+        prospective=args.prospective,
+        seed=args.seed,
+    )
+    print(f"{source}: {checked.n_valid} valid rows of {checked.n_rows}; {len(events)} selected")
+    print(result.summary())
+    if fmt == "csv":
+        frame = result.to_frame()
+        frame["locations"] = frame["locations"].map("; ".join)
+        frame.to_csv(args.out, index=False)
+    elif fmt == "json":
+        text = json.dumps(result.to_dict(), indent=2, allow_nan=False, default=str)
         Path(args.out).write_text(text, encoding="utf-8")
     if fmt:
         print(f"wrote {args.out}")

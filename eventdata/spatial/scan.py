@@ -145,7 +145,7 @@ class ScanResult:
             "n_events": self.n_events,
             "n_locations": self.n_locations,
             "parameters": dict(self.parameters),
-            "clusters": table.to_dict(orient="records"),
+            "clusters": table.astype(object).where(table.notna(), None).to_dict(orient="records"),
         }
 
     def summary(self) -> str:
