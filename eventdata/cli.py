@@ -433,14 +433,19 @@ def _anniversary_by_unit(args, events, names, source, checked, fmt) -> int:
         raise EventDataError("--by tests one anniversary at a time")
     result = anniversary_by_unit(events, names[0], by=args.by, window=tuple(args.window))
     print(f"{source}: {checked.n_valid} valid rows of {checked.n_rows}; {len(events)} selected")
+    return _print_and_write(result, result.to_frame(), args.out, fmt)
+
+
+def _print_and_write(result, frame: pd.DataFrame, out: str | None, fmt: str | None) -> int:
+    """Print a result's summary; write its table (.csv) or its dict (.json) when asked."""
     print(result.summary())
     if fmt == "csv":
-        result.to_frame().to_csv(args.out, index=False)
+        frame.to_csv(out, index=False)
     elif fmt == "json":
         text = json.dumps(result.to_dict(), indent=2, allow_nan=False, default=str)
-        Path(args.out).write_text(text, encoding="utf-8")
+        Path(out).write_text(text, encoding="utf-8")
     if fmt:
-        print(f"wrote {args.out}")
+        print(f"wrote {out}")
     return 0
 
 
@@ -460,17 +465,9 @@ def _clusters(args: argparse.Namespace) -> int:
         seed=args.seed,
     )
     print(f"{source}: {checked.n_valid} valid rows of {checked.n_rows}; {len(events)} selected")
-    print(result.summary())
-    if fmt == "csv":
-        frame = result.to_frame()
-        frame["locations"] = frame["locations"].map("; ".join)
-        frame.to_csv(args.out, index=False)
-    elif fmt == "json":
-        text = json.dumps(result.to_dict(), indent=2, allow_nan=False, default=str)
-        Path(args.out).write_text(text, encoding="utf-8")
-    if fmt:
-        print(f"wrote {args.out}")
-    return 0
+    frame = result.to_frame()
+    frame["locations"] = frame["locations"].map("; ".join)
+    return _print_and_write(result, frame, args.out, fmt)
 
 
 def _provinces(args: argparse.Namespace) -> int:
