@@ -6,7 +6,9 @@ Modules, one concept each:
 - :mod:`~eventdata.spatial.grid`: PRIO-GRID ids and centroids, H3 cells;
 - :mod:`~eventdata.spatial.actors`: actor roles, dyads, the long (monadic) form;
 - :mod:`~eventdata.spatial.knox`: the Knox test of space-time interaction;
-- :mod:`~eventdata.spatial.scan`: the space-time permutation scan statistic.
+- :mod:`~eventdata.spatial.scan`: the space-time permutation scan statistic;
+- :mod:`~eventdata.spatial.gis`: GeoDataFrame, GeoParquet and GeoPackage export
+  (optional ``geo`` extra, imported on its own: ``from eventdata.spatial.gis import ...``).
 
 They import only eventdata's core (errors, options), so the analysis and
 selection layers (:func:`eventdata.filter_events`, :func:`eventdata.counts`)
