@@ -66,7 +66,10 @@ from eventdata.spatial import (
     h3_cells,
     priogrid_centroid,
     priogrid_gid,
+    to_geopandas,
     to_long,
+    write_geopackage,
+    write_geoparquet,
 )
 from eventdata.spatial.knox import KnoxResult, knox_test
 from eventdata.spatial.scan import ScanResult, space_time_scan
@@ -166,4 +169,7 @@ __all__ = [
     "knox_test",
     "UnitAnniversaryTests",
     "anniversary_by_unit",
+    "to_geopandas",
+    "write_geopackage",
+    "write_geoparquet",
 ]

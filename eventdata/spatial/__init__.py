@@ -8,7 +8,7 @@ Modules, one concept each:
 - :mod:`~eventdata.spatial.knox`: the Knox test of space-time interaction;
 - :mod:`~eventdata.spatial.scan`: the space-time permutation scan statistic;
 - :mod:`~eventdata.spatial.gis`: GeoDataFrame, GeoParquet and GeoPackage export
-  (optional ``geo`` extra, imported on its own: ``from eventdata.spatial.gis import ...``).
+  (optional ``geo`` extra: geopandas is imported when first used).
 
 They import only eventdata's core (errors, options), so the analysis and
 selection layers (:func:`eventdata.filter_events`, :func:`eventdata.counts`)
@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from eventdata.spatial.actors import dyads, from_long, role_mask, to_long
 from eventdata.spatial.distance import distance_km, nearest_place, select_near
+from eventdata.spatial.gis import to_geopandas, write_geopackage, write_geoparquet
 from eventdata.spatial.grid import h3_cells, priogrid_centroid, priogrid_gid, with_priogrid
 from eventdata.spatial.knox import KnoxResult, knox_test
 from eventdata.spatial.scan import ScanResult, space_time_scan
@@ -37,6 +38,9 @@ __all__ = [
     "role_mask",
     "select_near",
     "space_time_scan",
+    "to_geopandas",
     "to_long",
     "with_priogrid",
+    "write_geopackage",
+    "write_geoparquet",
 ]
