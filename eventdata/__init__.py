@@ -18,7 +18,7 @@ try:
 except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0.0.0+unknown"
 
-from eventdata import acled, codebook, datasets
+from eventdata import acled, codebook, datasets, spatial
 from eventdata.admin1 import normalize_admin1
 from eventdata.alerts import EscalationAlerts, escalation_alerts
 from eventdata.anniversary import (
@@ -60,6 +60,20 @@ from eventdata.provinces import (
 from eventdata.report import Report, build_report
 from eventdata.schema import ACLED_SCHEMA, CORE_SCHEMA
 from eventdata.series import counts, filter_events
+from eventdata.spatial import (
+    distance_km,
+    dyads,
+    from_long,
+    h3_cells,
+    priogrid_centroid,
+    priogrid_gid,
+    to_geopandas,
+    to_long,
+    write_geopackage,
+    write_geoparquet,
+)
+from eventdata.spatial.knox import KnoxResult, knox_test
+from eventdata.spatial.scan import ScanResult, space_time_scan
 from eventdata.store import (
     EventStore,
     StoreChange,
@@ -69,6 +83,7 @@ from eventdata.store import (
     write_parquet,
 )
 from eventdata.ucdp import read_ucdp_ged
+from eventdata.units import UnitAnniversaryTests, anniversary_by_unit
 from eventdata.validation import Quarantine, validate
 
 
@@ -142,4 +157,21 @@ __all__ = [
     "write_acled",
     "write_parquet",
     "write_template",
+    "spatial",
+    "distance_km",
+    "dyads",
+    "from_long",
+    "h3_cells",
+    "priogrid_centroid",
+    "priogrid_gid",
+    "to_long",
+    "ScanResult",
+    "space_time_scan",
+    "KnoxResult",
+    "knox_test",
+    "UnitAnniversaryTests",
+    "anniversary_by_unit",
+    "to_geopandas",
+    "write_geopackage",
+    "write_geoparquet",
 ]

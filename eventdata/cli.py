@@ -248,7 +248,28 @@ def _parser() -> argparse.ArgumentParser:
     )
     _analysis_arguments(p)
     p.add_argument("--out", metavar="FILE", help="write the results as .csv or .json")
+    p.add_argument(
+        "--by",
+        metavar="UNIT",
+        help="test each admin1, country or priogrid cell (BH across units), and pooled",
+    )
     p.set_defaults(run=_anniversary)
+
+    p = sub.add_parser(
+        "clusters", help="find space-time clusters (the space-time permutation scan); print them"
+    )
+    _input_arguments(p)
+    _selection_arguments(p)
+    p.add_argument("--replications", type=int, default=999, help="Monte Carlo (default 999)")
+    p.add_argument(
+        "--max-days", type=int, help="longest cluster in days (default: half the period)"
+    )
+    p.add_argument("--max-radius-km", type=float, help="largest circle radius in km")
+    p.add_argument("--days-per-unit", type=int, default=1, help="7 scans whole weeks (faster)")
+    p.add_argument("--prospective", action="store_true", help="only clusters lasting to the end")
+    p.add_argument("--seed", type=int, default=1, help="for the replications (default 1)")
+    p.add_argument("--out", metavar="FILE", help="write the clusters as .csv or .json")
+    p.set_defaults(run=_clusters)
 
     p = sub.add_parser(
         "provinces", help="provinces with more or fewer events than an even spread; print them"
@@ -715,7 +736,7 @@ def _write_table(out: Path, frame: pd.DataFrame | None, numbers: object) -> None
     if out.suffix.lower() == ".csv":
         _write_atomically(out, lambda temporary: frame.to_csv(temporary, index=False))
     else:
-        text = json.dumps(numbers, indent=2, allow_nan=False)
+        text = json.dumps(numbers, indent=2, allow_nan=False, default=str)
         _write_atomically(out, lambda temporary: temporary.write_text(text, encoding="utf-8"))
     print(f"wrote {out}")
 
@@ -728,6 +749,8 @@ def _anniversary(args: argparse.Namespace) -> int:
     checked, source = _load(args)
     events = _selected(args, checked)
     names = args.anniversaries or ["01-03"]
+    if args.by:
+        return _anniversary_by_unit(args, events, names, source, checked, out)
     tested = anniversary_test(
         events,
         names if len(names) > 1 else names[0],
@@ -742,6 +765,45 @@ def _anniversary(args: argparse.Namespace) -> int:
         frame = pd.concat([r.to_frame() for r in results], ignore_index=True)
         _write_table(out, frame, [anniversary_dict(r) for r in results])
     return EXIT_OK
+
+
+def _anniversary_by_unit(args, events, names, source, checked, out: Path | None) -> int:
+    from eventdata.units import anniversary_by_unit
+
+    if len(names) > 1:
+        raise _UsageError("--by tests one anniversary at a time")
+    result = anniversary_by_unit(events, names[0], by=args.by, window=tuple(args.window))
+    print(f"{source}: {checked.n_valid} valid rows of {checked.n_rows}; {len(events)} selected")
+    return _print_and_write(result, result.to_frame(), out)
+
+
+def _print_and_write(result, frame: pd.DataFrame, out: Path | None) -> int:
+    """Print a result's summary; write its table (.csv) or its dict (.json) when asked."""
+    print(result.summary())
+    if out is not None:
+        _write_table(out, frame, result.to_dict())
+    return EXIT_OK
+
+
+def _clusters(args: argparse.Namespace) -> int:
+    from eventdata.spatial.scan import space_time_scan
+
+    out = _output_file(args.out, "--out", suffixes=("csv", "json")) if args.out else None
+    checked, source = _load(args)
+    events = _selected(args, checked)
+    result = space_time_scan(
+        events,
+        replications=args.replications,
+        max_days=args.max_days,
+        max_radius_km=args.max_radius_km,
+        days_per_unit=args.days_per_unit,
+        prospective=args.prospective,
+        seed=args.seed,
+    )
+    print(f"{source}: {checked.n_valid} valid rows of {checked.n_rows}; {len(events)} selected")
+    frame = result.to_frame()
+    frame["locations"] = frame["locations"].map("; ".join)
+    return _print_and_write(result, frame, out)
 
 
 def _provinces(args: argparse.Namespace) -> int:

@@ -39,6 +39,7 @@ from eventdata import codebook
 from eventdata.errors import EventDataError
 from eventdata.interrupted import _format_label
 from eventdata.series import _require, counts
+from eventdata.spatial.grid import CELL_DEGREES, priogrid_gid
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -47,13 +48,17 @@ __all__ = [
     "alerts",
     "anniversary",
     "calendar",
+    "cluster_map",
     "event_study",
+    "grid_map",
     "heatmap",
     "its",
+    "knox_null",
     "map",
     "placebo",
     "provinces",
     "timeline",
+    "unit_forest",
 ]
 
 Value = Literal["events", "fatalities"]
@@ -1675,3 +1680,200 @@ def _label_period_columns(ax: Axes, periods: pd.Index, cols: str) -> None:
     first = ~pd.Series(dates.year).duplicated().to_numpy()
     ax.set_xticks(np.flatnonzero(first), labels=[str(y) for y in dates.year[first]], ha="left")
     ax.tick_params(axis="x", rotation=0)
+
+
+def cluster_map(
+    result: Any,
+    *,
+    events: pd.DataFrame | None = None,
+    ax: Axes | None = None,
+    max_clusters: int | None = None,
+    alpha: float = 0.05,
+) -> Axes:
+    """Map of space-time clusters: each cluster's circle, labelled by rank, over the events.
+
+    Parameters
+    ----------
+    result : eventdata.ScanResult
+        From :func:`eventdata.space_time_scan`.
+    events : pandas.DataFrame, optional
+        Events to draw as grey points (``latitude``, ``longitude``).
+    ax : matplotlib.axes.Axes, optional
+    max_clusters : int, optional
+        Draw only the first clusters (default: all reported).
+    alpha : float
+        Clusters with ``pvalue`` below it are drawn solid, the others dashed.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import eventdata as ed
+    >>> seed = ed.datasets.load_seed_incidents()
+    >>> result = ed.space_time_scan(seed, replications=9, seed=0, min_events=1)
+    >>> ax = cluster_map(result, events=seed)
+    >>> ax.get_xlabel()
+    'Longitude'
+    """
+    ax = _axes(ax, figsize=(6, 6))
+    if events is not None:
+        _check_events(events, "latitude", "longitude")
+        ax.scatter(events["longitude"], events["latitude"], s=6, color="0.6", label="Events")
+    table = result.table if max_clusters is None else result.table.head(max_clusters)
+    colors = _palette(max(1, len(table)))
+    bearing = np.linspace(0, 2 * np.pi, 121)
+    for color, row in zip(colors, table.itertuples(index=False), strict=False):
+        # a circle of radius_km on the sphere, drawn in degrees
+        dlat = row.radius_km / 111.195
+        dlon = dlat / max(np.cos(np.radians(row.latitude)), 1e-6)
+        solid = not (row.pvalue >= alpha)  # NaN (no replications) draws solid
+        ax.plot(
+            row.longitude + dlon * np.cos(bearing),
+            row.latitude + dlat * np.sin(bearing),
+            color=color,
+            linestyle="-" if solid else "--",
+            label=f"{row.rank}: {row.start:%d %b %Y} to {row.end:%d %b %Y}, "
+            f"{row.observed} vs {row.expected:.1f}, p={row.pvalue:.3g}",
+        )
+        ax.plot(row.longitude, row.latitude, marker="+", color=color)
+        ax.annotate(
+            str(row.rank),
+            (row.longitude, row.latitude),
+            textcoords="offset points",
+            xytext=(4, 4),
+            color=color,
+        )
+    ax.set_aspect(
+        1 / max(np.cos(np.radians(np.nanmean(table["latitude"]))), 1e-6) if len(table) else "equal",
+        adjustable="datalim",
+    )
+    if len(table) or events is not None:
+        ax.legend(fontsize="small", loc="best")
+    return _finish(ax, title="Space-time clusters", xlabel="Longitude", ylabel="Latitude")
+
+
+def grid_map(
+    events: pd.DataFrame, *, ax: Axes | None = None, cmap: str = "rocket_r", **kwargs: Any
+) -> Axes:
+    """Event counts per PRIO-GRID cell, drawn as half-degree squares (no basemap needed).
+
+    Parameters
+    ----------
+    events : pandas.DataFrame
+        Events with ``latitude`` and ``longitude``.
+    ax : matplotlib.axes.Axes, optional
+    cmap : str
+        A sequential colormap (lightness follows the count).
+    **kwargs
+        Passed to :meth:`matplotlib.axes.Axes.pcolormesh`.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import eventdata as ed
+    >>> ax = grid_map(ed.datasets.load_seed_incidents())
+    >>> ax.get_title()
+    'Events per PRIO-GRID cell'
+    """
+    _check_events(events, "latitude", "longitude")
+    gid = pd.Series(priogrid_gid(events["latitude"], events["longitude"])).dropna()
+    if gid.empty:
+        raise EventDataError("no event has coordinates to map")
+    index = gid.to_numpy("int64") - 1
+    row, col = index // 720, index % 720
+    rows = np.arange(row.min(), row.max() + 2)
+    cols = np.arange(col.min(), col.max() + 2)
+    grid = np.zeros((len(rows) - 1, len(cols) - 1))
+    np.add.at(grid, (row - row.min(), col - col.min()), 1)
+    ax = _axes(ax, figsize=(6, 5))
+    mesh = ax.pcolormesh(
+        -180 + cols * CELL_DEGREES,
+        -90 + rows * CELL_DEGREES,
+        np.ma.masked_equal(grid, 0),
+        cmap=sns.color_palette(cmap, as_cmap=True),
+        edgecolors="0.85",
+        linewidth=0.3,
+        **kwargs,
+    )
+    ax.figure.colorbar(mesh, ax=ax, label="Events")
+    ax.set_aspect("equal")
+    return _finish(ax, title="Events per PRIO-GRID cell", xlabel="Longitude", ylabel="Latitude")
+
+
+def knox_null(result: Any, *, ax: Axes | None = None) -> Axes:
+    """The Knox test's permutation distribution, with the observed count marked.
+
+    Examples
+    --------
+    >>> import eventdata as ed
+    >>> seed = ed.datasets.load_seed_incidents()
+    >>> ax = knox_null(ed.knox_test(seed, distance_km=25, days=2, permutations=19, seed=0))
+    >>> ax.get_xlabel()
+    'Pairs close in space and time'
+    """
+    ax = _axes(ax)
+    null = np.asarray(result.null_statistics)
+    if len(null):
+        bins = np.arange(null.min(), max(null.max(), result.statistic) + 2) - 0.5
+        ax.hist(null, bins=bins, color="0.7", label=f"{len(null)} permutations")
+    ax.axvline(result.statistic, color=_palette(1)[0], label=f"Observed ({result.statistic})")
+    ax.axvline(
+        result.expected, color="0.3", linestyle=":", label=f"Expected ({result.expected:.1f})"
+    )
+    ax.legend(fontsize="small")
+    title = (
+        f"Knox test: {result.distance_km:g} km, {result.days:g} days, {_pvalue_text(result.pvalue)}"
+    )
+    return _finish(ax, title=title, xlabel="Pairs close in space and time", ylabel="Permutations")
+
+
+def unit_forest(result: Any, *, ax: Axes | None = None, alpha: float = 0.05) -> Axes:
+    """Forest plot of an anniversary test per unit: rate ratios and intervals, pooled last.
+
+    Parameters
+    ----------
+    result : eventdata.UnitAnniversaryTests
+        From :func:`eventdata.anniversary_by_unit`.
+    ax : matplotlib.axes.Axes, optional
+    alpha : float
+        Units whose adjusted p-value is below it are drawn in colour, the others grey.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import eventdata as ed
+    >>> events = ed.datasets.simulate("2016-01-01", "2022-12-31", seed=2)
+    >>> result = ed.anniversary_by_unit(events, "01-03", by="country", method="negbin")
+    >>> ax = unit_forest(result)
+    >>> [t.get_text() for t in ax.get_yticklabels()][-1]
+    'All (pooled)'
+    """
+    table = result.table.sort_values("rate_ratio", kind="stable")
+    ax = _axes(ax, figsize=(6, max(2.5, 0.35 * (len(table) + 2))))
+    color = _palette(1)[0]
+    labels = []
+    for y, row in enumerate(table.itertuples(index=False)):
+        hit = row.pvalue_adjusted < alpha
+        tone = color if hit else "0.55"
+        ax.plot([row.ci_low, row.ci_high], [y, y], color=tone)
+        ax.plot(row.rate_ratio, y, "o", color=tone)
+        labels.append(str(row.unit))
+    pooled = result.pooled
+    y = len(table)
+    ax.plot(list(pooled.ci), [y, y], color="k")
+    ax.plot(pooled.rate_ratio, y, "D", color="k")
+    labels.append("All (pooled)")
+    ax.set_yticks(range(len(labels)), labels=labels)
+    ax.axvline(1.0, color="0.3", linestyle=":")
+    ax.set_xscale("log")
+    _format_ratio_axis(ax, "x")
+    title = f"Anniversary {result.anniversary} by {result.by}"
+    return _finish(ax, title=title, xlabel="Rate ratio (log scale)", ylabel="")

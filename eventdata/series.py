@@ -35,6 +35,9 @@ from eventdata.coverage import (
 )
 from eventdata.options import as_day, as_names
 from eventdata.options import require_columns as _require
+from eventdata.spatial.actors import role_mask
+from eventdata.spatial.distance import Places, select_near
+from eventdata.spatial.grid import with_priogrid
 from eventdata.store import group_codes
 from eventdata.validation import has_repeats
 
@@ -62,6 +65,10 @@ def filter_events(
     text: str | None = None,
     start: str | pd.Timestamp | None = None,
     end: str | pd.Timestamp | None = None,
+    actor1: str | None = None,
+    actor2: str | None = None,
+    near: Places | None = None,
+    radius_km: float | None = None,
 ) -> pd.DataFrame:
     """Select events by place, type, actors, words in the notes and date.
 
@@ -78,12 +85,23 @@ def filter_events(
         Regular expression (case-insensitive) searched in ``notes``.
     start, end : date-like, optional
         First and last event date kept (both included).
+    actor1, actor2 : str, optional
+        Regular expressions (case-insensitive) for one side only: ``actor1``
+        is searched in ``actor1`` and ``assoc_actor_1`` (the side that acts),
+        ``actor2`` in ``actor2`` and ``assoc_actor_2`` (see
+        :func:`eventdata.spatial.role_mask`).
+    near : (lat, lon), mapping of name to (lat, lon), or DataFrame, optional
+        A place, or named places (a frame with ``name``, ``latitude``,
+        ``longitude``): adds ``distance_km`` to the nearest one, and for named
+        places its name as ``nearest`` (see :func:`eventdata.spatial.select_near`).
+    radius_km : float, optional
+        With ``near``: keep events at most this far from the (nearest) place.
 
     Returns
     -------
     pandas.DataFrame
-        The matching rows (a copy), in their original order. When both
-        ``actors`` and ``text`` are given a row must match both.
+        The matching rows (a copy), in their original order. When several
+        options are given a row must match all of them.
 
     Examples
     --------
@@ -93,7 +111,13 @@ def filter_events(
     ...                         actors="coalition", countries="Syria")
     >>> attacks["location"].tolist()
     ['Green Village', 'Mayadin', 'Conoco gas field']
+    >>> on_coalition = filter_events(seed, actor2="coalition", near={"Green Village":
+    ...     (35.05, 40.55), "Conoco": (35.30, 40.29)}, radius_km=25)
+    >>> on_coalition[["location", "nearest"]].values.tolist()
+    [['Green Village', 'Green Village'], ['Conoco gas field', 'Conoco']]
     """
+    if radius_km is not None and near is None:
+        raise ValueError("radius_km needs near=: the place(s) to measure from")
     keep = np.ones(len(events), dtype=bool)
     for column, option, wanted in (
         ("country", "countries", countries),
@@ -125,7 +149,11 @@ def filter_events(
             keep &= (dates >= first).to_numpy(dtype=bool, na_value=False)
         if last is not None:
             keep &= (dates <= last).to_numpy(dtype=bool, na_value=False)
+    if actor1 is not None or actor2 is not None:
+        keep &= role_mask(events, actor1=actor1, actor2=actor2)
     selected = events.loc[keep].copy()
+    if near is not None:
+        selected = select_near(selected, near, radius_km=radius_km)
     source = frame_coverage(events)
     if source is not None:  # the source's span, not the selection's
         chosen = None if countries is None else as_names(countries, "countries")
@@ -161,6 +189,9 @@ def counts(
         Day, week (Monday to Sunday), calendar month or year.
     by : str or sequence of str, optional
         Columns to count within (e.g. ``"admin1"`` or ``["country", "admin1"]``).
+        ``"priogrid"``, when not a column, is each event's PRIO-GRID cell id
+        computed from ``latitude`` and ``longitude`` (events without them are
+        left out; see :func:`eventdata.spatial.priogrid_gid`).
         Every group seen in ``events`` gets the complete calendar.
     value : {"events", "fatalities"}
         Count rows (column ``count``) or sum fatalities (column ``fatalities``).
@@ -237,6 +268,8 @@ def counts(
         by = [] if by is None else ([by] if isinstance(by, str) else list(by))
         return _mask_uncovered(table, frame_coverage(table, coverage), freq, by)
     by = [] if by is None else ([by] if isinstance(by, str) else list(by))
+    if "priogrid" in by and "priogrid" not in events.columns:
+        events = with_priogrid(events)  # PRIO-GRID cells from the coordinates
     _require(events, "event_date", *by, *(["fatalities"] if value == "fatalities" else []))
     spans = frame_coverage(events, coverage)
     if spans is not None and (start is None or end is None):

@@ -28,10 +28,12 @@ LAYER = {
     "series": 5,
     "matching": 5,
     "outofcore": 5,  # counts of a store: series' layer (counts dispatches to it)
+    "spatial": 2,  # distances, grid cells, actor roles, clustering: core imports only
     "anniversary": 6,
     "interrupted": 6,
     "alerts": 6,
     "provinces": 6,
+    "units": 6,  # the anniversary test per unit (calls anniversary)
     "plot": 7,
     "report": 8,
     "cli": 9,

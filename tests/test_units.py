@@ -1,0 +1,120 @@
+"""The anniversary test per unit: the planted province is found, the others are not."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import eventdata as ed
+
+
+@pytest.fixture(scope="module")
+def planted():
+    """Seven years of events; only the busiest province has an anniversary surge (x2.5)."""
+    base = ed.datasets.simulate("2016-01-01", "2022-12-31", seed=21)
+    hot = base["admin1"].value_counts().index[0]
+    surged = ed.datasets.simulate(
+        "2016-01-01", "2022-12-31", seed=22, anniversaries=["01-03"], effect=2.5
+    )
+    events = pd.concat(
+        [base[base["admin1"] != hot], surged[surged["admin1"] == hot]], ignore_index=True
+    )
+    return events, hot
+
+
+def test_the_province_with_the_surge_is_found_and_no_other(planted):
+    events, hot = planted
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        # negbin: the placebo p-value cannot fall below 1 / (placebos + 1), too coarse for
+        # Benjamini-Hochberg over 25 provinces
+        result = ed.anniversary_by_unit(
+            events, "01-03", by="admin1", min_events=150, method="negbin"
+        )
+    significant = result.table.loc[result.table["pvalue_adjusted"] < 0.05, "unit"].tolist()
+    assert significant == [hot]
+    assert result.rate_ratio[hot] > 1.8
+    # every province is either tested or listed with its reason, none is dropped
+    assert set(result.table["unit"]) | set(result.sparse["unit"]) == set(events["admin1"].unique())
+    assert (result.sparse["n_events"] < 150).all()
+    assert result.sparse["reason"].str.contains("fewer than 150").all()
+    # Benjamini-Hochberg across the tested provinces, as statsmodels computes it
+    from statsmodels.stats.multitest import multipletests
+
+    known = result.table["pvalue"].notna().to_numpy()
+    expected = multipletests(result.table["pvalue"][known], method="fdr_bh")[1]
+    np.testing.assert_allclose(result.table["pvalue_adjusted"][known], expected)
+    assert result.table["pvalue_adjusted"][~known].isna().all()
+    # the pooled test is the ordinary test of all events
+    pooled = ed.anniversary_test(events, "01-03", method="negbin")
+    assert result.pooled.rate_ratio == pytest.approx(pooled.rate_ratio)
+
+
+def test_one_unit_result_equals_the_test_on_that_unit_alone(planted):
+    events, hot = planted
+    result = ed.anniversary_by_unit(events, "01-03", by="country", method="quasipoisson")
+    country = events.loc[events["admin1"] == hot, "country"].iloc[0]
+    alone = ed.anniversary_test(
+        events[events["country"] == country],
+        "01-03",
+        method="quasipoisson",
+        start=events["event_date"].min(),
+        end=events["event_date"].max(),
+    )
+    row = result.table.set_index("unit").loc[country]
+    assert row["rate_ratio"] == pytest.approx(alone.rate_ratio)
+    assert row["pvalue"] == pytest.approx(alone.pvalue)
+    frame = result.to_frame()
+    assert "(all)" in frame["unit"].tolist()
+    assert "Pooled" in result.summary()
+
+
+def test_by_priogrid_cells_from_coordinates(planted):
+    events, _ = planted
+    result = ed.anniversary_by_unit(
+        events, "01-03", by="priogrid", min_events=10**6, method="quasipoisson"
+    )
+    cells = set(ed.priogrid_gid(events["latitude"], events["longitude"]).tolist())
+    assert result.table.empty
+    assert set(result.sparse["unit"]) == cells
+    assert result.sparse["n_events"].sum() == len(events)
+
+
+def test_units_whose_test_cannot_run_are_listed_with_the_reason(planted):
+    events, _ = planted
+    # a unit whose 40 events all fall on one day has no baseline to fit
+    burst = (
+        events[events["admin1"] == "Idleb"]
+        .head(40)
+        .assign(admin1="One day", event_date=pd.Timestamp("2019-05-01"))
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = ed.anniversary_by_unit(
+            pd.concat([events, burst]), "01-03", by="admin1", min_events=1500, method="negbin"
+        )
+    listed = result.sparse.set_index("unit")
+    assert "One day" in set(result.table["unit"]) | set(listed.index)
+    assert (listed["reason"].str.len() > 0).all()
+
+
+def test_too_short_a_calendar_is_insufficient_data(seed_events):
+    with pytest.raises(ed.InsufficientDataError):
+        ed.anniversary_by_unit(seed_events, "01-03", by="country", min_events=1)
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"by": "province"}, "province"),
+        ({"anniversary": ["01-03", "06-01"]}, "one anniversary"),
+        ({"correction": "fdr"}, "correction"),
+        ({"min_events": 0}, "min_events"),
+    ],
+)
+def test_bad_options(seed_events, options, message):
+    with pytest.raises(ed.EventDataError, match=message):
+        ed.anniversary_by_unit(seed_events, **{"anniversary": "01-03", **options})
