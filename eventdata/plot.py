@@ -109,6 +109,7 @@ def timeline(
     window: tuple[int, int] = (0, 6),
     by: str | Sequence[str] | None = None,
     title: str | None = None,
+    max_groups: int | None = 10,
     **kwargs: Any,
 ) -> Axes:
     """Counts over time as light bars with a rolling mean, anniversary windows shaded.
@@ -125,8 +126,12 @@ def timeline(
         Axes to draw on (default: a new figure's).
     rolling : int or None
         Periods in the centred rolling mean drawn on top; ``None`` or 1: none.
+        A series shorter than three times ``rolling`` periods gets none either
+        (it would be mostly edge): its counts are drawn as they are.
     anniversary : "MM-DD" or sequence of "MM-DD", optional
         Anniversaries whose windows are shaded in every year of the range.
+        When the windows would cover more than half of the axis (a short
+        series), they are marked by a strip along the bottom instead.
     window : (int, int)
         Days relative to the anniversary, both ends included: ``(0, 6)`` shades
         the day and the six after it.
@@ -136,12 +141,23 @@ def timeline(
         the bars.
     title : str, optional
         Axes title (default: says what is counted).
+    max_groups : int or None
+        With ``by``: the groups with the largest totals drawn as their own
+        lines; the others are summed into one "Other" line. ``None``: all.
     **kwargs
         Passed to :meth:`~matplotlib.axes.Axes.plot` for the line(s).
 
     Returns
     -------
     matplotlib.axes.Axes
+
+    Notes
+    -----
+    The period drawn is the data's coverage: the first to the last day in
+    ``attrs["coverage"]`` (the sources' stated coverage, a list of
+    ``{"country", "start", "end"}``) or ``attrs["span"]`` (a count table's
+    days) when the input carries them, zeros included; else the data's own
+    first to last date.
 
     Examples
     --------
@@ -155,17 +171,23 @@ def timeline(
     """
     groups = [] if by is None else ([by] if isinstance(by, str) else list(by))
     wide, name, unit = _wide_counts(counts, by=groups)
+    if groups:
+        wide = _top_columns(wide, max_groups)
     offset = _UNITS[unit]
     edges = wide.index.append(pd.DatetimeIndex([wide.index[-1] + offset]))
     middles = wide.index + (edges[1:] - edges[:-1]) / 2
-    smooth = rolling is not None and rolling > 1
+    # a rolling mean needs a series several times its length, or it is all edge
+    smooth = rolling is not None and rolling > 1 and len(wide) >= 3 * rolling
     average = wide.rolling(rolling, center=True, min_periods=rolling).mean() if smooth else wide
+    few = len(wide) <= 31  # a few periods: each one marked, so a single day still shows
     what = _LABELS[name]
     ax = _axes(ax, figsize=(10, 4))
     if groups:
         styles = _group_styles(len(wide.columns))
         for column, (color, linestyle) in zip(wide.columns, styles, strict=True):
             line = {"color": color, "linestyle": linestyle, "linewidth": 1.5} | kwargs
+            if few:
+                line = {"marker": "o", "markersize": 4} | line
             drawstyle = "default" if smooth else "steps-mid"
             ax.plot(middles, average[column], label=str(column), drawstyle=drawstyle, **line)
         legend_title = _group_title(groups)
@@ -189,9 +211,10 @@ def timeline(
         legend_title = None
     if anniversary is not None:
         spans = _anniversary_windows(anniversary, window, edges[0], edges[-1])
-        _shade_windows(ax, spans, label=_window_label(anniversary, window))
+        _shade_windows(ax, spans, label=_window_label(anniversary, window), axis=edges)
     ax.set_xlim(edges[0], edges[-1])
-    ax.set_ylim(bottom=0)
+    top = float(np.nanmax(average.to_numpy(dtype=float), initial=0.0))
+    ax.set_ylim(0, max(top, float(wide.to_numpy().max(initial=0.0)), 1.0) * 1.05)
     _format_date_axis(ax)
     default = f"{what} per {unit}" + (f" by {_group_title(groups).lower()}" if groups else "")
     pad = None if groups else 22
@@ -210,6 +233,19 @@ def timeline(
     return ax
 
 
+def _top_columns(wide: pd.DataFrame, keep: int | None, *, noun: str = "groups") -> pd.DataFrame:
+    """The ``keep`` columns with the largest totals, the rest summed into one "Other" column."""
+    if keep is None or len(wide.columns) <= keep:
+        return wide
+    if keep < 1:
+        raise ValueError(f"keep at least one group (or pass None for all), not {keep!r}")
+    order = wide.sum().sort_values(ascending=False, kind="stable").index
+    rest = order[keep:]
+    top = wide[order[:keep]].copy()
+    top[f"Other ({len(rest)} {noun})"] = wide[rest].sum(axis=1)
+    return top
+
+
 def heatmap(
     events: pd.DataFrame,
     *,
@@ -218,6 +254,7 @@ def heatmap(
     value: Value = "events",
     ax: Axes | None = None,
     title: str | None = None,
+    max_rows: int | None = 40,
     **kwargs: Any,
 ) -> Axes:
     """Events (or fatalities) per category and period as a colour grid.
@@ -240,12 +277,21 @@ def heatmap(
         Axes to draw on (default: a new figure's); the colour bar takes room from it.
     title : str, optional
         Axes title (default: says what is counted).
+    max_rows : int or None
+        Rows drawn at most: the categories with the largest totals, the others
+        summed into a last row "Other (n)". ``None``: every category.
     **kwargs
         Passed to :func:`seaborn.heatmap` (e.g. ``annot=True``, ``cmap=``).
 
     Returns
     -------
     matplotlib.axes.Axes
+
+    Notes
+    -----
+    The periods drawn run over the data's coverage when the frame carries
+    ``attrs["coverage"]`` (see :func:`timeline`), else from its first to its
+    last event; edge periods covered in part are hatched.
 
     Examples
     --------
@@ -261,7 +307,8 @@ def heatmap(
     _check_events(events, rows, *(["fatalities"] if value == "fatalities" else []))
     events = _fill_missing_category(events, rows)
     freq = {"month": "M", "year": "Y", "week": "W", "weekday": "D"}[cols]
-    table = counts(events, freq=freq, by=rows, value=value)
+    start, end = _coverage(events)
+    table = counts(events, freq=freq, by=rows, value=value, start=start, end=end)
     name = table.columns[-1]
     if cols == "weekday":
         table = table.assign(date=table["date"].dt.day_of_week)
@@ -271,9 +318,12 @@ def heatmap(
     if cols == "weekday":
         grid = grid.reindex(columns=range(7), fill_value=0)
     grid = grid.loc[grid.sum(axis=1).sort_values(ascending=False, kind="stable").index]
+    if max_rows is not None and len(grid) > max_rows:
+        grid = _top_columns(grid.T, max(max_rows - 1, 1), noun=_label(rows).lower()).T
     what = _LABELS[name]
     label = f"{what} (all weeks)" if cols == "weekday" else f"{what} per {cols}"
-    width = max(6.0, min(14.0, 3 + 0.12 * grid.shape[1]))
+    per_column = 0.3 if cols == "month" else 0.12  # room for "Jan" under each month
+    width = max(6.0, min(14.0, 3 + per_column * grid.shape[1]))
     ax = _axes(ax, figsize=(width, max(3.0, 1.6 + 0.25 * len(grid))))
     cells = {"linewidths": 0.3 if grid.shape[1] <= 60 else 0, "linecolor": "white"}
     _count_grid(ax, grid, label=label, **(cells | kwargs))
@@ -281,7 +331,9 @@ def heatmap(
         _label_period_columns(ax, grid.columns, cols)
     if cols != "weekday":
         dates = pd.to_datetime(events["event_date"])
-        _mark_partial_periods(ax, grid, cols, dates.min(), dates.max())
+        first = dates.min() if start is None else start
+        last = dates.max() if end is None else end
+        _mark_partial_periods(ax, grid, cols, first, last)
     xlabel = {"weekday": "Day of week", "week": "Week (Monday to Sunday)"}.get(cols, cols.title())
     default = f"{what} per {cols if cols != 'weekday' else 'day of week'} by {_label(rows).lower()}"
     pad = 22 if ax.get_legend() is not None else None
@@ -362,7 +414,11 @@ def calendar(
     ax.set_xticks(starts, labels=[""] * 12)
     ax.set_xticks(starts + np.diff([*starts, 366]) / 2, labels=_MONTHS, minor=True)
     ax.tick_params(axis="x", which="minor", length=0)
-    handles = [Patch(facecolor=NO_DATA_COLOR, edgecolor="0.5", linewidth=0.5, label="No data")]
+    handles = []
+    if grid.isna().to_numpy().any():  # the key names only what is drawn
+        handles.append(
+            Patch(facecolor=NO_DATA_COLOR, edgecolor="0.5", linewidth=0.5, label="No data")
+        )
     if anniversary is not None:
         label = _window_label(anniversary, window)
         for first, last in _calendar_windows(anniversary, window):
@@ -1345,6 +1401,8 @@ def _count_grid(ax: Axes, grid: pd.DataFrame, *, label: str, **kwargs: Any) -> A
         "yticklabels": [str(row) for row in grid.index],
     } | kwargs
     options["cbar_kws"] = {"label": label} | kwargs.get("cbar_kws", {})
+    if "vmax" not in kwargs and not np.nanmax(grid.to_numpy(dtype=float), initial=0.0) > 0:
+        options["vmax"] = 1  # all zeros: a scale from 0, not one centred on it
     sns.heatmap(grid, ax=ax, **options)
     ax.tick_params(axis="y", rotation=0)
     return ax
@@ -1440,21 +1498,34 @@ def _anniversary_windows(
 
 
 def _shade_windows(
-    ax: Axes, spans: Sequence[tuple[pd.Timestamp, pd.Timestamp]], *, label: str
+    ax: Axes,
+    spans: Sequence[tuple[pd.Timestamp, pd.Timestamp]],
+    *,
+    label: str,
+    axis: pd.DatetimeIndex | None = None,
 ) -> list[Any]:
-    """Shade date spans behind the data with one legend entry (gid "anniversary-window")."""
+    """Shade date spans behind the data with one legend entry (gid "anniversary-window").
+
+    With ``axis`` (the edges of the x-axis), spans that would cover more than
+    half of it are drawn as a strip along the bottom instead: shading a whole
+    short axis would say nothing.
+    """
+    strip = False
+    if axis is not None and len(spans):
+        covered = sum(((hi - lo) for lo, hi in spans), pd.Timedelta(0)) / (axis[-1] - axis[0])
+        strip = covered > 0.5
     patches = []
     for i, (lo, hi) in enumerate(spans):
         # the edge keeps a one-week window visible on a many-year axis
-        patch = ax.axvspan(
-            lo,
-            hi,
-            facecolor=(*ANNIVERSARY_COLOR, 0.3),
-            edgecolor=(*ANNIVERSARY_COLOR, 0.7),
-            linewidth=0.8,
-            zorder=0,
-            label=label if i == 0 else "_nolegend_",
-        )
+        style: dict[str, Any] = {
+            "facecolor": (*ANNIVERSARY_COLOR, 0.3),
+            "edgecolor": (*ANNIVERSARY_COLOR, 0.7),
+            "linewidth": 0.8,
+            "zorder": 0,
+        }
+        if strip:
+            style = {"facecolor": ANNIVERSARY_COLOR, "linewidth": 0, "zorder": 3, "ymax": 0.04}
+        patch = ax.axvspan(lo, hi, label=label if i == 0 else "_nolegend_", **style)
         patch.set_gid("anniversary-window")
         patches.append(patch)
     return patches
@@ -1574,7 +1645,8 @@ def _wide_counts(
     elif isinstance(data, pd.DataFrame):
         if "date" not in data.columns and "event_date" in data.columns:
             _check_events(data, *by)
-            table = counts(data, by=list(by) or None, value=value)
+            start, end = _coverage(data)
+            table = counts(data, by=list(by) or None, value=value, start=start, end=end)
         else:
             table = data
         value_columns = [c for c in ("count", "fatalities") if c in table.columns]
@@ -1601,8 +1673,43 @@ def _wide_counts(
     else:
         wide = values.groupby(dates.to_numpy()).sum().to_frame(name)
     unit = _unit(wide.index)
-    full = pd.date_range(wide.index[0], wide.index[-1], freq=_UNITS[unit])
+    first, last = wide.index[0], wide.index[-1]
+    if unit == "day":  # a daily table or series is drawn over the days its source covers
+        start, end = _coverage(data)
+        first = min(first, start) if start is not None else first
+        last = max(last, end) if end is not None else last
+    full = pd.date_range(first, last, freq=_UNITS[unit])
     return wide.reindex(full, fill_value=0.0).fillna(0.0), name, unit
+
+
+def _coverage(data: pd.DataFrame | pd.Series) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
+    """First and last day the data's source covers, from its ``attrs``; ``(None, None)``: unknown.
+
+    ``attrs["coverage"]`` (a list of ``{"country", "start", "end"}``, the
+    entries of the countries in the data when it has a ``country`` column)
+    comes first, then ``attrs["span"]`` (a count table's first and last day).
+    Unreadable entries are ignored.
+    """
+    attrs = getattr(data, "attrs", {}) or {}
+    entries = attrs.get("coverage")
+    if isinstance(entries, Sequence) and not isinstance(entries, str) and len(entries):
+        entries = [e for e in entries if isinstance(e, dict)]
+        if isinstance(data, pd.DataFrame) and "country" in data.columns:
+            present = set(data["country"].dropna().astype(str))
+            entries = [e for e in entries if str(e.get("country")) in present] or entries
+        starts = pd.to_datetime([e.get("start") for e in entries], errors="coerce").dropna()
+        ends = pd.to_datetime([e.get("end") for e in entries], errors="coerce").dropna()
+        if len(starts) and len(ends) and starts.min() <= ends.max():
+            return starts.min().normalize(), ends.max().normalize()
+    span = attrs.get("span")
+    if isinstance(span, tuple | list) and len(span) == 2:
+        try:
+            lo, hi = (pd.Timestamp(day) for day in span)
+        except (TypeError, ValueError):
+            return None, None
+        if lo is not pd.NaT and hi is not pd.NaT and lo <= hi:
+            return lo.normalize(), hi.normalize()
+    return None, None
 
 
 def _unit(dates: pd.Index) -> str:
@@ -1664,10 +1771,16 @@ def _label_period_columns(ax: Axes, periods: pd.Index, cols: str) -> None:
     if cols == "year":
         ax.set_xticks(centres, labels=[str(d.year) for d in dates])
         return
-    if len(dates) <= 24 and cols == "month":  # "Jan\n2022", "Feb", ...: the year once
-        new_year = ~pd.Series(dates.year).duplicated().to_numpy()
-        labels = [d.strftime("%b\n%Y" if y else "%b") for d, y in zip(dates, new_year, strict=True)]
-        ax.set_xticks(centres, labels=labels, rotation=0)
+    if len(dates) <= 48 and cols == "month":  # "Jan\n2022", "Feb", ...: the year once
+        # every k-th month, so that the labels fit the axes' width (about 0.35 in each)
+        figure_width = ax.figure.get_size_inches()[0] * ax.get_position().width
+        step = next((k for k in (1, 2, 3, 6) if len(dates) / k * 0.35 <= figure_width), 12)
+        shown = np.flatnonzero((dates.month - 1) % step == 0)
+        new_year = ~pd.Series(dates.year[shown]).duplicated().to_numpy()
+        labels = [
+            dates[i].strftime("%b\n%Y" if y else "%b") for i, y in zip(shown, new_year, strict=True)
+        ]
+        ax.set_xticks(centres[shown], labels=labels, rotation=0)
         return
     if len(dates) <= 24:
         ax.set_xticks(centres, labels=[d.strftime("%d %b %Y") for d in dates], rotation=90)
