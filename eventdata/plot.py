@@ -22,6 +22,7 @@ windows as date spans, shaded, with their legend text), ``_legend_above`` and
 from __future__ import annotations
 
 import re
+import textwrap
 from collections.abc import Sequence
 from itertools import cycle
 from typing import TYPE_CHECKING, Any, Literal
@@ -574,6 +575,7 @@ def provinces(
     ax: Axes | None = None,
     only_flagged: bool = False,
     title: str | None = None,
+    max_rows: int | None = 40,
     **kwargs: Any,
 ) -> Axes:
     """Provinces' ratios with confidence intervals, sorted, flagged ones coloured.
@@ -597,6 +599,11 @@ def provinces(
         Draw only the provinces flagged higher or lower (increase or decrease).
     title : str, optional
         Axes title (default: says what is compared and how provinces are flagged).
+    max_rows : int or None
+        Provinces drawn at most. With more, the figure shows the ``max_rows / 2``
+        highest and lowest ratios (flagged provinces first), sorted across
+        countries and labelled with their country, a gap row between them, and
+        a note of how many are left out; ``None``: every province.
     **kwargs
         Passed to :meth:`~matplotlib.axes.Axes.plot` for the points.
 
@@ -624,29 +631,60 @@ def provinces(
         raise EventDataError("no province to draw (none flagged, or none with a ratio)")
     grouped = result.within != "_within" and result.within in table.columns
     rows: list[tuple[str, Any]] = []  # (kind, payload), top to bottom
-    for country, block in table.groupby(result.within if grouped else np.zeros(len(table))):
+    hidden = 0
+    row_label = view["row_label"]
+    if max_rows is not None and len(table) > max(max_rows, 2):
+        # many units: the extremes on each side of 1, across countries, flagged ones first
+        flagged = table["flag"].isin(view["flagged"])
+        high, low = (
+            table[side]
+            .assign(_f=flagged[side], _r=table["ratio"][side] * sign)
+            .sort_values(["_f", "_r"], ascending=False, kind="stable")
+            .drop(columns=["_f", "_r"])
+            for side, sign in ((table["ratio"] >= 1, 1), (table["ratio"] < 1, -1))
+        )
+        n_low = min(len(low), max(max_rows // 2, max_rows - len(high)))
+        high, low = high.head(max_rows - n_low), low.head(n_low)
+        hidden = len(table) - len(high) - len(low)
+        for block in (high, low):
+            if block is low:
+                rows.append(("gap", f"\u2026 {hidden} provinces not shown \u2026"))
+            block = block.sort_values("ratio", ascending=False, kind="stable")
+            rows += [("province", row) for row in block.itertuples(index=False)]
         if grouped:
-            rows.append(("heading", str(country)))
-        block = block.sort_values("ratio", ascending=False, kind="stable")
-        rows += [("province", row) for row in block.itertuples(index=False)]
+            base = row_label
+
+            def row_label(r: dict[str, Any]) -> str:
+                return f"{base(r)}, {r[result.within]}"
+
+    else:
+        for country, block in table.groupby(result.within if grouped else np.zeros(len(table))):
+            if grouped:
+                rows.append(("heading", str(country)))
+            block = block.sort_values("ratio", ascending=False, kind="stable")
+            rows += [("province", row) for row in block.itertuples(index=False)]
     positive = pd.concat([table["ratio"], table["ci_low"], table["ci_high"]])
     positive = positive[np.isfinite(positive) & (positive > 0)]
     low = min(float(positive.min()) if len(positive) else 1.0, 1.0) / 1.25
     high = max(float(positive.max()) if len(positive) else 1.0, 1.0) * 1.25
-    ax = _axes(ax, figsize=(8, max(3.4, 1.9 + 0.24 * len(rows))))
+    longest = max(
+        (len(view["row_label"](r._asdict())) for kind, r in rows if kind == "province"), default=0
+    ) + (int(table[result.within].astype(str).str.len().max()) + 2 if hidden and grouped else 0)
+    width = min(14.0, max(8.0, 5.0 + 0.09 * longest))  # long labels leave the plot its room
+    ax = _axes(ax, figsize=(width, max(3.4, 1.9 + 0.24 * len(rows))))
     ax.set_xscale("log")
     ax.set_xlim(low, high)
     ax.axvline(1.0, label=view["reference"], **_REFERENCE_LINE)
     labels, off_scale = [], []
     points: dict[str, list[tuple[float, float]]] = {}
     for y, (kind, payload) in enumerate(rows):
-        if kind == "heading":
+        if kind in ("heading", "gap"):
             labels.append(payload)
             if y:
                 ax.axhline(y - 0.5, color="0.85", linewidth=0.8, zorder=0)
             continue
         row = payload._asdict()
-        labels.append(view["row_label"](row))
+        labels.append(row_label(row))
         colour, _ = _FLAG_STYLES.get(row["flag"], _FLAG_STYLES["not tested"])
         lo = row["ci_low"] if np.isfinite(row["ci_low"]) and row["ci_low"] > 0 else low
         hi = row["ci_high"] if np.isfinite(row["ci_high"]) else high
@@ -688,6 +726,9 @@ def provinces(
     for tick, (kind, _) in zip(ax.get_yticklabels(), rows, strict=True):
         if kind == "heading":
             tick.set_fontweight("bold")
+        elif kind == "gap":
+            tick.set_fontstyle("italic")
+            tick.set_color("0.35")
     ax.set_ylim(len(rows) - 0.5, -0.5)
     ax.tick_params(axis="y", length=0)
     _format_ratio_axis(ax)
@@ -700,9 +741,17 @@ def provinces(
         notes.append(f"{len(off_scale)} ratio(s) of 0 or infinity: arrows at the edge")
     if left_out:
         notes.append(f"{left_out} province(s) without events in either period not drawn")
+    if hidden:
+        notes.append(
+            f"{hidden} of {len(table)} provinces not shown: the highest and lowest "
+            "ratios are drawn (max_rows=None draws all, only_flagged=True the flagged)"
+        )
     if notes:
         ax.annotate(
-            "; ".join(notes).capitalize(),
+            "\n".join(
+                textwrap.fill(note[0].upper() + note[1:], width=int(12 * width) - 20)
+                for note in notes
+            ),
             xy=(0, 0),
             xycoords="axes fraction",
             xytext=(0, -38),
@@ -790,6 +839,11 @@ def _format_ratio_axis(ax: Axes, axis: Literal["x", "y"] = "x") -> None:
     low, high = sorted(ax.get_xlim() if axis == "x" else ax.get_ylim())
     candidates = next(ticks for widest, ticks in _RATIO_TICKS if high / low <= widest)
     ticks = [t for t in candidates if low <= t <= high]
+    for keep in ((1, 2, 5), (1,)):  # a wide range: 1-2-5 ticks, then powers of ten
+        if len(ticks) <= 9:
+            break
+        thinner = [t for t in ticks if round(t / 10 ** np.floor(np.log10(t) + 1e-9), 6) in keep]
+        ticks = thinner if len(thinner) >= 3 else ticks
     if len(ticks) >= 3:
         target.set_major_locator(mticker.FixedLocator(ticks))
     else:  # a very narrow range: matplotlib's own choice
@@ -901,6 +955,9 @@ def alerts(
     ax: Axes | None = None,
     ylabel: str | None = None,
     title: str | None = None,
+    start: Any = None,
+    end: Any = None,
+    detail: bool | None = None,
     **kwargs: Any,
 ) -> Axes:
     """Counts with the escalation detector's threshold and its alerts marked.
@@ -910,6 +967,11 @@ def alerts(
     count above which that period alerts, given the past (a gap where any
     count would alert, as after a run of EARS C3 exceedances). Alerting
     periods carry a vermillion triangle above their bar.
+
+    Over many periods (more than 120 drawn) lines and markers would merge
+    into a solid band, so the span from the baseline mean to the threshold
+    is a light band instead, and each run of consecutive alerts is one tick
+    along the top of the plot; ``start`` and ``end`` zoom in on a period.
 
     Parameters
     ----------
@@ -921,12 +983,24 @@ def alerts(
         y-axis label (default: "Count per <period>").
     title : str, optional
         Axes title (default: the detector and the number of alerts).
+    start, end : date-like, optional
+        Draw only the periods from ``start`` to ``end`` (both included; for
+        periods numbered rather than dated, their numbers).
+    detail : bool or None
+        ``True``: the threshold and baseline as lines and a marker per alert;
+        ``False``: the band and the ticks; ``None``: lines for 120 periods
+        or fewer drawn, else the band.
     **kwargs
         Passed to :meth:`~matplotlib.axes.Axes.plot` for the alert markers.
 
     Returns
     -------
     matplotlib.axes.Axes
+
+    Raises
+    ------
+    EventDataError
+        If ``start`` and ``end`` leave no period to draw.
 
     Examples
     --------
@@ -945,10 +1019,13 @@ def alerts(
         raise EventDataError(
             f"expected a result of ed.escalation_alerts, not {type(result).__name__}"
         )
+    frame = _zoom(frame, start, end)
     labels = pd.Index(frame.iloc[:, 0])
     edges, middles, unit = _period_edges(labels)
     values = frame["count"].to_numpy(dtype=float)
     ax = _axes(ax, figsize=(10, 4))
+    # lines and markers of many periods would merge into one band
+    long = len(frame) > 120 if detail is None else not detail
     ax.stairs(
         values,
         edges,
@@ -960,47 +1037,118 @@ def alerts(
     )
     cusum = result.method == "cusum"
     baseline = "In-control mean" if cusum else "Baseline mean"
-    ax.stairs(
-        frame["baseline_mean"].to_numpy(dtype=float),
-        edges,
-        color="0.3",
-        linewidth=1.0,
-        label=baseline,
-        baseline=None,
-    )
+    mean = frame["baseline_mean"].to_numpy(dtype=float)
     bound = frame["upper_bound"].to_numpy(dtype=float, copy=True)
     bound[~np.isfinite(bound)] = np.nan
-    ax.stairs(
-        bound,
-        edges,
-        color=ALERT_COLOR,
-        linewidth=1.2,
-        linestyle="--",
-        baseline=None,
-        label="Threshold (count that alerts)",
-    )
+    if long:
+        band = np.isfinite(mean) & np.isfinite(bound)
+        ax.stairs(
+            np.where(band, bound, np.nan),
+            edges,
+            baseline=np.where(band, mean, np.nan),
+            fill=True,
+            color=ALERT_COLOR,
+            alpha=0.22,
+            linewidth=0,
+            label=f"{baseline} to threshold",
+            gid="threshold-band",
+        )
+    else:
+        ax.stairs(mean, edges, color="0.3", linewidth=1.0, label=baseline, baseline=None)
+        ax.stairs(
+            bound,
+            edges,
+            color=ALERT_COLOR,
+            linewidth=1.2,
+            linestyle="--",
+            baseline=None,
+            label="Threshold (count that alerts)",
+        )
     alerting = frame["alert"].to_numpy(dtype=bool)
-    top = np.nanmax(values) if len(values) else 1.0
-    marker = {
-        "linestyle": "none",
-        "marker": "v",
-        "markersize": 6,
-        "color": ALERT_COLOR,
-        "zorder": 4,
-    } | kwargs
-    ax.plot(
-        middles[alerting],
-        values[alerting] + 0.04 * max(top, 1.0),
-        label=f"Alert ({int(alerting.sum())})",
-        gid="alert",
-        **marker,
-    )
+    n_alerts = int(alerting.sum())
+    if long:  # one tick along the top per run of consecutive alerts
+        runs = alerting & ~np.concatenate([[False], alerting[:-1]])
+        marker = {
+            "linestyle": "none",
+            "marker": "|",
+            "markersize": 9,
+            "markeredgewidth": 1.4,
+            "color": ALERT_COLOR,
+            "clip_on": False,
+        } | kwargs
+        label = f"Alert ({n_alerts}" + (
+            f", {int(runs.sum())} runs)" if runs.sum() < n_alerts else ")"
+        )
+        ax.plot(
+            middles[runs],
+            np.full(int(runs.sum()), 0.98),
+            transform=ax.get_xaxis_transform(),
+            label=label,
+            gid="alert",
+            **marker,
+        )
+    else:
+        top = np.nanmax(values) if len(values) else 1.0
+        marker = {
+            "linestyle": "none",
+            "marker": "v",
+            "markersize": 6,
+            "color": ALERT_COLOR,
+            "zorder": 4,
+        } | kwargs
+        ax.plot(
+            middles[alerting],
+            values[alerting] + 0.04 * max(top, 1.0),
+            label=f"Alert ({n_alerts})",
+            gid="alert",
+            **marker,
+        )
     monitored = int(frame["statistic"].notna().sum())
     default = (
-        f"{result.summary().splitlines()[0]}\n"
-        f"{result.n_alerts} alert(s) in {monitored} monitored {unit}s"
+        f"{result.summary().splitlines()[0]}\n{n_alerts} alert(s) in {monitored} monitored {unit}s"
     )
+    if start is not None or end is not None:
+        default += f" from {_period_text(labels[0])} to {_period_text(labels[-1])}"
     return _finish_periods(ax, edges, unit, title=title or default, ylabel=ylabel)
+
+
+def _zoom(frame: pd.DataFrame, start: Any, end: Any) -> pd.DataFrame:
+    """The rows of a per-period table (labels in its first column) from ``start`` to ``end``."""
+    if start is None and end is None:
+        return frame
+    labels = frame.iloc[:, 0]
+    if isinstance(labels.dtype, pd.PeriodDtype):
+        keys = labels.dt.start_time
+    elif pd.api.types.is_datetime64_any_dtype(labels):
+        keys = labels
+    else:
+        keys = pd.to_numeric(labels, errors="coerce")
+    dated = not pd.api.types.is_numeric_dtype(keys)
+    try:
+        lo = (pd.Timestamp(start) if dated else float(start)) if start is not None else None
+        hi = (pd.Timestamp(end) if dated else float(end)) if end is not None else None
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"start and end must be dates (or period numbers), not {start!r}, {end!r}"
+        ) from None
+    keep = np.ones(len(frame), dtype=bool)
+    if lo is not None:
+        keep &= (keys >= lo).to_numpy()
+    if hi is not None:
+        keep &= (keys <= hi).to_numpy()
+    if not keep.any():
+        raise EventDataError(
+            f"no period from {start} to {end}: the result runs from "
+            f"{_period_text(labels.iloc[0])} to {_period_text(labels.iloc[-1])}"
+        )
+    return frame.loc[keep]
+
+
+def _period_text(label: Any) -> str:
+    """A period's label for titles: a date without its time, a period or a number as is."""
+    if isinstance(label, pd.Timestamp):
+        return f"{label:%Y-%m-%d}"
+    return str(label)
 
 
 def anniversary(
