@@ -21,6 +21,7 @@ windows as date spans, shaded, with their legend text), ``_legend_above`` and
 
 from __future__ import annotations
 
+import functools
 import re
 import textwrap
 from collections.abc import Sequence
@@ -33,6 +34,7 @@ import matplotlib.ticker as mticker
 import numpy as np
 import pandas as pd
 import seaborn as sns
+from matplotlib.collections import LineCollection, PolyCollection
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 
@@ -458,13 +460,24 @@ def map(
     hue: str | None = "event_type",
     sizes: tuple[float, float] = (20.0, 300.0),
     title: str | None = None,
+    borders: Any = True,
+    admin1: Any = None,
     **kwargs: Any,
 ) -> Axes:
-    """Events at their coordinates, sized by fatalities and coloured by event type.
+    """Events at their coordinates over country borders, sized by fatalities, coloured by type.
 
-    A plain longitude/latitude scatter (no basemap, no GIS dependency), with
-    the aspect ratio of the mean latitude so that distances look right. Larger
-    markers are drawn first so small ones stay visible on top.
+    A longitude/latitude scatter with the aspect ratio of the mean latitude
+    (one degree of longitude is drawn ``cos(latitude)`` times as long as one
+    of latitude, so that distances look right near the events), over country
+    outlines shipped with the package: no basemap, no tile server, no GIS
+    dependency, nothing downloaded. Larger markers are drawn first so small
+    ones stay visible on top. The view is the events' extent with a margin.
+
+    The bundled outlines are Natural Earth's 1:10m countries (version 5.1.1,
+    public domain), simplified (to about 2 km for Iraq, Syria, their
+    neighbours and Afghanistan, about 20 km elsewhere); see
+    ``tools/natural_earth_outlines.py``. No admin1 outlines are bundled: pass
+    your own as ``admin1`` (e.g. a GeoDataFrame read with geopandas).
 
     Parameters
     ----------
@@ -484,6 +497,16 @@ def map(
         Smallest and largest marker area in points squared.
     title : str, optional
         Axes title (default: "Event locations").
+    borders : bool or boundaries
+        ``True``: the bundled country outlines; ``False`` or ``None``: none;
+        or boundaries of your own to draw instead: a GeoDataFrame or GeoSeries
+        (any CRS: it is converted to longitude/latitude), a sequence of
+        shapely polygons or lines, or a DataFrame of vertices with columns
+        ``longitude``, ``latitude`` and ``ring`` (rows of one ring together,
+        in order).
+    admin1 : boundaries, optional
+        Province outlines drawn thinner over the countries (same forms as
+        ``borders``).
     **kwargs
         Passed to :func:`seaborn.scatterplot` (e.g. ``alpha=``, ``style=``).
 
@@ -528,9 +551,24 @@ def map(
     else:
         options["color"] = COUNT_COLOR
     frame = frame.rename(columns={c: _label(c) for c in (size, hue) if c is not None})
-    ax = _axes(ax, figsize=(9, 6.5))
+    latitude = float(np.clip(frame["latitude"].mean(), -60, 60))
+    view = _map_view(frame["longitude"], frame["latitude"])
+    shape = (view[3] - view[1]) / (view[2] - view[0]) / np.cos(np.radians(latitude))
+    ax = _axes(ax, figsize=(8.5, float(np.clip(1.4 + 5.4 * shape, 3.5, 9.0))))
     sns.scatterplot(data=frame, x="longitude", y="latitude", ax=ax, **(options | kwargs))
-    latitude = float(np.clip(frame["latitude"].mean(), -80, 80))
+    layers = [
+        (borders, "country-borders", 0.7, "0.45", "0.95"),
+        (admin1, "admin1-borders", 0.4, "0.6", None),
+    ]
+    for layer, gid, width, edge, face in layers:
+        if layer is None or layer is False:
+            continue
+        rings = _country_rings() if layer is True else _boundary_rings(layer)
+        _draw_rings(ax, rings, view, gid=gid, linewidth=width, edgecolor=edge, facecolor=face)
+    # the view, widened along one side to fill the Axes at the aspect ratio of the latitude
+    ax.update_datalim([(view[0], view[1]), (view[2], view[3])])
+    ax.margins(0)
+    ax.autoscale_view()
     ax.set_aspect(1 / np.cos(np.radians(latitude)), adjustable="datalim")
     if ax.get_legend() is not None:
         sns.move_legend(ax, "upper left", bbox_to_anchor=(1.01, 1), frameon=False, fontsize="small")
@@ -538,6 +576,124 @@ def map(
             if handle is not None:
                 handle.set_alpha(1.0)
     return _finish(ax, title=title or "Event locations", xlabel="Longitude", ylabel="Latitude")
+
+
+def _map_view(longitude: pd.Series, latitude: pd.Series) -> tuple[float, float, float, float]:
+    """The events' extent with a margin (10%, at least half a degree): west, south, east, north."""
+    west, east = float(longitude.min()), float(longitude.max())
+    south, north = float(latitude.min()), float(latitude.max())
+    dx = max(0.1 * (east - west), 0.5)
+    dy = max(0.1 * (north - south), 0.5)
+    return (
+        max(west - dx, -180.0),
+        max(south - dy, -90.0),
+        min(east + dx, 180.0),
+        min(north + dy, 90.0),
+    )
+
+
+@functools.cache
+def _country_rings() -> list[tuple[np.ndarray, bool]]:
+    """The bundled country outlines as (vertices, is_hole) rings, read once."""
+    from importlib import resources
+
+    path = resources.files("eventdata.datasets") / "data" / "countries.csv"
+    with resources.as_file(path) as local:
+        table = pd.read_csv(local, dtype=str, keep_default_na=False)
+    return [
+        (np.array([pair.split(" ") for pair in text.split(";")], dtype=float), kind == "hole")
+        for text, kind in zip(table["coordinates"], table["ring"], strict=True)
+    ]
+
+
+def _boundary_rings(layer: Any) -> list[tuple[np.ndarray, bool]]:
+    """Rings (vertices, is_hole) of boundaries given as geometries or a frame of vertices."""
+    if isinstance(layer, pd.DataFrame) and not hasattr(layer, "geometry"):
+        missing = [c for c in ("longitude", "latitude", "ring") if c not in layer.columns]
+        if missing:
+            raise EventDataError(
+                "boundaries as a table need columns 'longitude', 'latitude' and 'ring' "
+                f"(one id per ring); missing {missing}"
+            )
+        xy = layer[["longitude", "latitude"]].apply(pd.to_numeric, errors="coerce")
+        return [
+            (block.to_numpy(dtype=float), False)
+            for _, block in xy.groupby(layer["ring"].to_numpy(), sort=False)
+        ]
+    crs = getattr(layer, "crs", None)
+    if crs is not None and hasattr(layer, "to_crs") and not getattr(crs, "is_geographic", True):
+        layer = layer.to_crs(4326)
+    geometries = getattr(layer, "geometry", layer)
+    if isinstance(geometries, str) or not isinstance(geometries, Sequence | pd.Series | np.ndarray):
+        geometries = [geometries]
+    rings: list[tuple[np.ndarray, bool]] = []
+    for geometry in geometries:
+        rings += _geometry_rings(geometry)
+    return rings
+
+
+def _geometry_rings(geometry: Any) -> list[tuple[np.ndarray, bool]]:
+    """Rings of a shapely(-like) polygon, line or collection of them; nothing for points."""
+    if geometry is None or getattr(geometry, "is_empty", False):
+        return []
+    kind = getattr(geometry, "geom_type", None)
+    if kind == "Polygon":
+        return [(np.asarray(geometry.exterior.coords, dtype=float)[:, :2], False)] + [
+            (np.asarray(ring.coords, dtype=float)[:, :2], True) for ring in geometry.interiors
+        ]
+    if kind in ("LineString", "LinearRing"):
+        return [(np.asarray(geometry.coords, dtype=float)[:, :2], True)]
+    if kind in ("MultiPolygon", "MultiLineString", "GeometryCollection"):
+        return [ring for part in geometry.geoms for ring in _geometry_rings(part)]
+    if kind in ("Point", "MultiPoint"):
+        return []
+    raise EventDataError(
+        "boundaries must be a GeoDataFrame, GeoSeries, shapely geometries or a table of "
+        f"vertices, not {type(geometry).__name__}"
+    )
+
+
+def _draw_rings(
+    ax: Axes,
+    rings: Sequence[tuple[np.ndarray, bool]],
+    view: tuple[float, float, float, float],
+    *,
+    gid: str,
+    linewidth: float,
+    edgecolor: Any,
+    facecolor: Any,
+) -> None:
+    """Outlines behind the events: the rings that reach into ``view``, land filled lightly.
+
+    Holes (and lines) are outlines only: a hole in a country is another's enclave.
+    """
+    west, south, east, north = view
+    # the aspect ratio may widen the view along one side: keep what lies just beyond it too
+    dx, dy = east - west, north - south
+    west, east, south, north = west - dx, east + dx, south - dy, north + dy
+    shown = [
+        (xy, hole)
+        for xy, hole in rings
+        if len(xy) > 1
+        and np.nanmin(xy[:, 0]) <= east
+        and np.nanmax(xy[:, 0]) >= west
+        and np.nanmin(xy[:, 1]) <= north
+        and np.nanmax(xy[:, 1]) >= south
+    ]
+    if facecolor is not None:
+        land = PolyCollection(
+            [xy for xy, hole in shown if not hole],
+            facecolors=facecolor,
+            edgecolors="none",
+            zorder=0,
+        )
+        land.set_gid(f"{gid}-land")
+        ax.add_collection(land, autolim=False)
+    lines = LineCollection(
+        [xy for xy, _ in shown], colors=edgecolor, linewidths=linewidth, zorder=0.5
+    )
+    lines.set_gid(gid)
+    ax.add_collection(lines, autolim=False)
 
 
 # --------------------------------------------------------------------------- result plots
