@@ -575,7 +575,18 @@ def map(
         for handle in ax.get_legend().legend_handles:  # keys in full colour
             if handle is not None:
                 handle.set_alpha(1.0)
+        for artist in [*ax.lines, *ax.collections]:  # seaborn's empty stand-ins for the key
+            if not artist.get_label().startswith("_") and _empty(artist):
+                artist.remove()
     return _finish(ax, title=title or "Event locations", xlabel="Longitude", ylabel="Latitude")
+
+
+def _empty(artist: Any) -> bool:
+    """Whether a line or scatter has no point."""
+    if isinstance(artist, Line2D):
+        return len(artist.get_xdata()) == 0
+    offsets = getattr(artist, "get_offsets", None)
+    return offsets is not None and len(offsets()) == 0
 
 
 def _map_view(longitude: pd.Series, latitude: pd.Series) -> tuple[float, float, float, float]:
@@ -849,8 +860,10 @@ def provinces(
         if np.isfinite(ratio) and ratio > 0:
             points.setdefault(row["flag"], []).append((ratio, y))
         else:  # 0 or infinite: an arrow at the edge, pointing off the scale
-            off_scale.append((low, y, "<", colour) if ratio == 0 else (high, y, ">", colour))
+            edge = (low, "<") if ratio == 0 else (high, ">")
+            off_scale.append((edge[0], y, edge[1], colour, row["flag"]))
     flags = table["flag"].value_counts()
+    keyed: dict[str, str] = {}  # flag -> legend label still to give to one of its arrows
     for flag in sorted(flags.index, key=list(_FLAG_STYLES).index):
         colour, marker = _FLAG_STYLES[flag]
         x, y = ([p[0] for p in points.get(flag, [])], [p[1] for p in points.get(flag, [])])
@@ -864,8 +877,12 @@ def provinces(
             "zorder": 3,
             "clip_on": False,
         } | kwargs
-        ax.plot(x, y, label=f"{flag.capitalize()} ({flags[flag]})", gid=f"province-{flag}", **style)
-    for x, y, marker, colour in off_scale:
+        # the key names what is drawn: points, else this flag's arrows, else nothing
+        label = f"{flag.capitalize()} ({flags[flag]})"
+        keyed[flag] = label if not x else "_nolegend_"
+        ax.plot(x, y, label=label if x else "_nolegend_", gid=f"province-{flag}", **style)
+    for x, y, marker, colour, flag in off_scale:
+        label, keyed[flag] = keyed.get(flag, "_nolegend_"), "_nolegend_"
         ax.plot(
             x,
             y,
@@ -876,7 +893,7 @@ def provinces(
             zorder=3,
             clip_on=False,
             gid="province-off-scale",
-            label="_nolegend_",
+            label=label,
         )
     ax.set_yticks(range(len(rows)), labels=labels)
     for tick, (kind, _) in zip(ax.get_yticklabels(), rows, strict=True):
@@ -1235,6 +1252,7 @@ def alerts(
         label = f"Alert ({n_alerts}" + (
             f", {int(runs.sum())} runs)" if runs.sum() < n_alerts else ")"
         )
+        label = label if n_alerts else "_nolegend_"
         ax.plot(
             middles[runs],
             np.full(int(runs.sum()), 0.98),
@@ -1255,7 +1273,7 @@ def alerts(
         ax.plot(
             middles[alerting],
             values[alerting] + 0.04 * max(top, 1.0),
-            label=f"Alert ({n_alerts})",
+            label=f"Alert ({n_alerts})" if n_alerts else "_nolegend_",
             gid="alert",
             **marker,
         )
