@@ -175,7 +175,9 @@ def timeline(
     groups = [] if by is None else ([by] if isinstance(by, str) else list(by))
     wide, name, unit = _wide_counts(counts, by=groups)
     if groups:
-        wide = _top_columns(wide, max_groups)
+        wide = _top_columns(
+            wide, max_groups, noun=_plural(groups[0]) if len(groups) == 1 else "groups"
+        )
     offset = _UNITS[unit]
     edges = wide.index.append(pd.DatetimeIndex([wide.index[-1] + offset]))
     middles = wide.index + (edges[1:] - edges[:-1]) / 2
@@ -216,8 +218,9 @@ def timeline(
         spans = _anniversary_windows(anniversary, window, edges[0], edges[-1])
         _shade_windows(ax, spans, label=_window_label(anniversary, window), axis=edges)
     ax.set_xlim(edges[0], edges[-1])
-    top = float(np.nanmax(average.to_numpy(dtype=float), initial=0.0))
-    ax.set_ylim(0, max(top, float(wide.to_numpy().max(initial=0.0)), 1.0) * 1.05)
+    drawn = average if groups else wide  # lines of groups, else the bars (above their mean)
+    top = float(np.nanmax(drawn.to_numpy(dtype=float), initial=0.0))
+    ax.set_ylim(0, max(top, 1.0) * 1.05)
     _format_date_axis(ax)
     default = f"{what} per {unit}" + (f" by {_group_title(groups).lower()}" if groups else "")
     pad = None if groups else 22
@@ -321,8 +324,17 @@ def heatmap(
     if cols == "weekday":
         grid = grid.reindex(columns=range(7), fill_value=0)
     grid = grid.loc[grid.sum(axis=1).sort_values(ascending=False, kind="stable").index]
-    if max_rows is not None and len(grid) > max_rows:
-        grid = _top_columns(grid.T, max(max_rows - 1, 1), noun=_label(rows).lower()).T
+    others = max_rows is not None and len(grid) > max_rows
+    if others:
+        grid = _top_columns(grid.T, max(max_rows - 1, 1), noun=_plural(rows)).T
+        shown = grid.iloc[:-1].to_numpy(dtype=float)
+        top = float(np.nanmax(shown, initial=0.0))
+        if "vmax" not in kwargs and 0 < top < float(np.nanmax(grid.iloc[-1])):
+            # the row of the others is a sum of many: it saturates, not the scale of the rest
+            kwargs = kwargs | {
+                "vmax": top,
+                "cbar_kws": {"extend": "max"} | kwargs.get("cbar_kws", {}),
+            }
     what = _LABELS[name]
     label = f"{what} (all weeks)" if cols == "weekday" else f"{what} per {cols}"
     per_column = 0.3 if cols == "month" else 0.12  # room for "Jan" under each month
@@ -1894,13 +1906,20 @@ def _leap_day_of_year(dates: pd.DatetimeIndex) -> np.ndarray:
 def _legend_above(
     ax: Axes, *, handles: Sequence[Any] | None = None, ncols: int | None = None
 ) -> float:
-    """Legend entries between the title and the plot, in one row unless ``ncols`` is given.
+    """Legend entries between the title and the plot, in as few rows as the figure's width allows.
 
-    Returns the title pad (points) that clears the legend: 22 for one row.
+    At most ``ncols`` entries a row. Returns the title pad (points) that
+    clears the legend: 22 for one row.
     """
     if handles is None:
         handles, _ = ax.get_legend_handles_labels()
-    ncols = max(len(handles), 1) if ncols is None else ncols
+    # an entry takes about 0.07 inch a character of its text and 0.5 inch for its key
+    room = ax.figure.get_size_inches()[0] * ax.get_position().width
+    widths = [0.5 + 0.07 * len(str(h.get_label())) for h in handles]
+    fits = max(len(handles), 1)
+    while fits > 1 and max(sum(widths[i : i + fits]) for i in range(0, len(widths), fits)) > room:
+        fits -= 1
+    ncols = fits if ncols is None else min(ncols, fits)
     ax.legend(
         handles=handles,
         loc="lower left",
@@ -1914,11 +1933,20 @@ def _legend_above(
 
 
 def _finish(ax: Axes, *, title: str, xlabel: str, ylabel: str, pad: float | None = None) -> Axes:
-    """Label the axes and title; return the Axes."""
+    """Label the axes and title (lines wrapped to the figure's width); return the Axes."""
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
+    # about 0.1 inch per character of a title, so that none runs off the figure
+    chars = max(int(ax.figure.get_size_inches()[0] / 0.1), 30)
+    title = "\n".join(textwrap.fill(line, chars) for line in title.splitlines())
     ax.set_title(title, pad=pad)
     return ax
+
+
+def _plural(column: str) -> str:
+    """What several categories of a column are called: "provinces", "countries", ..."""
+    known = {"admin1": "provinces", "admin2": "districts", "country": "countries"}
+    return known.get(column, "others")
 
 
 def _label(column: str) -> str:

@@ -22,6 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import matplotlib.pyplot as plt
+import matplotlib.text
 import numpy as np
 import pandas as pd
 import pytest
@@ -208,12 +209,33 @@ def _overlaps(labels, renderer) -> list[str]:
     return found
 
 
+def _all_ticklabels(ax) -> list:
+    ticks = [
+        tick
+        for axis in (ax.xaxis, ax.yaxis)
+        for tick in axis.get_major_ticks() + axis.get_minor_ticks()
+    ]
+    return [label for tick in ticks for label in (tick.label1, tick.label2)]
+
+
+def _drawn_ticklabels(ax, axis=None) -> list:
+    """The tick labels drawn: those of ticks inside the view."""
+    labels = []
+    for target in (ax.xaxis, ax.yaxis) if axis is None else (axis,):
+        low, high = sorted(target.get_view_interval())
+        slack = 1e-9 * max(high - low, 1)
+        for tick in target.get_major_ticks() + target.get_minor_ticks():
+            if low - slack <= tick.get_loc() <= high + slack:
+                labels += [lab for lab in (tick.label1, tick.label2) if lab.get_visible()]
+    return labels
+
+
 def _check_ticks(ax, renderer) -> list[str]:
-    wrong = []
-    for axis in (ax.xaxis, ax.yaxis):
-        labels = [t for t in axis.get_ticklabels(minor=False) + axis.get_ticklabels(minor=True)]
-        wrong += _overlaps(labels, renderer)
-    return wrong
+    return [
+        problem
+        for axis in (ax.xaxis, ax.yaxis)
+        for problem in _overlaps(_drawn_ticklabels(ax, axis), renderer)
+    ]
 
 
 def _check_legend(ax) -> list[str]:
@@ -260,6 +282,22 @@ def _check_colour_scale(ax) -> list[str]:
     return wrong
 
 
+def _check_texts_inside(figure, renderer) -> list[str]:
+    """Titles, labels, legends and notes are inside the figure, not cut off at its edge."""
+    edge = figure.bbox.padded(2)
+    ticks = {id(t) for a in figure.axes for t in _all_ticklabels(a)}
+    drawn = [t for a in figure.axes for t in _drawn_ticklabels(a)]
+    wrong = []
+    others = [t for t in figure.findobj(matplotlib.text.Text) if id(t) not in ticks]
+    for text in others + drawn:
+        if not (text.get_visible() and text.get_text().strip()):
+            continue
+        box = text.get_window_extent(renderer)
+        if box.x0 < edge.x0 or box.x1 > edge.x1 or box.y0 < edge.y0 or box.y1 > edge.y1:
+            wrong.append(f"text {text.get_text()[:40]!r} runs off the figure")
+    return wrong
+
+
 def check_figure(ax, name: str) -> list[str]:
     """Everything wrong with a drawn figure that can be told without looking."""
     figure = ax.figure
@@ -274,6 +312,7 @@ def check_figure(ax, name: str) -> list[str]:
         wrong.append(f"figure of {width:.1f} x {height:.1f} in")
     wrong += _check_limits(ax)
     wrong += _check_ticks(ax, renderer)
+    wrong += _check_texts_inside(figure, renderer)
     wrong += _check_legend(ax)
     wrong += _check_windows(ax)
     if name in COUNT_SCALES:
