@@ -779,10 +779,12 @@ def provinces(
     title : str, optional
         Axes title (default: says what is compared and how provinces are flagged).
     max_rows : int or None
-        Provinces drawn at most. With more, the figure shows the ``max_rows / 2``
-        highest and lowest ratios (flagged provinces first), sorted across
-        countries and labelled with their country, a gap row between them, and
-        a note of how many are left out; ``None``: every province.
+        Provinces drawn at most. With more, the figure shows about
+        ``max_rows / 2`` provinces above a ratio of 1 and as many below it
+        (flagged ones first, then those with the smallest p-values, then the
+        most extreme ratios), sorted across countries and labelled with their
+        country, a gap row between the two, and a note of how many are left
+        out; ``None``: every province.
     **kwargs
         Passed to :meth:`~matplotlib.axes.Axes.plot` for the points.
 
@@ -813,14 +815,24 @@ def provinces(
     hidden = 0
     row_label = view["row_label"]
     if max_rows is not None and len(table) > max(max_rows, 2):
-        # many units: the extremes on each side of 1, across countries, flagged ones first
-        flagged = table["flag"].isin(view["flagged"])
+        # many units: on each side of 1, flagged ones first, then the strongest evidence
+        # (smallest p-value: a ratio of 3 from 300 events before one of 9 from 1 event),
+        # then the most extreme ratio
+        flagged = table["flag"].isin(view["flagged"]).to_numpy()
+        evidence = (
+            -table["pvalue"].fillna(1.0).to_numpy(dtype=float)
+            if "pvalue" in table.columns
+            else np.zeros(len(table))
+        )
         high, low = (
             table[side]
-            .assign(_f=flagged[side], _r=table["ratio"][side] * sign)
-            .sort_values(["_f", "_r"], ascending=False, kind="stable")
-            .drop(columns=["_f", "_r"])
-            for side, sign in ((table["ratio"] >= 1, 1), (table["ratio"] < 1, -1))
+            .assign(_f=flagged[side], _p=evidence[side], _r=table["ratio"].to_numpy()[side] * sign)
+            .sort_values(["_f", "_p", "_r"], ascending=False, kind="stable")
+            .drop(columns=["_f", "_p", "_r"])
+            for side, sign in (
+                ((table["ratio"] >= 1).to_numpy(), 1),
+                ((table["ratio"] < 1).to_numpy(), -1),
+            )
         )
         n_low = min(len(low), max(max_rows // 2, max_rows - len(high)))
         high, low = high.head(max_rows - n_low), low.head(n_low)

@@ -341,3 +341,152 @@ def test_every_figure_reads_right_on_every_dataset(dataset, figure, datasets):
     FIGURES.mkdir(exist_ok=True)
     ax.figure.savefig(FIGURES / f"{dataset}-{figure}.png", dpi=72)
     assert check_figure(ax, figure) == []
+
+
+# --------------------------------------------------------------------------- the checks can fail
+
+
+def _bad_figures() -> dict[str, object]:
+    """Figures with one known fault each, as the plots drew them before issue 18."""
+    bad = {}
+    _, ax = plt.subplots(figsize=(8, 3), layout="constrained")
+    ax.plot([0, 1, 2], [np.nan] * 3, label="7-day rolling mean (centred)")
+    ax.plot([0, 1, 2], [1, 2, 1], label="Events per day")
+    ax.legend()
+    bad["legend names '7-day rolling mean (centred)', which draws nothing"] = ax
+    _, ax = plt.subplots(figsize=(4, 3), layout="constrained")
+    ax.bar(range(24), np.arange(24))
+    ax.set_xticks(range(24), labels=["Jan", "Feb", "Mar", "Apr", "May", "Jun"] * 4)
+    bad["overlaps"] = ax
+    _, ax = plt.subplots(figsize=(6, 3), layout="constrained")
+    import seaborn as sns
+
+    sns.heatmap(pd.DataFrame(np.zeros((2, 7))), ax=ax)
+    bad["colour scale of counts starts below zero"] = ax
+    _, ax = plt.subplots(figsize=(9.4, 214.9))
+    ax.plot([0, 1], [0, 1])
+    bad["figure of 9.4 x 214.9 in"] = ax
+    _, ax = plt.subplots(figsize=(8, 3))
+    ax.plot(pd.date_range("2022-01-03", periods=4), [1, 1, 2, 1])
+    span = ax.axvspan(pd.Timestamp("2022-01-02"), pd.Timestamp("2022-01-10"))
+    span.set_gid("anniversary-window")
+    bad["anniversary windows shade"] = ax
+    _, ax = plt.subplots(figsize=(4, 3))
+    ax.plot([0, 1], [0, 1])
+    ax.set_title("A title far too long for so narrow a figure, running off both of its sides")
+    bad["runs off the figure"] = ax
+    _, ax = plt.subplots(figsize=(4, 3))
+    ax.plot([0, 5], [0, 5], label="counts")
+    ax.set_xlim(0, 2)
+    bad["line 'counts' runs outside the view"] = ax
+    return bad
+
+
+def test_the_checks_find_each_fault_the_issue_names():
+    for fault, ax in _bad_figures().items():
+        name = "heatmap-months" if "colour" in fault else "timeline"
+        found = check_figure(ax, name)
+        assert any(fault in problem for problem in found), (fault, found)
+
+
+# --------------------------------------------------------------------------- coverage
+
+
+def test_plots_run_over_the_sources_coverage_not_only_the_events(seed_events):
+    # the seed incidents fall on 3-6 January 2022; the source is said to cover all of 2022
+    events = seed_events.copy()
+    events.attrs["coverage"] = [
+        {"country": "Iraq", "start": "2022-01-01", "end": "2022-12-31"},
+        {"country": "Syria", "start": "2022-01-01", "end": "2022-12-31"},
+        {"country": "Narnia", "start": "1990-01-01", "end": "1990-12-31"},  # not in the data
+    ]
+    ax = edplot.timeline(events)
+    first, last = (matplotlib.dates.num2date(x).date().isoformat() for x in ax.get_xlim())
+    assert (first, last) == ("2022-01-01", "2023-01-01")
+    calendar = edplot.calendar(events)
+    cells = quadmesh_values(calendar)
+    assert np.isnan(cells).sum() == 1  # only 29 February, which 2022 has not: December is in
+    months = edplot.heatmap(events, rows="country", cols="month")
+    assert len(months.get_xticklabels()) >= 4  # the months of 2022, not January alone
+    assert not [p for p in months.patches if p.get_gid() == "partial-period"]
+    # without coverage, the plots keep to the events' own days
+    plain = edplot.timeline(seed_events)
+    first, last = (matplotlib.dates.num2date(x).date().isoformat() for x in plain.get_xlim())
+    assert (first, last) == ("2022-01-03", "2022-01-07")
+    assert "No data" in [
+        t.get_text() for t in edplot.calendar(seed_events).get_legend().get_texts()
+    ]
+
+
+def quadmesh_values(ax) -> np.ndarray:
+    (mesh,) = [c for c in ax.collections if isinstance(c, QuadMesh)]
+    return np.ma.filled(mesh.get_array().astype(float), np.nan)
+
+
+# --------------------------------------------------------------------------- long alerts, maps
+
+
+def test_alerts_over_seven_years_draw_a_band_and_one_mark_per_run_and_zoom():
+    daily = ed.datasets.simulate_counts("2016-01-01", "2022-12-31", seed=4)
+    result = ed.escalation_alerts(daily)
+    ax = result.plot()
+    assert check_figure(ax, "alerts") == []
+    (band,) = [p for p in ax.patches if p.get_gid() == "threshold-band"]
+    assert np.isfinite(band.get_data().values).sum() > 2000
+    (marks,) = [line for line in ax.get_lines() if line.get_gid() == "alert"]
+    alerting = result.frame["alert"].to_numpy()
+    runs = int((alerting & ~np.concatenate([[False], alerting[:-1]])).sum())
+    assert len(marks.get_xdata()) == runs < result.n_alerts
+    assert not [p for p in ax.patches if p.get_label() == "Threshold (count that alerts)"]
+    zoom = result.plot(start="2020-01-01", end="2020-03-31")
+    first, last = (matplotlib.dates.num2date(x).date().isoformat() for x in zoom.get_xlim())
+    assert (first, last) == ("2020-01-01", "2020-04-01")
+    assert "from 2020-01-01 to 2020-03-31" in zoom.get_title()
+    (threshold,) = [p for p in zoom.patches if p.get_label() == "Threshold (count that alerts)"]
+    assert len(threshold.get_data().values) == 91
+    assert check_figure(zoom, "alerts") == []
+    with pytest.raises(EventDataError, match="no period from 2030"):
+        result.plot(start="2030-01-01")
+
+
+def test_map_draws_country_borders_offline_and_any_boundaries_given(seed_events):
+    ax = edplot.map(seed_events)
+    (borders,) = [c for c in ax.collections if c.get_gid() == "country-borders"]
+    assert len(borders.get_paths()) >= 2  # Iraq and Syria at least
+    vertices = np.concatenate([p.vertices for p in borders.get_paths()])
+    # the Iraq-Syria border runs through the view (about 41 E at 34.5 N)
+    inside = (vertices[:, 0] > 40.5) & (vertices[:, 0] < 41.5) & (abs(vertices[:, 1] - 34.5) < 1)
+    assert inside.any()
+    latitude = seed_events["latitude"].astype(float).mean()
+    assert ax.get_aspect() == pytest.approx(1 / np.cos(np.radians(latitude)))
+    assert check_figure(ax, "map") == []
+    square = pd.DataFrame(
+        {
+            "ring": ["a"] * 5 + ["b"] * 4,
+            "longitude": [40, 41, 41, 40, 40, 42, 43, 43, 42],
+            "latitude": [33, 33, 34, 34, 33, 35, 35, 36, 36],
+        }
+    )
+    own = edplot.map(seed_events, borders=False, admin1=square)
+    assert not [c for c in own.collections if c.get_gid() == "country-borders"]
+    (admin1,) = [c for c in own.collections if c.get_gid() == "admin1-borders"]
+    assert [len(p.vertices) for p in admin1.get_paths()] == [5, 4]
+    with pytest.raises(EventDataError, match="'ring'"):
+        edplot.map(seed_events, borders=square.drop(columns="ring"))
+
+
+def test_map_takes_shapely_geometries_as_boundaries(seed_events):
+    geometry = pytest.importorskip("shapely.geometry")
+    provinces = [geometry.box(40, 33, 42, 35), geometry.Point(41, 34)]
+    ax = edplot.map(seed_events, borders=provinces)
+    (drawn,) = [c for c in ax.collections if c.get_gid() == "country-borders"]
+    assert len(drawn.get_paths()) == 1 and len(drawn.get_paths()[0].vertices) == 5
+
+
+def test_import_eventdata_loads_no_plotting_library():
+    import subprocess
+    import sys
+
+    code = "import sys, eventdata; print('matplotlib' in sys.modules, 'seaborn' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "False"]
