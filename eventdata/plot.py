@@ -21,7 +21,9 @@ windows as date spans, shaded, with their legend text), ``_legend_above`` and
 
 from __future__ import annotations
 
+import functools
 import re
+import textwrap
 from collections.abc import Sequence
 from itertools import cycle
 from typing import TYPE_CHECKING, Any, Literal
@@ -32,6 +34,7 @@ import matplotlib.ticker as mticker
 import numpy as np
 import pandas as pd
 import seaborn as sns
+from matplotlib.collections import LineCollection, PolyCollection
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 
@@ -114,6 +117,7 @@ def timeline(
     window: tuple[int, int] = (0, 6),
     by: str | Sequence[str] | None = None,
     title: str | None = None,
+    max_groups: int | None = 10,
     **kwargs: Any,
 ) -> Axes:
     """Counts over time as light bars with a rolling mean, anniversary windows shaded.
@@ -130,8 +134,12 @@ def timeline(
         Axes to draw on (default: a new figure's).
     rolling : int or None
         Periods in the centred rolling mean drawn on top; ``None`` or 1: none.
+        A series shorter than three times ``rolling`` periods gets none either
+        (it would be mostly edge): its counts are drawn as they are.
     anniversary : "MM-DD" or sequence of "MM-DD", optional
         Anniversaries whose windows are shaded in every year of the range.
+        When the windows would cover more than half of the axis (a short
+        series), they are marked by a strip along the bottom instead.
     window : (int, int)
         Days relative to the anniversary, both ends included: ``(0, 6)`` shades
         the day and the six after it.
@@ -141,12 +149,23 @@ def timeline(
         the bars.
     title : str, optional
         Axes title (default: says what is counted).
+    max_groups : int or None
+        With ``by``: the groups with the largest totals drawn as their own
+        lines; the others are summed into one "Other" line. ``None``: all.
     **kwargs
         Passed to :meth:`~matplotlib.axes.Axes.plot` for the line(s).
 
     Returns
     -------
     matplotlib.axes.Axes
+
+    Notes
+    -----
+    The period drawn is the data's coverage: the first to the last day in
+    ``attrs["coverage"]`` (the sources' stated coverage, a list of
+    ``{"country", "start", "end"}``) or ``attrs["span"]`` (a count table's
+    days) when the input carries them, zeros included; else the data's own
+    first to last date.
 
     Examples
     --------
@@ -160,17 +179,25 @@ def timeline(
     """
     groups = [] if by is None else ([by] if isinstance(by, str) else list(by))
     wide, name, unit = _wide_counts(counts, by=groups)
+    if groups:
+        wide = _top_columns(
+            wide, max_groups, noun=_plural(groups[0]) if len(groups) == 1 else "groups"
+        )
     offset = _UNITS[unit]
     edges = wide.index.append(pd.DatetimeIndex([wide.index[-1] + offset]))
     middles = wide.index + (edges[1:] - edges[:-1]) / 2
-    smooth = rolling is not None and rolling > 1
+    # a rolling mean needs a series several times its length, or it is all edge
+    smooth = rolling is not None and rolling > 1 and len(wide) >= 3 * rolling
     average = wide.rolling(rolling, center=True, min_periods=rolling).mean() if smooth else wide
+    few = len(wide) <= 31  # a few periods: each one marked, so a single day still shows
     what = _LABELS[name]
     ax = _axes(ax, figsize=(10, 4))
     if groups:
         styles = _group_styles(len(wide.columns))
         for column, (color, linestyle) in zip(wide.columns, styles, strict=True):
             line = {"color": color, "linestyle": linestyle, "linewidth": 1.5} | kwargs
+            if few:
+                line = {"marker": "o", "markersize": 4} | line
             drawstyle = "default" if smooth else "steps-mid"
             ax.plot(middles, average[column], label=str(column), drawstyle=drawstyle, **line)
         legend_title = _group_title(groups)
@@ -194,9 +221,11 @@ def timeline(
         legend_title = None
     if anniversary is not None:
         spans = _anniversary_windows(anniversary, window, edges[0], edges[-1])
-        _shade_windows(ax, spans, label=_window_label(anniversary, window))
+        _shade_windows(ax, spans, label=_window_label(anniversary, window), axis=edges)
     ax.set_xlim(edges[0], edges[-1])
-    ax.set_ylim(bottom=0)
+    drawn = average if groups else wide  # lines of groups, else the bars (above their mean)
+    top = float(np.nanmax(drawn.to_numpy(dtype=float), initial=0.0))
+    ax.set_ylim(0, max(top, 1.0) * 1.05)
     _format_date_axis(ax)
     default = f"{what} per {unit}" + (f" by {_group_title(groups).lower()}" if groups else "")
     pad = None if groups else 22
@@ -215,6 +244,19 @@ def timeline(
     return ax
 
 
+def _top_columns(wide: pd.DataFrame, keep: int | None, *, noun: str = "groups") -> pd.DataFrame:
+    """The ``keep`` columns with the largest totals, the rest summed into one "Other" column."""
+    if keep is None or len(wide.columns) <= keep:
+        return wide
+    if keep < 1:
+        raise ValueError(f"keep at least one group (or pass None for all), not {keep!r}")
+    order = wide.sum().sort_values(ascending=False, kind="stable").index
+    rest = order[keep:]
+    top = wide[order[:keep]].copy()
+    top[f"Other ({len(rest)} {noun})"] = wide[rest].sum(axis=1)
+    return top
+
+
 def heatmap(
     events: pd.DataFrame,
     *,
@@ -223,6 +265,7 @@ def heatmap(
     value: Value = "events",
     ax: Axes | None = None,
     title: str | None = None,
+    max_rows: int | None = 40,
     **kwargs: Any,
 ) -> Axes:
     """Events (or fatalities) per category and period as a colour grid.
@@ -245,12 +288,21 @@ def heatmap(
         Axes to draw on (default: a new figure's); the colour bar takes room from it.
     title : str, optional
         Axes title (default: says what is counted).
+    max_rows : int or None
+        Rows drawn at most: the categories with the largest totals, the others
+        summed into a last row "Other (n)". ``None``: every category.
     **kwargs
         Passed to :func:`seaborn.heatmap` (e.g. ``annot=True``, ``cmap=``).
 
     Returns
     -------
     matplotlib.axes.Axes
+
+    Notes
+    -----
+    The periods drawn run over the data's coverage when the frame carries
+    ``attrs["coverage"]`` (see :func:`timeline`), else from its first to its
+    last event; edge periods covered in part are hatched.
 
     Examples
     --------
@@ -266,7 +318,8 @@ def heatmap(
     _check_events(events, rows, *(["fatalities"] if value == "fatalities" else []))
     events = _fill_missing_category(events, rows)
     freq = {"month": "M", "year": "Y", "week": "W", "weekday": "D"}[cols]
-    table = counts(events, freq=freq, by=rows, value=value)
+    start, end = _coverage(events)
+    table = counts(events, freq=freq, by=rows, value=value, start=start, end=end)
     name = table.columns[-1]
     if cols == "weekday":
         table = table.assign(date=table["date"].dt.day_of_week)
@@ -276,9 +329,21 @@ def heatmap(
     if cols == "weekday":
         grid = grid.reindex(columns=range(7), fill_value=0)
     grid = grid.loc[grid.sum(axis=1).sort_values(ascending=False, kind="stable").index]
+    others = max_rows is not None and len(grid) > max_rows
+    if others:
+        grid = _top_columns(grid.T, max(max_rows - 1, 1), noun=_plural(rows)).T
+        shown = grid.iloc[:-1].to_numpy(dtype=float)
+        top = float(np.nanmax(shown, initial=0.0))
+        if "vmax" not in kwargs and 0 < top < float(np.nanmax(grid.iloc[-1])):
+            # the row of the others is a sum of many: it saturates, not the scale of the rest
+            kwargs = kwargs | {
+                "vmax": top,
+                "cbar_kws": {"extend": "max"} | kwargs.get("cbar_kws", {}),
+            }
     what = _LABELS[name]
     label = f"{what} (all weeks)" if cols == "weekday" else f"{what} per {cols}"
-    width = max(6.0, min(14.0, 3 + 0.12 * grid.shape[1]))
+    per_column = 0.3 if cols == "month" else 0.12  # room for "Jan" under each month
+    width = max(6.0, min(14.0, 3 + per_column * grid.shape[1]))
     ax = _axes(ax, figsize=(width, max(3.0, 1.6 + 0.25 * len(grid))))
     cells = {"linewidths": 0.3 if grid.shape[1] <= 60 else 0, "linecolor": "white"}
     _count_grid(ax, grid, label=label, **(cells | kwargs))
@@ -286,7 +351,9 @@ def heatmap(
         _label_period_columns(ax, grid.columns, cols)
     if cols != "weekday":
         dates = pd.to_datetime(events["event_date"])
-        _mark_partial_periods(ax, grid, cols, dates.min(), dates.max())
+        first = dates.min() if start is None else start
+        last = dates.max() if end is None else end
+        _mark_partial_periods(ax, grid, cols, first, last)
     xlabel = {"weekday": "Day of week", "week": "Week (Monday to Sunday)"}.get(cols, cols.title())
     default = f"{what} per {cols if cols != 'weekday' else 'day of week'} by {_label(rows).lower()}"
     pad = 22 if ax.get_legend() is not None else None
@@ -367,7 +434,11 @@ def calendar(
     ax.set_xticks(starts, labels=[""] * 12)
     ax.set_xticks(starts + np.diff([*starts, 366]) / 2, labels=_MONTHS, minor=True)
     ax.tick_params(axis="x", which="minor", length=0)
-    handles = [Patch(facecolor=NO_DATA_COLOR, edgecolor="0.5", linewidth=0.5, label="No data")]
+    handles = []
+    if grid.isna().to_numpy().any():  # the key names only what is drawn
+        handles.append(
+            Patch(facecolor=NO_DATA_COLOR, edgecolor="0.5", linewidth=0.5, label="No data")
+        )
     if anniversary is not None:
         label = _window_label(anniversary, window)
         for first, last in _calendar_windows(anniversary, window):
@@ -406,13 +477,24 @@ def map(
     hue: str | None = "event_type",
     sizes: tuple[float, float] = (20.0, 300.0),
     title: str | None = None,
+    borders: Any = True,
+    admin1: Any = None,
     **kwargs: Any,
 ) -> Axes:
-    """Events at their coordinates, sized by fatalities and coloured by event type.
+    """Events at their coordinates over country borders, sized by fatalities, coloured by type.
 
-    A plain longitude/latitude scatter (no basemap, no GIS dependency), with
-    the aspect ratio of the mean latitude so that distances look right. Larger
-    markers are drawn first so small ones stay visible on top.
+    A longitude/latitude scatter with the aspect ratio of the mean latitude
+    (one degree of longitude is drawn ``cos(latitude)`` times as long as one
+    of latitude, so that distances look right near the events), over country
+    outlines shipped with the package: no basemap, no tile server, no GIS
+    dependency, nothing downloaded. Larger markers are drawn first so small
+    ones stay visible on top. The view is the events' extent with a margin.
+
+    The bundled outlines are Natural Earth's 1:10m countries (version 5.1.1,
+    public domain), simplified (to about 2 km for Iraq, Syria, their
+    neighbours and Afghanistan, about 20 km elsewhere); see
+    ``tools/natural_earth_outlines.py``. No admin1 outlines are bundled: pass
+    your own as ``admin1`` (e.g. a GeoDataFrame read with geopandas).
 
     Parameters
     ----------
@@ -432,6 +514,16 @@ def map(
         Smallest and largest marker area in points squared.
     title : str, optional
         Axes title (default: "Event locations").
+    borders : bool or boundaries
+        ``True``: the bundled country outlines; ``False`` or ``None``: none;
+        or boundaries of your own to draw instead: a GeoDataFrame or GeoSeries
+        (any CRS: it is converted to longitude/latitude), a sequence of
+        shapely polygons or lines, or a DataFrame of vertices with columns
+        ``longitude``, ``latitude`` and ``ring`` (rows of one ring together,
+        in order).
+    admin1 : boundaries, optional
+        Province outlines drawn thinner over the countries (same forms as
+        ``borders``).
     **kwargs
         Passed to :func:`seaborn.scatterplot` (e.g. ``alpha=``, ``style=``).
 
@@ -476,16 +568,160 @@ def map(
     else:
         options["color"] = COUNT_COLOR
     frame = frame.rename(columns={c: _label(c) for c in (size, hue) if c is not None})
-    ax = _axes(ax, figsize=(9, 6.5))
+    latitude = float(np.clip(frame["latitude"].mean(), -60, 60))
+    view = _map_view(frame["longitude"], frame["latitude"])
+    shape = (view[3] - view[1]) / (view[2] - view[0]) / np.cos(np.radians(latitude))
+    ax = _axes(ax, figsize=(8.5, float(np.clip(1.4 + 5.4 * shape, 3.5, 9.0))))
     sns.scatterplot(data=frame, x="longitude", y="latitude", ax=ax, **(options | kwargs))
-    latitude = float(np.clip(frame["latitude"].mean(), -80, 80))
+    layers = [
+        (borders, "country-borders", 0.7, "0.45", "0.95"),
+        (admin1, "admin1-borders", 0.4, "0.6", None),
+    ]
+    for layer, gid, width, edge, face in layers:
+        if layer is None or layer is False:
+            continue
+        rings = _country_rings() if layer is True else _boundary_rings(layer)
+        _draw_rings(ax, rings, view, gid=gid, linewidth=width, edgecolor=edge, facecolor=face)
+    # the view, widened along one side to fill the Axes at the aspect ratio of the latitude
+    ax.update_datalim([(view[0], view[1]), (view[2], view[3])])
+    ax.margins(0)
+    ax.autoscale_view()
     ax.set_aspect(1 / np.cos(np.radians(latitude)), adjustable="datalim")
     if ax.get_legend() is not None:
         sns.move_legend(ax, "upper left", bbox_to_anchor=(1.01, 1), frameon=False, fontsize="small")
         for handle in ax.get_legend().legend_handles:  # keys in full colour
             if handle is not None:
                 handle.set_alpha(1.0)
+        for artist in [*ax.lines, *ax.collections]:  # seaborn's empty stand-ins for the key
+            if not artist.get_label().startswith("_") and _empty(artist):
+                artist.remove()
     return _finish(ax, title=title or "Event locations", xlabel="Longitude", ylabel="Latitude")
+
+
+def _empty(artist: Any) -> bool:
+    """Whether a line or scatter has no point."""
+    if isinstance(artist, Line2D):
+        return len(artist.get_xdata()) == 0
+    offsets = getattr(artist, "get_offsets", None)
+    return offsets is not None and len(offsets()) == 0
+
+
+def _map_view(longitude: pd.Series, latitude: pd.Series) -> tuple[float, float, float, float]:
+    """The events' extent with a margin (10%, at least half a degree): west, south, east, north."""
+    west, east = float(longitude.min()), float(longitude.max())
+    south, north = float(latitude.min()), float(latitude.max())
+    dx = max(0.1 * (east - west), 0.5)
+    dy = max(0.1 * (north - south), 0.5)
+    return (
+        max(west - dx, -180.0),
+        max(south - dy, -90.0),
+        min(east + dx, 180.0),
+        min(north + dy, 90.0),
+    )
+
+
+@functools.cache
+def _country_rings() -> list[tuple[np.ndarray, bool]]:
+    """The bundled country outlines as (vertices, is_hole) rings, read once."""
+    from importlib import resources
+
+    path = resources.files("eventdata.datasets") / "data" / "countries.csv"
+    with resources.as_file(path) as local:
+        table = pd.read_csv(local, dtype=str, keep_default_na=False)
+    return [
+        (np.array([pair.split(" ") for pair in text.split(";")], dtype=float), kind == "hole")
+        for text, kind in zip(table["coordinates"], table["ring"], strict=True)
+    ]
+
+
+def _boundary_rings(layer: Any) -> list[tuple[np.ndarray, bool]]:
+    """Rings (vertices, is_hole) of boundaries given as geometries or a frame of vertices."""
+    if isinstance(layer, pd.DataFrame) and not hasattr(layer, "geometry"):
+        missing = [c for c in ("longitude", "latitude", "ring") if c not in layer.columns]
+        if missing:
+            raise EventDataError(
+                "boundaries as a table need columns 'longitude', 'latitude' and 'ring' "
+                f"(one id per ring); missing {missing}"
+            )
+        xy = layer[["longitude", "latitude"]].apply(pd.to_numeric, errors="coerce")
+        return [
+            (block.to_numpy(dtype=float), False)
+            for _, block in xy.groupby(layer["ring"].to_numpy(), sort=False)
+        ]
+    crs = getattr(layer, "crs", None)
+    if crs is not None and hasattr(layer, "to_crs") and not getattr(crs, "is_geographic", True):
+        layer = layer.to_crs(4326)
+    geometries = getattr(layer, "geometry", layer)
+    if isinstance(geometries, str) or not isinstance(geometries, Sequence | pd.Series | np.ndarray):
+        geometries = [geometries]
+    rings: list[tuple[np.ndarray, bool]] = []
+    for geometry in geometries:
+        rings += _geometry_rings(geometry)
+    return rings
+
+
+def _geometry_rings(geometry: Any) -> list[tuple[np.ndarray, bool]]:
+    """Rings of a shapely(-like) polygon, line or collection of them; nothing for points."""
+    if geometry is None or getattr(geometry, "is_empty", False):
+        return []
+    kind = getattr(geometry, "geom_type", None)
+    if kind == "Polygon":
+        return [(np.asarray(geometry.exterior.coords, dtype=float)[:, :2], False)] + [
+            (np.asarray(ring.coords, dtype=float)[:, :2], True) for ring in geometry.interiors
+        ]
+    if kind in ("LineString", "LinearRing"):
+        return [(np.asarray(geometry.coords, dtype=float)[:, :2], True)]
+    if kind in ("MultiPolygon", "MultiLineString", "GeometryCollection"):
+        return [ring for part in geometry.geoms for ring in _geometry_rings(part)]
+    if kind in ("Point", "MultiPoint"):
+        return []
+    raise EventDataError(
+        "boundaries must be a GeoDataFrame, GeoSeries, shapely geometries or a table of "
+        f"vertices, not {type(geometry).__name__}"
+    )
+
+
+def _draw_rings(
+    ax: Axes,
+    rings: Sequence[tuple[np.ndarray, bool]],
+    view: tuple[float, float, float, float],
+    *,
+    gid: str,
+    linewidth: float,
+    edgecolor: Any,
+    facecolor: Any,
+) -> None:
+    """Outlines behind the events: the rings that reach into ``view``, land filled lightly.
+
+    Holes (and lines) are outlines only: a hole in a country is another's enclave.
+    """
+    west, south, east, north = view
+    # the aspect ratio may widen the view along one side: keep what lies just beyond it too
+    dx, dy = east - west, north - south
+    west, east, south, north = west - dx, east + dx, south - dy, north + dy
+    shown = [
+        (xy, hole)
+        for xy, hole in rings
+        if len(xy) > 1
+        and np.nanmin(xy[:, 0]) <= east
+        and np.nanmax(xy[:, 0]) >= west
+        and np.nanmin(xy[:, 1]) <= north
+        and np.nanmax(xy[:, 1]) >= south
+    ]
+    if facecolor is not None:
+        land = PolyCollection(
+            [xy for xy, hole in shown if not hole],
+            facecolors=facecolor,
+            edgecolors="none",
+            zorder=0,
+        )
+        land.set_gid(f"{gid}-land")
+        ax.add_collection(land, autolim=False)
+    lines = LineCollection(
+        [xy for xy, _ in shown], colors=edgecolor, linewidths=linewidth, zorder=0.5
+    )
+    lines.set_gid(gid)
+    ax.add_collection(lines, autolim=False)
 
 
 # --------------------------------------------------------------------------- result plots
@@ -523,6 +759,7 @@ def provinces(
     ax: Axes | None = None,
     only_flagged: bool = False,
     title: str | None = None,
+    max_rows: int | None = 40,
     **kwargs: Any,
 ) -> Axes:
     """Provinces' ratios with confidence intervals, sorted, flagged ones coloured.
@@ -546,6 +783,13 @@ def provinces(
         Draw only the provinces flagged higher or lower (increase or decrease).
     title : str, optional
         Axes title (default: says what is compared and how provinces are flagged).
+    max_rows : int or None
+        Provinces drawn at most. With more, the figure shows about
+        ``max_rows / 2`` provinces above a ratio of 1 and as many below it
+        (flagged ones first, then those with the smallest p-values, then the
+        most extreme ratios), sorted across countries and labelled with their
+        country, a gap row between the two, and a note of how many are left
+        out; ``None``: every province.
     **kwargs
         Passed to :meth:`~matplotlib.axes.Axes.plot` for the points.
 
@@ -573,29 +817,70 @@ def provinces(
         raise EventDataError("no province to draw (none flagged, or none with a ratio)")
     grouped = result.within != "_within" and result.within in table.columns
     rows: list[tuple[str, Any]] = []  # (kind, payload), top to bottom
-    for country, block in table.groupby(result.within if grouped else np.zeros(len(table))):
+    hidden = 0
+    row_label = view["row_label"]
+    if max_rows is not None and len(table) > max(max_rows, 2):
+        # many units: on each side of 1, flagged ones first, then the strongest evidence
+        # (smallest p-value: a ratio of 3 from 300 events before one of 9 from 1 event),
+        # then the most extreme ratio
+        flagged = table["flag"].isin(view["flagged"]).to_numpy()
+        evidence = (
+            -table["pvalue"].fillna(1.0).to_numpy(dtype=float)
+            if "pvalue" in table.columns
+            else np.zeros(len(table))
+        )
+        high, low = (
+            table[side]
+            .assign(_f=flagged[side], _p=evidence[side], _r=table["ratio"].to_numpy()[side] * sign)
+            .sort_values(["_f", "_p", "_r"], ascending=False, kind="stable")
+            .drop(columns=["_f", "_p", "_r"])
+            for side, sign in (
+                ((table["ratio"] >= 1).to_numpy(), 1),
+                ((table["ratio"] < 1).to_numpy(), -1),
+            )
+        )
+        n_low = min(len(low), max(max_rows // 2, max_rows - len(high)))
+        high, low = high.head(max_rows - n_low), low.head(n_low)
+        hidden = len(table) - len(high) - len(low)
+        for block in (high, low):
+            if block is low:
+                rows.append(("gap", f"\u2026 {hidden} provinces not shown \u2026"))
+            block = block.sort_values("ratio", ascending=False, kind="stable")
+            rows += [("province", row) for row in block.itertuples(index=False)]
         if grouped:
-            rows.append(("heading", str(country)))
-        block = block.sort_values("ratio", ascending=False, kind="stable")
-        rows += [("province", row) for row in block.itertuples(index=False)]
+            base = row_label
+
+            def row_label(r: dict[str, Any]) -> str:
+                return f"{base(r)}, {r[result.within]}"
+
+    else:
+        for country, block in table.groupby(result.within if grouped else np.zeros(len(table))):
+            if grouped:
+                rows.append(("heading", str(country)))
+            block = block.sort_values("ratio", ascending=False, kind="stable")
+            rows += [("province", row) for row in block.itertuples(index=False)]
     positive = pd.concat([table["ratio"], table["ci_low"], table["ci_high"]])
     positive = positive[np.isfinite(positive) & (positive > 0)]
     low = min(float(positive.min()) if len(positive) else 1.0, 1.0) / 1.25
     high = max(float(positive.max()) if len(positive) else 1.0, 1.0) * 1.25
-    ax = _axes(ax, figsize=(8, max(3.4, 1.9 + 0.24 * len(rows))))
+    longest = max(
+        (len(view["row_label"](r._asdict())) for kind, r in rows if kind == "province"), default=0
+    ) + (int(table[result.within].astype(str).str.len().max()) + 2 if hidden and grouped else 0)
+    width = min(14.0, max(8.0, 5.0 + 0.09 * longest))  # long labels leave the plot its room
+    ax = _axes(ax, figsize=(width, max(3.4, 1.9 + 0.24 * len(rows))))
     ax.set_xscale("log")
     ax.set_xlim(low, high)
     ax.axvline(1.0, label=view["reference"], **_REFERENCE_LINE)
     labels, off_scale = [], []
     points: dict[str, list[tuple[float, float]]] = {}
     for y, (kind, payload) in enumerate(rows):
-        if kind == "heading":
+        if kind in ("heading", "gap"):
             labels.append(payload)
             if y:
                 ax.axhline(y - 0.5, color="0.85", linewidth=0.8, zorder=0)
             continue
         row = payload._asdict()
-        labels.append(view["row_label"](row))
+        labels.append(row_label(row))
         colour, _ = _FLAG_STYLES.get(row["flag"], _FLAG_STYLES["not tested"])
         lo = row["ci_low"] if np.isfinite(row["ci_low"]) and row["ci_low"] > 0 else low
         hi = row["ci_high"] if np.isfinite(row["ci_high"]) else high
@@ -604,8 +889,10 @@ def provinces(
         if np.isfinite(ratio) and ratio > 0:
             points.setdefault(row["flag"], []).append((ratio, y))
         else:  # 0 or infinite: an arrow at the edge, pointing off the scale
-            off_scale.append((low, y, "<", colour) if ratio == 0 else (high, y, ">", colour))
+            edge = (low, "<") if ratio == 0 else (high, ">")
+            off_scale.append((edge[0], y, edge[1], colour, row["flag"]))
     flags = table["flag"].value_counts()
+    keyed: dict[str, str] = {}  # flag -> legend label still to give to one of its arrows
     for flag in sorted(flags.index, key=list(_FLAG_STYLES).index):
         colour, marker = _FLAG_STYLES[flag]
         x, y = ([p[0] for p in points.get(flag, [])], [p[1] for p in points.get(flag, [])])
@@ -619,8 +906,12 @@ def provinces(
             "zorder": 3,
             "clip_on": False,
         } | kwargs
-        ax.plot(x, y, label=f"{flag.capitalize()} ({flags[flag]})", gid=f"province-{flag}", **style)
-    for x, y, marker, colour in off_scale:
+        # the key names what is drawn: points, else this flag's arrows, else nothing
+        label = f"{flag.capitalize()} ({flags[flag]})"
+        keyed[flag] = label if not x else "_nolegend_"
+        ax.plot(x, y, label=label if x else "_nolegend_", gid=f"province-{flag}", **style)
+    for x, y, marker, colour, flag in off_scale:
+        label, keyed[flag] = keyed.get(flag, "_nolegend_"), "_nolegend_"
         ax.plot(
             x,
             y,
@@ -631,12 +922,15 @@ def provinces(
             zorder=3,
             clip_on=False,
             gid="province-off-scale",
-            label="_nolegend_",
+            label=label,
         )
     ax.set_yticks(range(len(rows)), labels=labels)
     for tick, (kind, _) in zip(ax.get_yticklabels(), rows, strict=True):
         if kind == "heading":
             tick.set_fontweight("bold")
+        elif kind == "gap":
+            tick.set_fontstyle("italic")
+            tick.set_color("0.35")
     ax.set_ylim(len(rows) - 0.5, -0.5)
     ax.tick_params(axis="y", length=0)
     _format_ratio_axis(ax)
@@ -649,9 +943,17 @@ def provinces(
         notes.append(f"{len(off_scale)} ratio(s) of 0 or infinity: arrows at the edge")
     if left_out:
         notes.append(f"{left_out} province(s) without events in either period not drawn")
+    if hidden:
+        notes.append(
+            f"{hidden} of {len(table)} provinces not shown: the highest and lowest "
+            "ratios are drawn (max_rows=None draws all, only_flagged=True the flagged)"
+        )
     if notes:
         ax.annotate(
-            "; ".join(notes).capitalize(),
+            "\n".join(
+                textwrap.fill(note[0].upper() + note[1:], width=int(12 * width) - 20)
+                for note in notes
+            ),
             xy=(0, 0),
             xycoords="axes fraction",
             xytext=(0, -38),
@@ -739,6 +1041,11 @@ def _format_ratio_axis(ax: Axes, axis: Literal["x", "y"] = "x") -> None:
     low, high = sorted(ax.get_xlim() if axis == "x" else ax.get_ylim())
     candidates = next(ticks for widest, ticks in _RATIO_TICKS if high / low <= widest)
     ticks = [t for t in candidates if low <= t <= high]
+    for keep in ((1, 2, 5), (1,)):  # a wide range: 1-2-5 ticks, then powers of ten
+        if len(ticks) <= 9:
+            break
+        thinner = [t for t in ticks if round(t / 10 ** np.floor(np.log10(t) + 1e-9), 6) in keep]
+        ticks = thinner if len(thinner) >= 3 else ticks
     if len(ticks) >= 3:
         target.set_major_locator(mticker.FixedLocator(ticks))
     else:  # a very narrow range: matplotlib's own choice
@@ -850,6 +1157,9 @@ def alerts(
     ax: Axes | None = None,
     ylabel: str | None = None,
     title: str | None = None,
+    start: Any = None,
+    end: Any = None,
+    detail: bool | None = None,
     **kwargs: Any,
 ) -> Axes:
     """Counts with the escalation detector's threshold and its alerts marked.
@@ -859,6 +1169,11 @@ def alerts(
     count above which that period alerts, given the past (a gap where any
     count would alert, as after a run of EARS C3 exceedances). Alerting
     periods carry a vermillion triangle above their bar.
+
+    Over many periods (more than 120 drawn) lines and markers would merge
+    into a solid band, so the span from the baseline mean to the threshold
+    is a light band instead, and each run of consecutive alerts is one tick
+    along the top of the plot; ``start`` and ``end`` zoom in on a period.
 
     Parameters
     ----------
@@ -870,12 +1185,24 @@ def alerts(
         y-axis label (default: "Count per <period>").
     title : str, optional
         Axes title (default: the detector and the number of alerts).
+    start, end : date-like, optional
+        Draw only the periods from ``start`` to ``end`` (both included; for
+        periods numbered rather than dated, their numbers).
+    detail : bool or None
+        ``True``: the threshold and baseline as lines and a marker per alert;
+        ``False``: the band and the ticks; ``None``: lines for 120 periods
+        or fewer drawn, else the band.
     **kwargs
         Passed to :meth:`~matplotlib.axes.Axes.plot` for the alert markers.
 
     Returns
     -------
     matplotlib.axes.Axes
+
+    Raises
+    ------
+    EventDataError
+        If ``start`` and ``end`` leave no period to draw.
 
     Examples
     --------
@@ -894,10 +1221,13 @@ def alerts(
         raise EventDataError(
             f"expected a result of ed.escalation_alerts, not {type(result).__name__}"
         )
+    frame = _zoom(frame, start, end)
     labels = pd.Index(frame.iloc[:, 0])
     edges, middles, unit = _period_edges(labels)
     values = frame["count"].to_numpy(dtype=float)
     ax = _axes(ax, figsize=(10, 4))
+    # lines and markers of many periods would merge into one band
+    long = len(frame) > 120 if detail is None else not detail
     ax.stairs(
         values,
         edges,
@@ -909,47 +1239,119 @@ def alerts(
     )
     cusum = result.method in ("cusum", "nb-cusum")
     baseline = "In-control mean" if cusum else "Baseline mean"
-    ax.stairs(
-        frame["baseline_mean"].to_numpy(dtype=float),
-        edges,
-        color="0.3",
-        linewidth=1.0,
-        label=baseline,
-        baseline=None,
-    )
+    mean = frame["baseline_mean"].to_numpy(dtype=float)
     bound = frame["upper_bound"].to_numpy(dtype=float, copy=True)
     bound[~np.isfinite(bound)] = np.nan
-    ax.stairs(
-        bound,
-        edges,
-        color=ALERT_COLOR,
-        linewidth=1.2,
-        linestyle="--",
-        baseline=None,
-        label="Threshold (count that alerts)",
-    )
+    if long:
+        band = np.isfinite(mean) & np.isfinite(bound)
+        ax.stairs(
+            np.where(band, bound, np.nan),
+            edges,
+            baseline=np.where(band, mean, np.nan),
+            fill=True,
+            color=ALERT_COLOR,
+            alpha=0.22,
+            linewidth=0,
+            label=f"{baseline} to threshold",
+            gid="threshold-band",
+        )
+    else:
+        ax.stairs(mean, edges, color="0.3", linewidth=1.0, label=baseline, baseline=None)
+        ax.stairs(
+            bound,
+            edges,
+            color=ALERT_COLOR,
+            linewidth=1.2,
+            linestyle="--",
+            baseline=None,
+            label="Threshold (count that alerts)",
+        )
     alerting = frame["alert"].to_numpy(dtype=bool)
-    top = np.nanmax(values) if len(values) else 1.0
-    marker = {
-        "linestyle": "none",
-        "marker": "v",
-        "markersize": 6,
-        "color": ALERT_COLOR,
-        "zorder": 4,
-    } | kwargs
-    ax.plot(
-        middles[alerting],
-        values[alerting] + 0.04 * max(top, 1.0),
-        label=f"Alert ({int(alerting.sum())})",
-        gid="alert",
-        **marker,
-    )
+    n_alerts = int(alerting.sum())
+    if long:  # one tick along the top per run of consecutive alerts
+        runs = alerting & ~np.concatenate([[False], alerting[:-1]])
+        marker = {
+            "linestyle": "none",
+            "marker": "|",
+            "markersize": 9,
+            "markeredgewidth": 1.4,
+            "color": ALERT_COLOR,
+            "clip_on": False,
+        } | kwargs
+        label = f"Alert ({n_alerts}" + (
+            f", {int(runs.sum())} runs)" if runs.sum() < n_alerts else ")"
+        )
+        label = label if n_alerts else "_nolegend_"
+        ax.plot(
+            middles[runs],
+            np.full(int(runs.sum()), 0.98),
+            transform=ax.get_xaxis_transform(),
+            label=label,
+            gid="alert",
+            **marker,
+        )
+    else:
+        top = np.nanmax(values) if len(values) else 1.0
+        marker = {
+            "linestyle": "none",
+            "marker": "v",
+            "markersize": 6,
+            "color": ALERT_COLOR,
+            "zorder": 4,
+        } | kwargs
+        ax.plot(
+            middles[alerting],
+            values[alerting] + 0.04 * max(top, 1.0),
+            label=f"Alert ({n_alerts})" if n_alerts else "_nolegend_",
+            gid="alert",
+            **marker,
+        )
     monitored = int(frame["statistic"].notna().sum())
     default = (
-        f"{result.summary().splitlines()[0]}\n"
-        f"{result.n_alerts} alert(s) in {monitored} monitored {unit}s"
+        f"{result.summary().splitlines()[0]}\n{n_alerts} alert(s) in {monitored} monitored {unit}s"
     )
+    if start is not None or end is not None:
+        default += f" from {_period_text(labels[0])} to {_period_text(labels[-1])}"
     return _finish_periods(ax, edges, unit, title=title or default, ylabel=ylabel)
+
+
+def _zoom(frame: pd.DataFrame, start: Any, end: Any) -> pd.DataFrame:
+    """The rows of a per-period table (labels in its first column) from ``start`` to ``end``."""
+    if start is None and end is None:
+        return frame
+    labels = frame.iloc[:, 0]
+    if isinstance(labels.dtype, pd.PeriodDtype):
+        keys = labels.dt.start_time
+    elif pd.api.types.is_datetime64_any_dtype(labels):
+        keys = labels
+    else:
+        keys = pd.to_numeric(labels, errors="coerce")
+    dated = not pd.api.types.is_numeric_dtype(keys)
+    try:
+        lo = (pd.Timestamp(start) if dated else float(start)) if start is not None else None
+        hi = (pd.Timestamp(end) if dated else float(end)) if end is not None else None
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"start and end must be dates (or period numbers), not {start!r}, {end!r}"
+        ) from None
+    keep = np.ones(len(frame), dtype=bool)
+    if lo is not None:
+        keep &= (keys >= lo).to_numpy()
+    if hi is not None:
+        keep &= (keys <= hi).to_numpy()
+    if not keep.any():
+        raise EventDataError(
+            f"no period from {start} to {end}: the result runs from "
+            f"{_period_text(labels.iloc[0])} to {_period_text(labels.iloc[-1])}"
+        )
+    return frame.loc[keep]
+
+
+def _period_text(label: Any) -> str:
+    """A period's label for titles: a date without its time, a period or a number as is."""
+    if isinstance(label, pd.Timestamp):
+        return f"{label:%Y-%m-%d}"
+    return str(label)
 
 
 def anniversary(
@@ -1350,6 +1752,8 @@ def _count_grid(ax: Axes, grid: pd.DataFrame, *, label: str, **kwargs: Any) -> A
         "yticklabels": [str(row) for row in grid.index],
     } | kwargs
     options["cbar_kws"] = {"label": label} | kwargs.get("cbar_kws", {})
+    if "vmax" not in kwargs and not np.nanmax(grid.to_numpy(dtype=float), initial=0.0) > 0:
+        options["vmax"] = 1  # all zeros: a scale from 0, not one centred on it
     sns.heatmap(grid, ax=ax, **options)
     ax.tick_params(axis="y", rotation=0)
     return ax
@@ -1445,21 +1849,34 @@ def _anniversary_windows(
 
 
 def _shade_windows(
-    ax: Axes, spans: Sequence[tuple[pd.Timestamp, pd.Timestamp]], *, label: str
+    ax: Axes,
+    spans: Sequence[tuple[pd.Timestamp, pd.Timestamp]],
+    *,
+    label: str,
+    axis: pd.DatetimeIndex | None = None,
 ) -> list[Any]:
-    """Shade date spans behind the data with one legend entry (gid "anniversary-window")."""
+    """Shade date spans behind the data with one legend entry (gid "anniversary-window").
+
+    With ``axis`` (the edges of the x-axis), spans that would cover more than
+    half of it are drawn as a strip along the bottom instead: shading a whole
+    short axis would say nothing.
+    """
+    strip = False
+    if axis is not None and len(spans):
+        covered = sum(((hi - lo) for lo, hi in spans), pd.Timedelta(0)) / (axis[-1] - axis[0])
+        strip = covered > 0.5
     patches = []
     for i, (lo, hi) in enumerate(spans):
         # the edge keeps a one-week window visible on a many-year axis
-        patch = ax.axvspan(
-            lo,
-            hi,
-            facecolor=(*ANNIVERSARY_COLOR, 0.3),
-            edgecolor=(*ANNIVERSARY_COLOR, 0.7),
-            linewidth=0.8,
-            zorder=0,
-            label=label if i == 0 else "_nolegend_",
-        )
+        style: dict[str, Any] = {
+            "facecolor": (*ANNIVERSARY_COLOR, 0.3),
+            "edgecolor": (*ANNIVERSARY_COLOR, 0.7),
+            "linewidth": 0.8,
+            "zorder": 0,
+        }
+        if strip:
+            style = {"facecolor": ANNIVERSARY_COLOR, "linewidth": 0, "zorder": 3, "ymax": 0.04}
+        patch = ax.axvspan(lo, hi, label=label if i == 0 else "_nolegend_", **style)
         patch.set_gid("anniversary-window")
         patches.append(patch)
     return patches
@@ -1506,13 +1923,20 @@ def _leap_day_of_year(dates: pd.DatetimeIndex) -> np.ndarray:
 def _legend_above(
     ax: Axes, *, handles: Sequence[Any] | None = None, ncols: int | None = None
 ) -> float:
-    """Legend entries between the title and the plot, in one row unless ``ncols`` is given.
+    """Legend entries between the title and the plot, in as few rows as the figure's width allows.
 
-    Returns the title pad (points) that clears the legend: 22 for one row.
+    At most ``ncols`` entries a row. Returns the title pad (points) that
+    clears the legend: 22 for one row.
     """
     if handles is None:
         handles, _ = ax.get_legend_handles_labels()
-    ncols = max(len(handles), 1) if ncols is None else ncols
+    # an entry takes about 0.07 inch a character of its text and 0.5 inch for its key
+    room = ax.figure.get_size_inches()[0] * ax.get_position().width
+    widths = [0.5 + 0.07 * len(str(h.get_label())) for h in handles]
+    fits = max(len(handles), 1)
+    while fits > 1 and max(sum(widths[i : i + fits]) for i in range(0, len(widths), fits)) > room:
+        fits -= 1
+    ncols = fits if ncols is None else min(ncols, fits)
     ax.legend(
         handles=handles,
         loc="lower left",
@@ -1526,11 +1950,20 @@ def _legend_above(
 
 
 def _finish(ax: Axes, *, title: str, xlabel: str, ylabel: str, pad: float | None = None) -> Axes:
-    """Label the axes and title; return the Axes."""
+    """Label the axes and title (lines wrapped to the figure's width); return the Axes."""
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
+    # about 0.1 inch per character of a title, so that none runs off the figure
+    chars = max(int(ax.figure.get_size_inches()[0] / 0.1), 30)
+    title = "\n".join(textwrap.fill(line, chars) for line in title.splitlines())
     ax.set_title(title, pad=pad)
     return ax
+
+
+def _plural(column: str) -> str:
+    """What several categories of a column are called: "provinces", "countries", ..."""
+    known = {"admin1": "provinces", "admin2": "districts", "country": "countries"}
+    return known.get(column, "others")
 
 
 def _label(column: str) -> str:
@@ -1579,7 +2012,8 @@ def _wide_counts(
     elif isinstance(data, pd.DataFrame):
         if "date" not in data.columns and "event_date" in data.columns:
             _check_events(data, *by)
-            table = counts(data, by=list(by) or None, value=value)
+            start, end = _coverage(data)
+            table = counts(data, by=list(by) or None, value=value, start=start, end=end)
         else:
             table = data
         value_columns = [c for c in ("count", "fatalities") if c in table.columns]
@@ -1606,8 +2040,43 @@ def _wide_counts(
     else:
         wide = values.groupby(dates.to_numpy()).sum().to_frame(name)
     unit = _unit(wide.index)
-    full = pd.date_range(wide.index[0], wide.index[-1], freq=_UNITS[unit])
+    first, last = wide.index[0], wide.index[-1]
+    if unit == "day":  # a daily table or series is drawn over the days its source covers
+        start, end = _coverage(data)
+        first = min(first, start) if start is not None else first
+        last = max(last, end) if end is not None else last
+    full = pd.date_range(first, last, freq=_UNITS[unit])
     return wide.reindex(full, fill_value=0.0).fillna(0.0), name, unit
+
+
+def _coverage(data: pd.DataFrame | pd.Series) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
+    """First and last day the data's source covers, from its ``attrs``; ``(None, None)``: unknown.
+
+    ``attrs["coverage"]`` (a list of ``{"country", "start", "end"}``, the
+    entries of the countries in the data when it has a ``country`` column)
+    comes first, then ``attrs["span"]`` (a count table's first and last day).
+    Unreadable entries are ignored.
+    """
+    attrs = getattr(data, "attrs", {}) or {}
+    entries = attrs.get("coverage")
+    if isinstance(entries, Sequence) and not isinstance(entries, str) and len(entries):
+        entries = [e for e in entries if isinstance(e, dict)]
+        if isinstance(data, pd.DataFrame) and "country" in data.columns:
+            present = set(data["country"].dropna().astype(str))
+            entries = [e for e in entries if str(e.get("country")) in present] or entries
+        starts = pd.to_datetime([e.get("start") for e in entries], errors="coerce").dropna()
+        ends = pd.to_datetime([e.get("end") for e in entries], errors="coerce").dropna()
+        if len(starts) and len(ends) and starts.min() <= ends.max():
+            return starts.min().normalize(), ends.max().normalize()
+    span = attrs.get("span")
+    if isinstance(span, tuple | list) and len(span) == 2:
+        try:
+            lo, hi = (pd.Timestamp(day) for day in span)
+        except (TypeError, ValueError):
+            return None, None
+        if lo is not pd.NaT and hi is not pd.NaT and lo <= hi:
+            return lo.normalize(), hi.normalize()
+    return None, None
 
 
 def _unit(dates: pd.Index) -> str:
@@ -1669,10 +2138,16 @@ def _label_period_columns(ax: Axes, periods: pd.Index, cols: str) -> None:
     if cols == "year":
         ax.set_xticks(centres, labels=[str(d.year) for d in dates])
         return
-    if len(dates) <= 24 and cols == "month":  # "Jan\n2022", "Feb", ...: the year once
-        new_year = ~pd.Series(dates.year).duplicated().to_numpy()
-        labels = [d.strftime("%b\n%Y" if y else "%b") for d, y in zip(dates, new_year, strict=True)]
-        ax.set_xticks(centres, labels=labels, rotation=0)
+    if len(dates) <= 48 and cols == "month":  # "Jan\n2022", "Feb", ...: the year once
+        # every k-th month, so that the labels fit the axes' width (about 0.35 in each)
+        figure_width = ax.figure.get_size_inches()[0] * ax.get_position().width
+        step = next((k for k in (1, 2, 3, 6) if len(dates) / k * 0.35 <= figure_width), 12)
+        shown = np.flatnonzero((dates.month - 1) % step == 0)
+        new_year = ~pd.Series(dates.year[shown]).duplicated().to_numpy()
+        labels = [
+            dates[i].strftime("%b\n%Y" if y else "%b") for i, y in zip(shown, new_year, strict=True)
+        ]
+        ax.set_xticks(centres[shown], labels=labels, rotation=0)
         return
     if len(dates) <= 24:
         ax.set_xticks(centres, labels=[d.strftime("%d %b %Y") for d in dates], rotation=90)

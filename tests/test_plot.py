@@ -695,7 +695,7 @@ def test_its_with_a_period_index_and_with_numbers():
 
 
 def test_alerts_marks_each_alert_above_its_count(daily_alerts):
-    ax = edplot.alerts(daily_alerts)
+    ax = edplot.alerts(daily_alerts, detail=True)
     frame = daily_alerts.frame
     marks = points(ax, "alert")
     assert len(marks.get_xdata()) == daily_alerts.n_alerts > 0
@@ -711,9 +711,9 @@ def test_alerts_marks_each_alert_above_its_count(daily_alerts):
 def test_alerts_leave_a_gap_where_any_count_alerts(daily):
     result = ed.escalation_alerts(daily.set_index("date")["count"], method="ears-c3")
     assert np.isneginf(result.frame["upper_bound"]).any()
-    ax = edplot.alerts(result)
+    ax = edplot.alerts(result, detail=True)
     (threshold,) = [p for p in ax.patches if p.get_label() == "Threshold (count that alerts)"]
     drawn = threshold.get_data().values
     assert np.isnan(drawn[np.isneginf(result.frame["upper_bound"])]).all()
-    cusum = edplot.alerts(ed.escalation_alerts(daily.set_index("date")["count"], method="cusum"))
-    assert "In-control mean" in legend_texts(cusum)
+    cusum = ed.escalation_alerts(daily.set_index("date")["count"], method="cusum")
+    assert "In-control mean" in legend_texts(edplot.alerts(cusum, detail=True))
