@@ -612,3 +612,25 @@ def test_write_parquet_brings_back_a_deleted_event_only_in_a_newer_version(event
     write_parquet(later, folder)
     assert gone in set(store.read()["event_id_cnty"])
     assert gone not in json.loads((folder / MANIFEST).read_text())["deleted"]
+
+
+def test_a_single_file_with_damaged_metadata_is_a_store_error(events, tmp_path):
+    import pyarrow.parquet as pq
+
+    single = write_parquet(events, tmp_path / "one.parquet", partition_by=())
+    table = pq.read_table(single)
+    meta = json.loads(table.schema.metadata[b"eventdata"])
+    damaged = [
+        b'{"schema": "acled", ',
+        b"[]",
+        json.dumps(meta | {"columns": "all"}).encode(),
+        json.dumps(meta | {"columns": [{"name": "x", "dtype": {"type": "nope"}}]}).encode(),
+        json.dumps(meta | {"format_version": "one"}).encode(),
+        json.dumps(meta | {"partition_by": ["country"]}).encode(),
+        json.dumps(meta | {"coverage": [{"country": 1, "start": "x"}]}).encode(),
+    ]
+    for number, raw in enumerate(damaged):
+        path = tmp_path / f"damaged-{number}.parquet"
+        pq.write_table(table.replace_schema_metadata({b"eventdata": raw}), path)
+        with pytest.raises(StoreError, match="damaged-"):
+            read_parquet(path)
