@@ -612,3 +612,48 @@ def test_write_parquet_brings_back_a_deleted_event_only_in_a_newer_version(event
     write_parquet(later, folder)
     assert gone in set(store.read()["event_id_cnty"])
     assert gone not in json.loads((folder / MANIFEST).read_text())["deleted"]
+
+
+def test_a_single_file_with_damaged_metadata_is_a_store_error(events, tmp_path):
+    import pyarrow.parquet as pq
+
+    single = write_parquet(events, tmp_path / "one.parquet", partition_by=())
+    table = pq.read_table(single)
+    meta = json.loads(table.schema.metadata[b"eventdata"])
+    damaged = [
+        b'{"schema": "acled", ',
+        b"[]",
+        json.dumps(meta | {"columns": "all"}).encode(),
+        json.dumps(meta | {"columns": [{"name": "x", "dtype": {"type": "nope"}}]}).encode(),
+        json.dumps(meta | {"format_version": "one"}).encode(),
+        json.dumps(meta | {"partition_by": ["country"]}).encode(),
+        json.dumps(meta | {"coverage": [{"country": 1, "start": "x"}]}).encode(),
+    ]
+    for number, raw in enumerate(damaged):
+        path = tmp_path / f"damaged-{number}.parquet"
+        pq.write_table(table.replace_schema_metadata({b"eventdata": raw}), path)
+        with pytest.raises(StoreError, match="damaged-"):
+            read_parquet(path)
+
+
+def test_a_store_written_with_the_older_folder_encoding_stays_readable(events, tmp_path):
+    frame = events.head(4).assign(unit=[" Iraq ", "Iraq", "Syria ", "Syria"])
+    folder = tmp_path / "store"
+    EventStore(folder, partition_by=["unit"]).upsert(frame)
+    # as an older eventdata named the folders: spaces as they are
+    manifest = json.loads((folder / MANIFEST).read_text())
+    for partition in manifest["partitions"]:
+        old = f"unit={partition['key'][0]}"
+        new_path = Path(partition["path"])
+        if old != new_path.parent.as_posix():
+            (folder / old).mkdir()
+            (folder / new_path).rename(folder / old / new_path.name)
+            (folder / new_path.parent).rmdir()
+            partition["path"] = f"{old}/{new_path.name}"
+    (folder / MANIFEST).write_text(json.dumps(manifest))
+    assert (folder / "unit= Iraq ").is_dir()
+    store = EventStore(folder)
+    same_rows(store.read(), frame.astype({"unit": store.read()["unit"].dtype}))
+    store.upsert(revised(frame, 60))  # rewritten into the current encoding
+    assert not (folder / "unit= Iraq ").exists() and (folder / "unit=%20Iraq%20").is_dir()
+    assert sorted(store.read()["unit"]) == sorted(frame["unit"])
