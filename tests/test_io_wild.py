@@ -461,3 +461,16 @@ def test_a_file_truncated_while_read_never_kills_the_process(tmp_path):
         path.write_bytes(data)
     _, err = reader.communicate()
     assert reader.returncode == 0, err.decode()[-2000:]
+
+
+def test_every_command_that_reads_a_file_takes_the_reading_options(capsys, tmp_path):
+    path = WILD / "09-semicolon-cp1252.csv"
+    options = ["--encoding", "cp1252", "--delimiter", ";", "--decimal", ",", "--dayfirst"]
+    code, out, _ = cli(capsys, "ingest", str(path), "--store", str(tmp_path / "store"), *options)
+    assert code == 0 and "valid: 2, rejected: 0" in out
+    stored = ed.read_parquet(tmp_path / "store")
+    assert sorted(stored["event_date"].dt.day) == [6, 7]
+    code, out, _ = cli(capsys, "provinces", str(path), *options)
+    assert code == 0 and "2 valid rows of 2" in out
+    code, _, err = cli(capsys, "provinces", str(path), "--encoding", "cp1252")
+    assert code == 1 and "--dayfirst" in err
