@@ -292,7 +292,9 @@ def _coerce(frame: pd.DataFrame, schema: IncidentSchema) -> tuple[pd.DataFrame, 
     quiet = [
         name
         for name, spec in schema.fields.items()
-        if name in frame.columns and frame[name].dtype != spec.dtype and _never_warns(spec)
+        if name in frame.columns
+        and (frame[name].dtype != spec.dtype or spec.kind == "string")  # text: cell rules
+        and _never_warns(spec)
     ]
     with ThreadPoolExecutor(min(_WORKERS, len(quiet)) or 1) as pool:
         typing = {
