@@ -1193,8 +1193,9 @@ class _Baseline:
         n_fit, n_params = int(fit_rows.sum()), X.shape[1]
         if n_fit < n_params + 28:
             raise InsufficientDataError(
-                f"only {n_fit} days lie outside the anniversary windows, too few to fit the "
-                f"expectation ({n_params} parameters): give a longer series"
+                f"only {n_fit} covered days lie outside the anniversary windows: the "
+                f"expectation ({n_params} parameters) needs at least {n_params + 28}; give a "
+                "longer series, or lower trend_df or harmonics"
             )
         if y[fit_rows].sum() <= 0:
             raise InsufficientDataError(

@@ -31,6 +31,7 @@ from eventdata.coverage import (
     covered_days,
     covered_span,
     frame_coverage,
+    normalize_coverage,
     restrict_coverage,
 )
 from eventdata.options import as_day, as_names
@@ -211,9 +212,11 @@ def counts(
     coverage : list of dict or pandas.DataFrame, optional
         The days the source covered (see :mod:`eventdata.coverage`); default
         ``events.attrs["coverage"]``, which readers, stores and
-        :func:`eventdata.filter_events` set. A period the coverage does not
-        wholly hold (the calendar's first and last periods need only hold
-        their days inside it) is missing (NaN), not zero: no data is not zero.
+        :func:`eventdata.filter_events` set (for a store counted out of core:
+        its ``coverage`` attribute when it records one as a list of spans). A
+        period the coverage does not wholly hold (the calendar's first and
+        last periods need only hold their days inside it) is missing (NaN),
+        not zero: no data is not zero.
         With ``by`` holding ``country``, each country has its own coverage;
         otherwise a day counts as covered when every country covered is.
 
@@ -262,11 +265,23 @@ def counts(
     if not isinstance(events, pd.DataFrame):
         from eventdata.outofcore import counts_out_of_core  # Dask is optional: loaded on use
 
+        # an explicit coverage, else the one a store records (a list of spans)
+        recorded = getattr(events, "coverage", None)
+        spans = normalize_coverage(
+            coverage
+            if coverage is not None
+            else (recorded if isinstance(recorded, list | tuple | pd.DataFrame) else None)
+        )
+        if spans is not None and (start is None or end is None):
+            first, last = covered_span(spans)
+            start = first if start is None else start
+            end = last if end is None else end
         table = counts_out_of_core(
             events, freq=freq, by=by, value=value, start=start, end=end, precision=precision
         )
         by = [] if by is None else ([by] if isinstance(by, str) else list(by))
-        return _mask_uncovered(table, frame_coverage(table, coverage), freq, by)
+        spans = spans if spans is not None else frame_coverage(table)
+        return _mask_uncovered(table, spans, freq, by)
     by = [] if by is None else ([by] if isinstance(by, str) else list(by))
     if "priogrid" in by and "priogrid" not in events.columns:
         events = with_priogrid(events)  # PRIO-GRID cells from the coordinates

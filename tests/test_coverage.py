@@ -229,3 +229,17 @@ def test_province_periods_the_source_did_not_cover_are_left_out_not_zero():
     assert covered.countries["periods"].tolist() == [32, 32]
     assert zeros.countries["periods"].tolist() == [36, 36]
     assert (covered.countries["dispersion"] <= zeros.countries["dispersion"]).all()
+
+
+def test_counting_a_store_out_of_core_honours_an_explicit_coverage(seed_events, tmp_path):
+    pytest.importorskip("dask")
+    path = ed.write_parquet(seed_events, tmp_path / "seed.parquet", partition_by=())
+    gap = [
+        {"country": None, "start": "2022-01-01", "end": "2022-01-03"},
+        {"country": None, "start": "2022-01-06", "end": "2022-01-08"},
+    ]
+    stored = ed.counts(path, coverage=gap)
+    in_memory = ed.counts(seed_events, coverage=gap)
+    assert stored["date"].tolist() == in_memory["date"].tolist()
+    assert stored["count"].isna().tolist() == in_memory["count"].isna().tolist()
+    assert stored.attrs["uncovered"] == in_memory.attrs["uncovered"]
