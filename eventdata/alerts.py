@@ -92,7 +92,13 @@ dispersion about the mean count too small; ours uses the model's.
 
 False alerts per year of every method on Poisson, negative-binomial and
 autocorrelated null series, and the detection of a planted rise:
-``benchmarks/alerts_calibration.py``.
+``benchmarks/alerts_calibration.py``. On 20 seven-year daily series around 6
+a day (Poisson / negative binomial with variance 3 times the mean / the same
+around a latent AR(1) log-rate, phi 0.9, sd 0.5): "nb-cusum" 0.5 / 0.6 / 1.4
+false alerts a year, "farrington" on the weekly sums 0.4 / 1.3 / 1.7, EARS C2
+8.5 / 14.7 / 22.1, the Poisson CUSUM (mean from 28 days) 2.8 / 18.3 / 28.2. A
+doubling for 8 weeks was found by "nb-cusum" in 85% of series after a median
+27 days, by "farrington" in 70% after 15, by EARS C2 in all after 4.
 
 References
 ----------
