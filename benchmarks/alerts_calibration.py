@@ -9,7 +9,7 @@ generator unlike the package's simulator:
 
 Daily methods (EARS C1, C2, C3; Poisson CUSUM with its mean from 28 days and
 arl0 365; the negative-binomial CUSUM, the daily default, reference 365 days
-and bootstrap h for arl0 365) run on the days; the flexible Farrington method
+and bootstrap h for its default arl0 730) run on the days; the flexible Farrington method
 (the weekly default, Noufaily et al.'s settings, alpha 0.01) on their weekly
 sums, monitoring the weeks after its five-year baseline. False alerts are
 counted per year monitored. Power: the rate is multiplied by ``--rise``

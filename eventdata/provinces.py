@@ -834,12 +834,13 @@ def province_frequency(
     quarterly to monthly dispersion) replaces it where an F test at 5% finds
     it larger. The statistic
     is referred to Student's t on those degrees of freedom. On a generator
-    with a latent AR(1) log-rate (phi 0.9) and 3-5x campaigns of 2-6 weeks
-    per province, this held P(any flag) at 0-0.07 where the monthly
-    dispersion gave 0.13-0.42; the price is power: 0.98 for a 1.8x province
-    at 5 events a day with negative-binomial days but no persistence, 0.65
-    with a latent AR(1) of standard deviation 0.5, and little when bursts are
-    stronger, because the totals of a year then vary that much
+    with a latent AR(1) log-rate (phi 0.9) per province, with or without 3-5x
+    campaigns of 2-6 weeks, this held P(any flag) at 0.03-0.06 in 100 one-year
+    datasets where the monthly dispersion gave 0.14-0.48 (0.05 and 0.11 with
+    negative-binomial days alone). The price is power: 0.99 for a 1.8x
+    province at 5 events a day with negative-binomial days, 0.75 with the
+    latent AR(1) of standard deviation 0.5, and 0.29-0.61 with campaigns, as
+    a province's yearly total then varies that much
     (``benchmarks/province_dependence.py``). The table's ``dispersion`` column
     is the one each province's test used; ``countries`` has the pooled one
     (``dispersion``, ``dispersion_df``), the monthly one

@@ -4,6 +4,10 @@ Reference values: ``tests/data/r_surveillance_reference.json``, written by
 ``benchmarks/r_surveillance_reference.R`` from the fixed series in
 ``tests/data/alerts_reference_series.json`` (provenance inside). R is not needed here.
 The false-alert and power tables are in ``benchmarks/alerts_calibration.py``.
+
+EARS C3 is in the fixture but not compared: R's ``earsC(method = "C3")`` sums
+the C2 statistics differently and sets its threshold from ``alpha``, where
+ours follows Fricker et al. (2008): they alert on different days by design.
 """
 
 from __future__ import annotations
