@@ -194,7 +194,10 @@ def timeline(
     ax = _axes(ax, figsize=(10, 4))
     if groups:
         styles = _group_styles(len(wide.columns))
-        for column, (color, linestyle) in zip(wide.columns, styles, strict=True):
+        others = len(wide.columns) > (max_groups or len(wide.columns))  # last: the rest summed
+        for i, (column, (color, linestyle)) in enumerate(zip(wide.columns, styles, strict=True)):
+            if others and i == len(wide.columns) - 1:  # a sum of many: grey, behind the rest
+                color, linestyle = (0.55, 0.55, 0.55), ":"
             line = {"color": color, "linestyle": linestyle, "linewidth": 1.5} | kwargs
             if few:
                 line = {"marker": "o", "markersize": 4} | line
