@@ -1,6 +1,6 @@
-"""HTTP plumbing for the API client: hidden secrets, per-attempt deadlines, attempt counts.
+"""HTTP plumbing for the API client: secrets, addresses, per-attempt deadlines and counts.
 
-Private to :mod:`eventdata.acled`. Three small pieces:
+Private to :mod:`eventdata.acled`. Small pieces:
 
 - :class:`Secret` holds a password or token so that no ``repr``, no ``str`` and no
   walk through an object's attributes (what error trackers and ``pytest -l`` do
@@ -12,12 +12,16 @@ Private to :mod:`eventdata.acled`. Three small pieces:
   would hold the client forever.
 - :func:`redact` blanks secrets from text in the encodings a server may echo them
   in (raw, URL-encoded, HTML-escaped, JSON- or repr-escaped).
+- :func:`checked_base_url` refuses an address the password should not travel to
+  (not https and not loopback, or holding credentials, a query or a fragment);
+  :func:`host_of` names where a redirect pointed, without any credentials in it.
 """
 
 from __future__ import annotations
 
 import html
 import io
+import ipaddress
 import itertools
 import json
 import os
@@ -33,7 +37,16 @@ from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
-__all__ = ["Attempts", "BoundedAdapter", "DeadlineExceeded", "Secret", "redact", "watching"]
+__all__ = [
+    "Attempts",
+    "BoundedAdapter",
+    "DeadlineExceeded",
+    "Secret",
+    "checked_base_url",
+    "host_of",
+    "redact",
+    "watching",
+]
 
 
 class Secret:
@@ -121,6 +134,55 @@ def redact(text: str, secrets: Iterable[Secret | None], *, mask: str = "***") ->
     pattern = "|".join(re.escape(v) for v in sorted(variants, key=len, reverse=True))
     # case-blind: a server may write percent-encodings in lower case, or shout
     return re.sub(pattern, mask, text, flags=re.IGNORECASE)
+
+
+# --- addresses -----------------------------------------------------------------
+
+
+def checked_base_url(base_url: str, *, allow_http: bool) -> str:
+    """The base URL without a trailing slash, or a ValueError saying what is wrong with it."""
+    if not isinstance(base_url, str):
+        raise ValueError(f"base_url must be a string, not {type(base_url).__name__}")
+    try:
+        parts = urllib.parse.urlsplit(base_url.strip())
+        port = parts.port
+    except ValueError:
+        raise ValueError(f"base_url is not a URL: {base_url!r}") from None
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise ValueError(f"base_url must be an https:// address, not {base_url!r}")
+    if parts.username is not None or parts.password is not None:
+        raise ValueError(
+            "base_url must not hold a user name or password; the account goes in "
+            "username= and password= (or ACLED_USERNAME and ACLED_PASSWORD)"
+        )
+    if parts.query or parts.fragment:
+        raise ValueError(f"base_url must not hold a query or a fragment: {base_url!r}")
+    if parts.scheme == "http" and not allow_http and not _is_loopback(parts.hostname):
+        raise ValueError(
+            f"base_url {parts.scheme}://{parts.hostname}{'' if port is None else f':{port}'} "
+            "is not https: the password and tokens would travel in clear. Use https, or "
+            "pass allow_http=True if you really mean it"
+        )
+    return base_url.strip().rstrip("/")
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def host_of(url: str) -> str:
+    """Host and port of a URL, without any user name or password it holds."""
+    try:
+        parts = urllib.parse.urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return "an address that is not a valid URL"
+    if not parts.hostname:
+        return ""
+    return parts.hostname + ("" if port is None else f":{port}")
 
 
 # --- deadlines and attempts ----------------------------------------------------

@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import ipaddress
 import itertools
 import json
 import logging
@@ -59,7 +58,9 @@ from eventdata._http import (
     BoundedAdapter,
     DeadlineExceeded,
     Secret,
+    checked_base_url,
     chunks_within,
+    host_of,
     redact,
     watching,
 )
@@ -310,7 +311,7 @@ class Client:
                 isinstance(seconds, numbers.Real) and 0 < float(seconds) < float("inf")
             ):
                 raise ValueError(f"{label} must be a positive number of seconds, not {seconds!r}")
-        self.base_url = _checked_base_url(base_url, allow_http=allow_http)
+        self.base_url = checked_base_url(base_url, allow_http=allow_http)
         self._secrets = _credentials(self._secrets)
         self.page_size = int(page_size)
         self.timeout = timeout
@@ -666,7 +667,7 @@ class Client:
                 endpoint=path,
             )
         if 300 <= answer.status < 400:
-            where = _host_of(urllib.parse.urljoin(self.base_url + path, answer.headers["Location"]))
+            where = host_of(urllib.parse.urljoin(self.base_url + path, answer.headers["Location"]))
             error = AuthenticationError if grant is not None else RequestRejected
             raise error(
                 f"{path}: the server redirected the request (HTTP {answer.status}) to "
@@ -842,52 +843,6 @@ def _credentials(given: _Credentials) -> _Credentials:
             "account email and password)"
         )
     return given
-
-
-def _checked_base_url(base_url: str, *, allow_http: bool) -> str:
-    """The base URL without a trailing slash, or a ValueError saying what is wrong with it."""
-    if not isinstance(base_url, str):
-        raise ValueError(f"base_url must be a string, not {type(base_url).__name__}")
-    try:
-        parts = urllib.parse.urlsplit(base_url.strip())
-        port = parts.port
-    except ValueError:
-        raise ValueError(f"base_url is not a URL: {base_url!r}") from None
-    if parts.scheme not in ("https", "http") or not parts.hostname:
-        raise ValueError(f"base_url must be an https:// address, not {base_url!r}")
-    if parts.username is not None or parts.password is not None:
-        raise ValueError(
-            "base_url must not hold a user name or password; the account goes in "
-            "username= and password= (or ACLED_USERNAME and ACLED_PASSWORD)"
-        )
-    if parts.query or parts.fragment:
-        raise ValueError(f"base_url must not hold a query or a fragment: {base_url!r}")
-    if parts.scheme == "http" and not allow_http and not _is_loopback(parts.hostname):
-        raise ValueError(
-            f"base_url {parts.scheme}://{parts.hostname}{'' if port is None else f':{port}'} "
-            "is not https: the password and tokens would travel in clear. Use https, or "
-            "pass allow_http=True if you really mean it"
-        )
-    return base_url.strip().rstrip("/")
-
-
-def _is_loopback(host: str) -> bool:
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def _host_of(url: str) -> str:
-    """Host and port of a URL, without any user name or password it holds."""
-    try:
-        parts = urllib.parse.urlsplit(url)
-        port = parts.port
-    except ValueError:
-        return "an address that is not a valid URL"
-    if not parts.hostname:
-        return ""
-    return parts.hostname + ("" if port is None else f":{port}")
 
 
 def _attempts_text(count: int) -> str:
