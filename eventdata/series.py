@@ -192,7 +192,7 @@ def counts(
         Columns to count within (e.g. ``"admin1"`` or ``["country", "admin1"]``).
         ``"priogrid"``, when not a column, is each event's PRIO-GRID cell id
         computed from ``latitude`` and ``longitude`` (events without them are
-        left out; see :func:`eventdata.spatial.priogrid_gid`).
+        counted in a missing-cell group; see :func:`eventdata.spatial.priogrid_gid`).
         Every group seen in ``events`` gets the complete calendar.
     value : {"events", "fatalities"}
         Count rows (column ``count``) or sum fatalities (column ``fatalities``).

@@ -261,6 +261,9 @@ def test_counts_by_priogrid_cell(simulated):
     per_cell = table.groupby("priogrid")["count"].sum()
     assert per_cell.to_dict() == pd.Series(cells).value_counts().to_dict()
     assert "priogrid" not in simulated.columns  # the input is not changed
+    unlocated = simulated.head(50).assign(latitude=np.nan)
+    table = ed.counts(unlocated, freq="Y", by="priogrid")
+    assert table["priogrid"].isna().all() and table["count"].sum() == 50  # not lost
 
 
 def test_h3_cells_at_the_chosen_resolution(seed_events):
