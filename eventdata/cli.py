@@ -345,20 +345,17 @@ def _source_argument(p: argparse.ArgumentParser) -> None:
     )
 
 
-#: Each source's reader, and how a file of it is named in output.
-_READERS = {
-    "acled": (read_acled, "ACLED export"),
-    "ucdp-ged": (read_ucdp_ged, "UCDP GED extract"),
-    "incidents": (read_incidents, "hand-coded incidents"),
-}
-
-
 def _read_events(path: str | Path, args: argparse.Namespace) -> tuple[Quarantine, str]:
     """The file read by its source's reader (quarantining), and words naming it."""
     source = args.source
     if source == "auto":
         source = detect_source(_header(Path(path), args.encoding or "utf-8", args.delimiter))
-    reader, words = _READERS[source]
+    # looked up when called, so that the readers can be replaced (tests do)
+    reader, words = {
+        "acled": (read_acled, "ACLED export"),
+        "ucdp-ged": (read_ucdp_ged, "UCDP GED extract"),
+        "incidents": (read_incidents, "hand-coded incidents"),
+    }[source]
     checked = reader(path, errors="quarantine", **_reading_options(args))
     return checked, f"{words} {Path(path).name}"
 
@@ -375,7 +372,11 @@ def _header(path: Path, encoding: str, delimiter: str | None) -> list[str]:
             head = handle.read(65536)
     except OSError:
         return []  # the reader gives the clear error
-    lines = head.decode(encoding, errors="replace").lstrip("\ufeff").splitlines()
+    try:
+        text = head.decode(encoding, errors="replace")
+    except LookupError:  # an unknown encoding: the reader gives the clear error
+        return []
+    lines = text.lstrip("\ufeff").splitlines()
     first = lines[0] if lines else ""
     # whichever delimiter splits the header into the most names
     if delimiter is None or len(delimiter) != 1:

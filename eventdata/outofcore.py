@@ -22,12 +22,14 @@ from typing import Any, Literal
 import pandas as pd
 import pyarrow.parquet as pq
 
+from eventdata.coverage import CoverageLike, covered_span, frame_coverage
 from eventdata.errors import EventDataError
 from eventdata.series import (
     _FREQ,
     Precision,
     _calendar,
     _coarse,
+    _mask_uncovered,
     _require,
     _sorted_groups,
     _zero_filled,
@@ -62,6 +64,7 @@ def counts_out_of_core(
     end: str | pd.Timestamp | None = None,
     precision: Precision = "auto",
     scheduler: Any = None,
+    coverage: CoverageLike | None = None,
 ) -> pd.DataFrame:
     """Count the events of a store (or sum their fatalities) per period and group, out of core.
 
@@ -134,13 +137,20 @@ def counts_out_of_core(
         coarse=precision != "keep" and _PRECISION in names,
         dtypes={c: dtypes[c] for c in by},
     )
+    # the store's coverage, as read_parquet gives it to the in-memory counts
+    template.attrs["coverage"] = _layout_coverage(layout)
+    spans = frame_coverage(template, coverage)
+    if spans is not None and (start is None or end is None):  # the calendar of the coverage
+        first, last = covered_span(spans)
+        start = first if start is None else start
+        end = last if end is None else end
     first, last = _date_range(layout)
     lo = pd.Timestamp(start) if start is not None else first
     hi = pd.Timestamp(end) if end is not None else last
-    # the store's coverage, as read_parquet gives it to the in-memory counts
-    template.attrs["coverage"] = _layout_coverage(layout)
     if not layout.partitions or pd.isna(lo) or pd.isna(hi):
-        return template
+        if not (pd.isna(lo) or pd.isna(hi)):
+            template.attrs["span"] = (lo, hi)
+        return _mask_uncovered(template, spans, freq, by)
     reach = _SPREAD_REACH if precision == "spread" else pd.Timedelta(0)
     bounded = start is not None or end is not None
     read = _reader(dd, layout)
@@ -154,7 +164,9 @@ def counts_out_of_core(
             parts = read(light, None).to_delayed()
             jobs += [dask.delayed(_describe_partition)(part, task) for part in parts]
     partials = _compute(dask, jobs, scheduler)
-    return _combine(partials, task, lo, hi, bounded, template, dtypes)
+    table = _combine(partials, task, lo, hi, bounded, template, dtypes)
+    # periods the coverage (given, else the store's) does not hold are missing, as in counts
+    return _mask_uncovered(table, spans, freq, by)
 
 
 @dataclass(frozen=True)

@@ -276,12 +276,16 @@ def counts(
             first, last = covered_span(spans)
             start = first if start is None else start
             end = last if end is None else end
-        table = counts_out_of_core(
-            events, freq=freq, by=by, value=value, start=start, end=end, precision=precision
+        return counts_out_of_core(
+            events,
+            freq=freq,
+            by=by,
+            value=value,
+            start=start,
+            end=end,
+            precision=precision,
+            coverage=spans,
         )
-        by = [] if by is None else ([by] if isinstance(by, str) else list(by))
-        spans = spans if spans is not None else frame_coverage(table)
-        return _mask_uncovered(table, spans, freq, by)
     by = [] if by is None else ([by] if isinstance(by, str) else list(by))
     if "priogrid" in by and "priogrid" not in events.columns:
         events = with_priogrid(events)  # PRIO-GRID cells from the coordinates

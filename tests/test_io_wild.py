@@ -329,7 +329,7 @@ def test_ambiguous_day_first_raises_one_line_naming_the_option(capsys, tmp_path)
     path = tmp_path / "eu.csv"
     path.write_text(text, encoding="utf-8")
     code, _, err = cli(capsys, "validate", str(path))
-    assert code == 1 and err.count("\n") == 1 and "--dayfirst" in err
+    assert code == 2 and err.count("\n") == 1 and "--dayfirst" in err  # an input error
     code, out, _ = cli(
         capsys, "validate", "--dayfirst", "--delimiter", ";", "--decimal", ",", str(path)
     )
@@ -350,8 +350,10 @@ def test_semicolon_cp1252_through_python_and_the_command_line(capsys):
         text=True,
         check=False,
     )
-    assert done.returncode == 1
-    assert done.stderr.startswith("error: ") and done.stderr.count("\n") == 1
+    assert done.returncode == 2  # an input error
+    lines = done.stderr.splitlines()  # the cp1252 warning, then the one error line
+    assert lines[-1].startswith("error: ") and sum(x.startswith("error: ") for x in lines) == 1
+    assert all(x.startswith(("warning: ", "error: ")) for x in lines)
     assert "--dayfirst" in done.stderr and "Exception ignored" not in done.stderr
     code, out, _ = cli(capsys, "validate", "--dayfirst", str(path))
     assert code == 0 and "rows valid:    2" in out
@@ -473,4 +475,4 @@ def test_every_command_that_reads_a_file_takes_the_reading_options(capsys, tmp_p
     code, out, _ = cli(capsys, "provinces", str(path), *options)
     assert code == 0 and "2 valid rows of 2" in out
     code, _, err = cli(capsys, "provinces", str(path), "--encoding", "cp1252")
-    assert code == 1 and "--dayfirst" in err
+    assert code == 2 and "--dayfirst" in err
