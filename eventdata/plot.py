@@ -1956,8 +1956,12 @@ def _finish(ax: Axes, *, title: str, xlabel: str, ylabel: str, pad: float | None
     """Label the axes and title (lines wrapped to the figure's width); return the Axes."""
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
-    # about 0.1 inch per character of a title, so that none runs off the figure
-    chars = max(int(ax.figure.get_size_inches()[0] / 0.1), 30)
+    # about 0.11 inch per character of a title, within the axes it is centred on (plus
+    # the margins beside them), so that none runs off the figure
+    width = ax.figure.get_size_inches()[0]
+    position = ax.get_position()
+    room = min(width, width * (position.width + 2 * min(position.x0, 1 - position.x1)))
+    chars = max(int(room / 0.11), 30)
     title = "\n".join(textwrap.fill(line, chars) for line in title.splitlines())
     ax.set_title(title, pad=pad)
     return ax
