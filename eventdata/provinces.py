@@ -56,10 +56,11 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import html
 import os
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -67,6 +68,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, special, stats
 
+from eventdata._caller import warn_at_caller
 from eventdata.admin1 import Admin1Normalization, Admin1Warning, admin1_names, normalize_admin1
 from eventdata.admin1 import covered_countries as _covered_countries
 from eventdata.errors import DispersionWarning, EventDataError, InsufficientDataError
@@ -268,6 +270,31 @@ def _pearson_dispersion(matrix: np.ndarray) -> tuple[float, int]:
         return np.nan, 0
     fitted = np.outer(m.sum(axis=1), m.sum(axis=0)) / m.sum()
     return float(np.sum((m - fitted) ** 2 / fitted)), (m.shape[0] - 1) * (m.shape[1] - 1)
+
+
+@contextlib.contextmanager
+def _one_warning_per_kind(category: type[Warning]) -> Iterator[None]:
+    """Warnings of ``category`` raised per country, said once each with the countries named.
+
+    The per-country messages start with ``"<column>=<value>: "``; a global export
+    would otherwise print the same sentence for a hundred countries.
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        yield
+    grouped: dict[tuple[str, str], list[str]] = {}
+    for item in caught:
+        text = str(item.message)
+        where, _, rest = text.partition(": ")
+        if not issubclass(item.category, category) or "=" not in where or not rest:
+            warn_at_caller(text, item.category)
+            continue
+        column, _, place = where.partition("=")
+        grouped.setdefault((column, rest), []).append(place)
+    for (column, rest), places in grouped.items():
+        named = ", ".join(places[:8]) + (f" and {len(places) - 8} more" if len(places) > 8 else "")
+        kind = "countries" if column == "country" else f"{column} groups"
+        warn_at_caller(f"{len(places)} {kind} ({named}): {rest}", category)
 
 
 def _phi(chi2: float, df: int, where: str) -> float:
@@ -883,60 +910,63 @@ def province_frequency(
     block_size = _BLOCK_PERIODS.get(freq, 1) if dependence == "blocks" else 1
     rng = np.random.default_rng(seed)
     rows, country_rows = [], []
-    for group, block in matrix.groupby(level=0, sort=True):
-        y = block.to_numpy()
-        totals = y.sum(axis=1)
-        n = totals.sum()
-        s = share.loc[block.index].to_numpy()
-        where = f"{within_col}={group}"
-        chi2_periods, df_periods = _pearson_dispersion(y)
-        phi_period = _phi(chi2_periods, df_periods, where)
-        phi, df_phi, phi_units = _long_run_dispersion(y, phi_period, df_periods, block_size, where)
-        # quasi-likelihood tests with an estimated dispersion: t on its degrees of freedom
-        reference = stats.t(df_phi) if dependence == "blocks" and df_phi > 0 else stats.norm
-        q = reference.ppf(0.5 + level / 2)
-        expected = n * s
-        testable = (s > 0) & (s < 1) & (n > 0)
-        z = np.full(len(s), np.nan)
-        ci = np.full((len(s), 2), np.nan)
-        for i in np.flatnonzero(testable):
-            z[i], lo, hi = _share_test(totals[i], n, s[i], phi_units[i], q)
-            ci[i] = lo / s[i], hi / s[i]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            ratio = np.where(expected > 0, totals / expected, np.nan)
-            province_share = totals / n if n > 0 else np.full(len(s), np.nan)
-        rows.append(
-            pd.DataFrame(
+    with _one_warning_per_kind(DispersionWarning):
+        for group, block in matrix.groupby(level=0, sort=True):
+            y = block.to_numpy()
+            totals = y.sum(axis=1)
+            n = totals.sum()
+            s = share.loc[block.index].to_numpy()
+            where = f"{within_col}={group}"
+            chi2_periods, df_periods = _pearson_dispersion(y)
+            phi_period = _phi(chi2_periods, df_periods, where)
+            phi, df_phi, phi_units = _long_run_dispersion(
+                y, phi_period, df_periods, block_size, where
+            )
+            # quasi-likelihood tests with an estimated dispersion: t on its degrees of freedom
+            reference = stats.t(df_phi) if dependence == "blocks" and df_phi > 0 else stats.norm
+            q = reference.ppf(0.5 + level / 2)
+            expected = n * s
+            testable = (s > 0) & (s < 1) & (n > 0)
+            z = np.full(len(s), np.nan)
+            ci = np.full((len(s), 2), np.nan)
+            for i in np.flatnonzero(testable):
+                z[i], lo, hi = _share_test(totals[i], n, s[i], phi_units[i], q)
+                ci[i] = lo / s[i], hi / s[i]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                ratio = np.where(expected > 0, totals / expected, np.nan)
+                province_share = totals / n if n > 0 else np.full(len(s), np.nan)
+            rows.append(
+                pd.DataFrame(
+                    {
+                        within_col: block.index.get_level_values(0),
+                        by: block.index.get_level_values(1),
+                        "count": totals,
+                        "share": province_share,
+                        "expected": expected,
+                        "ratio": ratio,
+                        "ci_low": ci[:, 0],
+                        "ci_high": ci[:, 1],
+                        "dispersion": phi_units,
+                        "statistic": z,
+                        "pvalue": 2 * reference.sf(np.abs(z)),
+                    }
+                )
+            )
+            country_rows.append(
                 {
-                    within_col: block.index.get_level_values(0),
-                    by: block.index.get_level_values(1),
-                    "count": totals,
-                    "share": province_share,
-                    "expected": expected,
-                    "ratio": ratio,
-                    "ci_low": ci[:, 0],
-                    "ci_high": ci[:, 1],
-                    "dispersion": phi_units,
-                    "statistic": z,
-                    "pvalue": 2 * reference.sf(np.abs(z)),
+                    within_col: group,
+                    "provinces": len(s),
+                    "total": n,
+                    "periods": y.shape[1],
+                    "dispersion": phi,
+                    "dispersion_df": df_phi,
+                    "dispersion_period": phi_period,
+                    "block_periods": block_size,
+                    **_goodness_of_fit(totals, s, phi, df_phi, statistic, n_simulations, rng),
+                    **concentration(totals),
+                    **_dispersion_columns(y),
                 }
             )
-        )
-        country_rows.append(
-            {
-                within_col: group,
-                "provinces": len(s),
-                "total": n,
-                "periods": y.shape[1],
-                "dispersion": phi,
-                "dispersion_df": df_phi,
-                "dispersion_period": phi_period,
-                "block_periods": block_size,
-                **_goodness_of_fit(totals, s, phi, df_phi, statistic, n_simulations, rng),
-                **concentration(totals),
-                **_dispersion_columns(y),
-            }
-        )
     table = _finish(rows, "ratio", alpha, ("higher", "lower", "as expected"))
     periods = matrix.stack().rename("count").reset_index()[["date", within_col, by, "count"]]
     return ProvinceResult(

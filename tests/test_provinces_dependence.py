@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+import eventdata as ed
 from eventdata.errors import DispersionWarning
 from eventdata.provinces import province_frequency
 
@@ -107,3 +108,19 @@ def test_too_short_for_blocks_says_so():
         province_frequency(events, complete=False, dependence="none")
     with pytest.raises(ValueError, match="dependence"):
         province_frequency(events, dependence="hac")
+
+
+def test_a_dispersion_warning_is_said_once_for_all_countries_it_concerns():
+    # three countries with two weeks of data each: too short for blocks of a quarter
+    events = ed.datasets.simulate("2022-01-01", "2022-01-14", seed=3, rate=20)
+    events = pd.concat(
+        [events, events.assign(country="Jordan", event_id_cnty=events["event_id_cnty"] + "J")]
+    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        ed.province_frequency(events, normalize=False)
+    dispersion = [w for w in caught if issubclass(w.category, ed.DispersionWarning)]
+    texts = [str(w.message) for w in dispersion]
+    assert len(texts) == len(set(t.split(": ", 1)[1] for t in texts))  # one per kind
+    assert any("countries (Iraq, Jordan, Syria)" in t for t in texts), texts
+    assert all(w.filename == __file__ for w in dispersion)  # points at the caller's line
