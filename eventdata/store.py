@@ -2208,6 +2208,13 @@ def export(events: pd.DataFrame, path: str | os.PathLike) -> Path:
     True
     """
     if _export_format(path) == ".csv":
+        missing = [n for n, f in ACLED_SCHEMA.fields.items() if f.required and n not in events]
+        if missing:  # a UCDP GED or hand-coded store: its columns are not ACLED's
+            raise StoreError(
+                f"{Path(path).name}: a .csv export is an ACLED export, and these events lack "
+                f"ACLED's {', '.join(missing[:5])}{'...' if len(missing) > 5 else ''} "
+                "(another source's events?): export them to .parquet, which keeps any source"
+            )
         return write_acled(events, path)
     return write_parquet(events, path, partition_by=())
 

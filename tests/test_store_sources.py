@@ -113,6 +113,19 @@ def test_the_cli_exports_a_ged_store(ged, tmp_path):
     same_frame(read_parquet(out), ged)
 
 
+def test_a_csv_export_of_a_ged_store_is_refused_in_one_line(ged, tmp_path, capsys):
+    from eventdata.cli import main
+
+    EventStore(tmp_path / "store").upsert(ged)
+    out = tmp_path / "ged.csv"
+    assert main(["export", "--store", str(tmp_path / "store"), "--out", str(out)]) == 3
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "export them to .parquet" in err and "inter1" in err
+    assert not out.exists()
+    with pytest.raises(StoreError, match="ACLED export"):
+        ed.read_parquet(tmp_path / "store").pipe(lambda e: ed.store.export(e, out))
+
+
 # --------------------------------------------------------------------------------------
 # Coverage: the days each export or sync covered, per country
 
