@@ -20,11 +20,12 @@ def read(path: Path) -> nbformat.NotebookNode:
     return nbformat.read(path, as_version=4)
 
 
-def test_the_three_notebooks_are_there():
+def test_the_four_notebooks_are_there():
     assert [p.name for p in NOTEBOOKS] == [
         "01-quickstart.ipynb",
         "02-anniversary-escalation.ipynb",
         "03-province-frequency.ipynb",
+        "04-where-and-who.ipynb",
     ]
 
 
