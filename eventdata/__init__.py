@@ -10,12 +10,12 @@ np.int64(3)
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
+import importlib.metadata as _metadata
 
 # first, so that submodules can read it while the package loads
 try:
-    __version__ = version("eventdata")
-except PackageNotFoundError:  # running from a source tree that is not installed
+    __version__ = _metadata.version("eventdata")
+except _metadata.PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0.0.0+unknown"
 
 from eventdata import acled, codebook, datasets, spatial
@@ -86,6 +86,8 @@ from eventdata.store import (
 from eventdata.ucdp import read_ucdp_ged
 from eventdata.units import UnitAnniversaryTests, anniversary_by_unit
 from eventdata.validation import Quarantine, validate
+
+del _metadata, annotations  # helpers, not the API
 
 
 def __getattr__(name: str):

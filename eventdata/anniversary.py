@@ -61,6 +61,7 @@ case deletions. Appl Stat 1987;36(2):181-191 (one-step deletion in GLMs).
 
 from __future__ import annotations
 
+import datetime
 import html
 import os
 import warnings
@@ -84,6 +85,7 @@ from eventdata.errors import (
     EventDataError,
     InsufficientDataError,
     OverdispersionWarning,
+    WindowOverlapWarning,
 )
 from eventdata.progress import Progress, ProgressOption
 from eventdata.series import counts
@@ -943,14 +945,15 @@ def anniversary_test(
     >>> steps[-1].done == steps[-1].total == result.n_placebo
     True
     """
-    single = isinstance(anniversary, str)
-    anniversaries = [anniversary] if single else list(anniversary)
+    single = isinstance(anniversary, str | datetime.date)
+    anniversaries = [_anniversary_label(a) for a in ([anniversary] if single else anniversary)]
     if not anniversaries:
         raise ValueError("give at least one anniversary")
     if len(set(anniversaries)) != len(anniversaries):
         raise ValueError("the anniversaries repeat")
     parsed = [_parse_anniversary(a) for a in anniversaries]
     window = _check_window(window)
+    _warn_overlap(anniversaries, parsed, window)
     _check_choice(method, _METHODS, "method")
     _check_choice(alternative, _ALTERNATIVES, "alternative")
     _check_choice(correction, _CORRECTIONS, "correction")
@@ -2086,15 +2089,53 @@ def _coarse_dates(events: Any, precision: str) -> np.ndarray | None:
     return dates[~np.isnat(dates)].astype("datetime64[ns]")
 
 
-def _parse_anniversary(anniversary: str) -> tuple[int, int]:
+def _anniversary_label(anniversary: Any) -> Any:
+    """A date (``datetime.date``, ``Timestamp``) as its ``"MM-DD"``; other values as given."""
+    if isinstance(anniversary, datetime.date):  # Timestamp and datetime are dates too
+        return f"{anniversary.month:02d}-{anniversary.day:02d}"
+    return anniversary
+
+
+def _parse_anniversary(anniversary: Any) -> tuple[int, int]:
+    anniversary = _anniversary_label(anniversary)
     try:
         month, day = (int(part) for part in str(anniversary).split("-"))
-        pd.Timestamp(year=2020, month=month, day=day)  # a leap year: 02-29 is allowed
     except ValueError:
         raise ValueError(
-            f"anniversary must be 'MM-DD', e.g. '01-03', not {anniversary!r}"
+            f"anniversary must be 'MM-DD' or a date, e.g. '01-03', not {anniversary!r}"
+        ) from None
+    try:
+        datetime.date(2020, month, day)  # a leap year: 02-29 is allowed
+    except ValueError:
+        raise ValueError(
+            f"anniversary {anniversary!r} is not a day of the calendar "
+            f"(month {month} has no day {day})"
+            if 1 <= month <= 12
+            else f"anniversary {anniversary!r} is not a day of the calendar (no month {month})"
         ) from None
     return month, day
+
+
+def _warn_overlap(
+    labels: Sequence[str], parsed: Sequence[tuple[int, int]], window: tuple[int, int]
+) -> None:
+    """Warn when the windows of two anniversaries share days (in some year)."""
+    width = window[1] - window[0]
+    days = [
+        datetime.date(2021, m, min(d, 28) if m == 2 else d).timetuple().tm_yday for m, d in parsed
+    ]
+    for i in range(len(days)):
+        for j in range(i + 1, len(days)):
+            apart = abs(days[i] - days[j])
+            apart = min(apart, 365 - apart)  # across the turn of the year
+            if apart <= width:  # a leap day only moves dates apart
+                warnings.warn(
+                    f"the windows {window} of anniversaries {labels[i]} and {labels[j]} "
+                    f"overlap ({apart} days apart): their days count for both, so the "
+                    "tests are not independent; test them separately or narrow the window",
+                    WindowOverlapWarning,
+                    stacklevel=3,
+                )
 
 
 def _check_window(window: tuple[int, int]) -> tuple[int, int]:

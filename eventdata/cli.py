@@ -26,7 +26,7 @@ from eventdata.datasets import SEED_PATH, simulate
 from eventdata.errors import AcledAPIError, AuthenticationError, EventDataError, StoreError
 from eventdata.incidents import read_incidents, write_template
 from eventdata.io import read_acled, read_table
-from eventdata.options import as_day
+from eventdata.options import as_day, check_known
 from eventdata.progress import Progress
 from eventdata.schema import SOURCES, detect_source, schema_files, write_schema_files
 from eventdata.series import filter_events
@@ -392,6 +392,8 @@ def _selection_arguments(p: argparse.ArgumentParser) -> None:
         metavar="REGEX",
         help="keep events whose actors match (case-insensitive), e.g. coalition",
     )
+    p.add_argument("--start", help="first day (YYYY-MM-DD) of the events used")
+    p.add_argument("--end", help="last day (YYYY-MM-DD), included")
 
 
 def _analysis_arguments(p: argparse.ArgumentParser) -> None:
@@ -628,6 +630,9 @@ def _export(args: argparse.Namespace) -> int:
     out = _output_file(args.out, "--out", suffixes=("parquet", "csv"))
     for label, day in (("--start", args.start), ("--end", args.end)):
         as_day(day, label, error=_UsageError)
+    if args.countries:  # a misspelt country is an error, not an empty file
+        stored = read_parquet(store_dir, columns=["country"])["country"].unique()
+        check_known(args.countries, stored, "country", error=_UsageError)
     events = read_parquet(
         store_dir,
         countries=args.countries,
@@ -688,14 +693,23 @@ def _load(args: argparse.Namespace) -> tuple[Quarantine, str]:
 
 
 def _selected(args: argparse.Namespace, checked: Quarantine) -> pd.DataFrame:
+    for label, day in (("--start", args.start), ("--end", args.end)):
+        as_day(day, label, error=_UsageError)
     selection = {
         "countries": args.countries,
         "event_types": args.event_types,
         "actors": args.actors,
+        "start": args.start,
+        "end": args.end,
     }
     events = filter_events(checked.valid, **selection)
     if events.empty:
-        raise _UsageError(f"no valid event matches the selection {selection}")
+        given = [
+            f"--{name.replace('_', '-')} {', '.join(v) if isinstance(v, list) else v}"
+            for name, v in selection.items()
+            if v is not None
+        ]
+        raise _UsageError(f"no valid event matches {'; '.join(given) or 'the selection'}")
     return events
 
 
@@ -709,6 +723,10 @@ def _report(args: argparse.Namespace) -> int:
     fmt = args.format or (suffix if suffix in REPORT_FORMATS else "html")
     out = _output_file(args.out or f"report.{fmt}", "--out", suffixes=(fmt,))
     checked, source = _load(args)
+    if args.start or args.end:  # the period asked for, the quarantine's counts aside
+        for label, day in (("--start", args.start), ("--end", args.end)):
+            as_day(day, label, error=_UsageError)
+        checked = filter_events(checked.valid, start=args.start, end=args.end)
     report = build_report(
         checked,
         anniversary=args.anniversaries or "01-03",

@@ -32,6 +32,9 @@ __all__ = [
     "ReadWarning",
     "StoreError",
     "ValidationError",
+    "PrecisionWarning",
+    "WindowOverlapWarning",
+    "SelectionError",
 ]
 
 
@@ -147,3 +150,15 @@ class CoverageWarning(EventDataWarning):
 
 class DispersionWarning(CalibrationWarning):
     """The extra-Poisson variation could not be estimated; tests assume Poisson counts."""
+
+
+class PrecisionWarning(EventDataWarning):
+    """Events dated less precisely than the counting period were left out (or spread)."""
+
+
+class WindowOverlapWarning(EventDataWarning):
+    """The windows of several anniversaries tested together share days."""
+
+
+class SelectionError(EventDataError, ValueError):
+    """A selection names a value the data do not hold (a misspelt country, say)."""

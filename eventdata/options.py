@@ -16,6 +16,7 @@ Timestamp('2022-01-03 00:00:00')
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable
 from typing import Any
 
@@ -23,7 +24,7 @@ import pandas as pd
 
 from eventdata.errors import EventDataError
 
-__all__ = ["as_day", "as_names", "require_columns"]
+__all__ = ["as_day", "as_names", "check_known", "require_columns"]
 
 
 def as_names(
@@ -120,3 +121,55 @@ def require_columns(events: pd.DataFrame, *columns: str | None) -> None:
             f"events lack the column(s) {', '.join(missing)} needed here "
             "(validate them with ed.validate first?)"
         )
+
+
+def check_known(
+    names: Iterable[str],
+    known: Iterable[Any],
+    what: str,
+    *,
+    error: type[Exception] = EventDataError,
+) -> None:
+    """Raise one clear error for the names that are not among the known values.
+
+    Parameters
+    ----------
+    names : iterable of str
+        The names asked for (e.g. ``--country`` values).
+    known : iterable
+        The values the data hold (missing values are ignored).
+    what : str
+        What a name is, for the message (``"country"``).
+    error : exception class
+        Raised for an unknown name (default :class:`EventDataError`).
+
+    Raises
+    ------
+    error
+        ``unknown country 'Iraqq' (did you mean Iraq?)``, naming the closest
+        known value when one is close, else listing a few known values.
+
+    Examples
+    --------
+    >>> check_known(["Iraq"], ["Iraq", "Syria"], "country")
+    >>> check_known(["Iraqq"], ["Iraq", "Syria"], "country")
+    Traceback (most recent call last):
+    ...
+    eventdata.errors.EventDataError: unknown country 'Iraqq' (did you mean Iraq?)
+    """
+    values = sorted({str(v) for v in known if not pd.isna(v)})
+    for name in names:
+        if name in values:
+            continue
+        close = difflib.get_close_matches(name, values, n=1, cutoff=0.6)
+        if not close:  # a difference of case or spaces only
+            folded = {v.casefold().strip(): v for v in values}
+            close = [folded[k] for k in (name.casefold().strip(),) if k in folded]
+        if close:
+            hint = f"did you mean {close[0]}?"
+        elif values:
+            shown = ", ".join(values[:10]) + (", ..." if len(values) > 10 else "")
+            hint = f"the data hold: {shown}"
+        else:
+            hint = "the data hold none"
+        raise error(f"unknown {what} {name!r} ({hint})")

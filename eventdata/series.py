@@ -19,6 +19,8 @@ of core with Dask (:mod:`eventdata.outofcore`): the same table, in bounded memor
 from __future__ import annotations
 
 import os
+import sys
+import warnings
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Literal
@@ -34,7 +36,8 @@ from eventdata.coverage import (
     normalize_coverage,
     restrict_coverage,
 )
-from eventdata.options import as_day, as_names
+from eventdata.errors import PrecisionWarning, SelectionError
+from eventdata.options import as_day, as_names, check_known
 from eventdata.options import require_columns as _require
 from eventdata.spatial.actors import role_mask
 from eventdata.spatial.distance import Places, select_near
@@ -130,6 +133,9 @@ def filter_events(
             continue
         _require(events, column)
         values = as_names(wanted, option)
+        if column in ("country", "admin1") and len(events):
+            # a misspelt place selects nothing: say so, with the nearest name
+            check_known(values, events[column].unique(), column, error=SelectionError)
         keep &= events[column].isin(values).to_numpy(dtype=bool, na_value=False)
     if actors is not None:
         present = [c for c in _ACTOR_COLUMNS if c in events.columns]
@@ -297,7 +303,7 @@ def counts(
         end = last if end is None else end
     if "event_id_cnty" not in events.columns:
         table = _counts(events, freq, by, value, start, end, precision)
-        return _mask_uncovered(table, spans, freq, by)
+        return _told(_mask_uncovered(table, spans, freq, by), freq)
     with ThreadPoolExecutor(1) as pool:
         # Whether an id repeats is found while the events are counted as they are
         # (both mostly outside the GIL); the usual answer, no, keeps that count.
@@ -307,7 +313,28 @@ def counts(
             # a monadic frame (one row per actor) or combined copies: count each event once
             unique = events.drop_duplicates("event_id_cnty")
             table = _counts(unique, freq, by, value, start, end, precision)
-    return _mask_uncovered(table, spans, freq, by)
+    return _told(_mask_uncovered(table, spans, freq, by), freq)
+
+
+def _told(table: pd.DataFrame, freq: str) -> pd.DataFrame:
+    """The table, after warning a user's call about the events left out as too coarse.
+
+    eventdata's own analyses report these counts in their results: only a call
+    from outside the package warns (once, at the caller's line).
+    """
+    excluded = table.attrs.get("time_precision", {}).get("excluded", 0)
+    caller = sys._getframe(2).f_globals.get("__name__", "")
+    if excluded and not (caller == "eventdata" or caller.startswith("eventdata.")):
+        period = {"D": "day", "W": "week"}.get(freq, "period")
+        what = "event" if excluded == 1 else "events"
+        warnings.warn(
+            f"counts left out {excluded} {what} dated less precisely than the {period} "
+            "(ACLED time_precision); precision='spread' spreads them over their week or "
+            "month, precision='keep' counts them on the date coded",
+            PrecisionWarning,
+            stacklevel=3,
+        )
+    return table
 
 
 def _mask_uncovered(

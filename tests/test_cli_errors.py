@@ -139,7 +139,7 @@ BAD_ARGUMENTS = [
     (["clusters", "{tmp}/damaged"], 3, "manifest"),
     (["provinces", "--example", "--out", UNWRITABLE_FOLDER + "/p.json"], 2, "cannot write"),
     (["provinces", "{seed}", "--out", "{tmp}"], 2, "must end in"),
-    (["provinces", "{seed}", "--country", "Atlantis"], 2, "no valid event"),
+    (["provinces", "{seed}", "--country", "Atlantis"], 2, "unknown country 'Atlantis'"),
     (["provinces", "{tmp}/garbage.bin"], 2, ""),
 ]
 

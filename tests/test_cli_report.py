@@ -104,7 +104,7 @@ def test_provinces_prints_and_writes_csv_and_json(export, tmp_path, capsys):
         (["report"], "give an INPUT"),
         (["anniversary", "x.csv", "--example"], "not both"),
         (["provinces", "--example", "--out", "p.txt"], "must end in .csv or .json"),
-        (["anniversary", "--example", "--country", "Atlantis"], "no valid event"),
+        (["anniversary", "--example", "--country", "Atlantis"], "unknown country 'Atlantis'"),
     ],
 )
 def test_mistakes_get_one_clear_error(args, message, capsys):

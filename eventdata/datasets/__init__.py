@@ -10,17 +10,23 @@ Examples
 
 from __future__ import annotations
 
-from importlib import resources
-from pathlib import Path
-
-import pandas as pd
+import importlib.resources as _resources
+import pathlib as _pathlib
+from typing import TYPE_CHECKING as _TYPE_CHECKING
 
 from eventdata.datasets.simulate import simulate, simulate_counts
+
+if _TYPE_CHECKING:
+    from pathlib import Path
+
+    import pandas as pd
 
 __all__ = ["SEED_PATH", "load_seed_incidents", "simulate", "simulate_counts"]
 
 #: The seed incidents as an ACLED-style CSV export inside the installed package.
-SEED_PATH: Path = Path(str(resources.files("eventdata.datasets") / "data" / "seed_incidents.csv"))
+SEED_PATH: Path = _pathlib.Path(
+    str(_resources.files("eventdata.datasets") / "data" / "seed_incidents.csv")
+)
 
 
 def load_seed_incidents() -> pd.DataFrame:
@@ -47,3 +53,6 @@ def load_seed_incidents() -> pd.DataFrame:
     from eventdata.io import read_acled
 
     return read_acled(SEED_PATH)
+
+
+del annotations  # a helper, not the API
