@@ -25,7 +25,7 @@ from eventdata import __version__, acled
 from eventdata.datasets import SEED_PATH, simulate
 from eventdata.errors import AcledAPIError, AuthenticationError, EventDataError, StoreError
 from eventdata.incidents import read_incidents, write_template
-from eventdata.io import read_acled, read_table
+from eventdata.io import read_acled, read_table, sniff_delimiter
 from eventdata.options import as_day, check_known
 from eventdata.progress import Progress
 from eventdata.schema import SOURCES, detect_source, schema_files, write_schema_files
@@ -378,9 +378,8 @@ def _header(path: Path, encoding: str, delimiter: str | None) -> list[str]:
         return []
     lines = text.lstrip("\ufeff").splitlines()
     first = lines[0] if lines else ""
-    # whichever delimiter splits the header into the most names
     if delimiter is None or len(delimiter) != 1:
-        delimiter = max(",;\t|", key=first.count)
+        delimiter = sniff_delimiter(first)  # as the reader finds it
     return next(csv.reader([first], delimiter=delimiter), [])
 
 

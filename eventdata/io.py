@@ -30,7 +30,7 @@ from eventdata.errors import CodebookWarning, ReadError, ReadWarning, Validation
 from eventdata.schema import ACLED_SCHEMA, IncidentSchema
 from eventdata.validation import FAILURE_COLUMNS, Errors, Quarantine, failure_message, validate
 
-__all__ = ["read_acled", "read_table", "read_validated"]
+__all__ = ["read_acled", "read_table", "read_validated", "sniff_delimiter"]
 
 # Tokens read as missing. Not pandas' long default list: "NA" is what R writes,
 # but "None" or "n/a" could be real text in notes.
@@ -494,7 +494,7 @@ def codecs_name(encoding: str) -> str:
 
 def _parse(data: bytes, name: str, delimiter: str | None) -> _Table:
     first = data[:65536].split(b"\n", 1)[0].decode("utf-8", errors="replace")
-    delimiter = delimiter or _sniff_delimiter(first)
+    delimiter = delimiter or sniff_delimiter(first)
     header = _header(data, name, delimiter)
     frame, malformed = _parse_csv(data, name, header, delimiter)
     return _Table(
@@ -502,8 +502,16 @@ def _parse(data: bytes, name: str, delimiter: str | None) -> _Table:
     )
 
 
-def _sniff_delimiter(line: str) -> str:
-    """The delimiter of a header line: the candidate found most often outside quotes."""
+def sniff_delimiter(line: str) -> str:
+    """The delimiter of a header line: the candidate found most often outside quotes.
+
+    One of ``,`` ``;`` tab ``|``; ``,`` when none is there.
+
+    Examples
+    --------
+    >>> sniff_delimiter('event_id_cnty;"a,b";country')
+    ';'
+    """
     outside = "".join(line.split('"')[::2])
     counts = [outside.count(d) for d in DELIMITERS]
     return DELIMITERS[int(np.argmax(counts))] if max(counts) else ","

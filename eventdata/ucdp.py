@@ -132,7 +132,6 @@ def read_ucdp_ged(
 
 
 def _prepare(raw: pd.DataFrame) -> pd.DataFrame:
-    raw = _drop_hxl_row(raw)
     missing = [c for c in GED_REQUIRED if c not in raw.columns]
     if missing:
         raise ValidationError(
@@ -141,13 +140,6 @@ def _prepare(raw: pd.DataFrame) -> pd.DataFrame:
             len(raw),
         )
     return _to_core(raw)
-
-
-def _drop_hxl_row(raw: pd.DataFrame) -> pd.DataFrame:
-    """HDX adds a row of HXL hashtags (``#date+year``...) under the header: not a record."""
-    if len(raw) and raw.iloc[0].dropna().astype(str).str.startswith("#").all():
-        return raw.iloc[1:]
-    return raw
 
 
 def _to_core(raw: pd.DataFrame) -> pd.DataFrame:
