@@ -33,7 +33,6 @@ from eventdata.coverage import (
     covered_days,
     covered_span,
     frame_coverage,
-    normalize_coverage,
     restrict_coverage,
 )
 from eventdata.errors import PrecisionWarning, SelectionError
@@ -271,17 +270,7 @@ def counts(
     if not isinstance(events, pd.DataFrame):
         from eventdata.outofcore import counts_out_of_core  # Dask is optional: loaded on use
 
-        # an explicit coverage, else the one a store records (a list of spans)
-        recorded = getattr(events, "coverage", None)
-        spans = normalize_coverage(
-            coverage
-            if coverage is not None
-            else (recorded if isinstance(recorded, list | tuple | pd.DataFrame) else None)
-        )
-        if spans is not None and (start is None or end is None):
-            first, last = covered_span(spans)
-            start = first if start is None else start
-            end = last if end is None else end
+        # it applies the coverage given, else the store's, as below for a frame
         return counts_out_of_core(
             events,
             freq=freq,
@@ -290,7 +279,7 @@ def counts(
             start=start,
             end=end,
             precision=precision,
-            coverage=spans,
+            coverage=coverage,
         )
     by = [] if by is None else ([by] if isinstance(by, str) else list(by))
     if "priogrid" in by and "priogrid" not in events.columns:
