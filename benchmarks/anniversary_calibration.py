@@ -22,7 +22,7 @@ import warnings
 import numpy as np
 from scipy import stats
 
-from eventdata.anniversary import anniversary_test
+from eventdata.analysis.anniversary import anniversary_test
 from eventdata.datasets import simulate, simulate_counts
 
 ALPHA = 0.05

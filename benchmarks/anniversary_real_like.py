@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from eventdata.anniversary import anniversary_test
+from eventdata.analysis.anniversary import anniversary_test
 
 ALPHA = 0.05
 END = "2022-12-31"

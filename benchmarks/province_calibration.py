@@ -33,13 +33,13 @@ from scipy import stats
 from statsmodels.stats import rates
 
 import eventdata as ed
-from eventdata.datasets.geography import COUNTRIES
-from eventdata.provinces import (
+from eventdata.analysis.provinces import (
     compare_periods,
     overdispersion_test,
     province_frequency,
     province_model,
 )
+from eventdata.datasets.geography import COUNTRIES
 
 # the suite's generator of province-specific bursts serves here too
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))

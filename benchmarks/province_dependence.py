@@ -32,8 +32,8 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from eventdata.analysis.provinces import province_frequency
 from eventdata.datasets.geography import COUNTRIES
-from eventdata.provinces import province_frequency
 
 DAYS = pd.date_range("2021-01-01", "2021-12-31", freq="D")
 SCENARIOS = {  # label: (sigma, campaigns per country-year)

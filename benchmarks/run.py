@@ -73,7 +73,7 @@ PRELOAD = [
     "pyarrow.dataset",
     "pyarrow.parquet",
     "eventdata",
-    "eventdata.outofcore",
+    "eventdata.events.outofcore",
     "duckdb",
     "polars",
     "dask.dataframe",
@@ -326,14 +326,14 @@ def op_polars_counts(data: Data, scratch: str) -> Callable[[], Any]:
 
 def op_anniversary(data: Data, scratch: str) -> Callable[[], Any]:
     import eventdata as ed
-    from eventdata.anniversary import anniversary_test
+    from eventdata.analysis.anniversary import anniversary_test
 
     daily = ed.counts(_events(data, ["event_date", "time_precision"]), freq="D")
     return lambda: anniversary_test(daily, "01-03")
 
 
 def op_provinces(data: Data, scratch: str) -> Callable[[], Any]:
-    from eventdata.provinces import province_frequency
+    from eventdata.analysis.provinces import province_frequency
 
     events = _events(data)
     return lambda: province_frequency(events)
@@ -367,7 +367,7 @@ def op_rewrite(data: Data, scratch: str) -> Callable[[], Any]:
 
 
 def op_counts_out_of_core(data: Data | str, scratch: str) -> Callable[[], Any]:
-    from eventdata.outofcore import counts_out_of_core
+    from eventdata.events.outofcore import counts_out_of_core
 
     store = data.store if isinstance(data, Data) else data
     return lambda: counts_out_of_core(store, freq="D", by="admin1")

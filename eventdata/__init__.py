@@ -10,18 +10,10 @@ np.int64(3)
 
 from __future__ import annotations
 
-import importlib.metadata as _metadata
-
-# first, so that submodules can read it while the package loads
-try:
-    __version__ = _metadata.version("eventdata")
-except _metadata.PackageNotFoundError:  # running from a source tree that is not installed
-    __version__ = "0.0.0+unknown"
-
-from eventdata import acled, codebook, datasets, spatial
-from eventdata.admin1 import normalize_admin1
-from eventdata.alerts import EscalationAlerts, escalation_alerts
-from eventdata.anniversary import (
+from eventdata import datasets
+from eventdata.analysis import spatial
+from eventdata.analysis.alerts import EscalationAlerts, escalation_alerts
+from eventdata.analysis.anniversary import (
     AnniversaryResult,
     AnniversaryTests,
     EventStudyResult,
@@ -30,7 +22,33 @@ from eventdata.anniversary import (
     event_study,
     rate_ratio_test,
 )
-from eventdata.errors import (
+from eventdata.analysis.interrupted import InterruptedTimeSeries, interrupted_time_series
+from eventdata.analysis.provinces import (
+    PeriodComparison,
+    ProvinceModel,
+    ProvinceResult,
+    compare_periods,
+    province_frequency,
+    province_model,
+)
+from eventdata.analysis.spatial import (
+    distance_km,
+    dyads,
+    from_long,
+    h3_cells,
+    priogrid_centroid,
+    priogrid_gid,
+    to_geopandas,
+    to_long,
+    write_geopackage,
+    write_geoparquet,
+)
+from eventdata.analysis.spatial.knox import KnoxResult, knox_test
+from eventdata.analysis.spatial.scan import ScanResult, space_time_scan
+from eventdata.analysis.units import UnitAnniversaryTests, anniversary_by_unit
+from eventdata.core import codebook
+from eventdata.core.admin1 import normalize_admin1
+from eventdata.core.errors import (
     Admin1Warning,
     AutocorrelationWarning,
     CalibrationWarning,
@@ -49,35 +67,16 @@ from eventdata.errors import (
     ValidationError,
     WindowOverlapWarning,
 )
-from eventdata.incidents import read_incidents, write_template
-from eventdata.interrupted import InterruptedTimeSeries, interrupted_time_series
-from eventdata.io import read_acled
-from eventdata.matching import combine_sources, match_events
-from eventdata.provinces import (
-    PeriodComparison,
-    ProvinceModel,
-    ProvinceResult,
-    compare_periods,
-    province_frequency,
-    province_model,
-)
+from eventdata.core.schema import ACLED_SCHEMA, CORE_SCHEMA
+from eventdata.core.validation import Quarantine, validate
+from eventdata.core.version import __version__ as __version__
+from eventdata.events.counts import counts, filter_events
+from eventdata.events.matching import combine_sources, match_events
+from eventdata.io import acled_api as acled
+from eventdata.io.acled_csv import read_acled
+from eventdata.io.incidents import read_incidents, write_template
+from eventdata.io.ucdp import read_ucdp_ged
 from eventdata.report import Report, build_report
-from eventdata.schema import ACLED_SCHEMA, CORE_SCHEMA
-from eventdata.series import counts, filter_events
-from eventdata.spatial import (
-    distance_km,
-    dyads,
-    from_long,
-    h3_cells,
-    priogrid_centroid,
-    priogrid_gid,
-    to_geopandas,
-    to_long,
-    write_geopackage,
-    write_geoparquet,
-)
-from eventdata.spatial.knox import KnoxResult, knox_test
-from eventdata.spatial.scan import ScanResult, space_time_scan
 from eventdata.store import (
     EventStore,
     StoreChange,
@@ -86,11 +85,8 @@ from eventdata.store import (
     write_acled,
     write_parquet,
 )
-from eventdata.ucdp import read_ucdp_ged
-from eventdata.units import UnitAnniversaryTests, anniversary_by_unit
-from eventdata.validation import Quarantine, validate
 
-del _metadata, annotations  # helpers, not the API
+del annotations  # helpers, not the API
 
 
 def __getattr__(name: str):
@@ -100,7 +96,7 @@ def __getattr__(name: str):
 
         return importlib.import_module("eventdata.plot")
     if name == "counts_out_of_core":  # needs the optional dask extra
-        from eventdata.outofcore import counts_out_of_core
+        from eventdata.events.outofcore import counts_out_of_core
 
         return counts_out_of_core
     raise AttributeError(f"module 'eventdata' has no attribute {name!r}")

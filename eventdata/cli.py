@@ -21,18 +21,19 @@ from pathlib import Path
 
 import pandas as pd
 
-from eventdata import __version__, acled
+from eventdata.core.errors import AcledAPIError, AuthenticationError, EventDataError, StoreError
+from eventdata.core.options import as_day, check_known
+from eventdata.core.progress import Progress
+from eventdata.core.schema import SOURCES, detect_source, schema_files, write_schema_files
+from eventdata.core.validation import Quarantine, validate
+from eventdata.core.version import __version__
 from eventdata.datasets import SEED_PATH, simulate
-from eventdata.errors import AcledAPIError, AuthenticationError, EventDataError, StoreError
-from eventdata.incidents import read_incidents, write_template
-from eventdata.io import read_acled, read_table, sniff_delimiter
-from eventdata.options import as_day, check_known
-from eventdata.progress import Progress
-from eventdata.schema import SOURCES, detect_source, schema_files, write_schema_files
-from eventdata.series import filter_events
+from eventdata.events.counts import filter_events
+from eventdata.io import acled_api as acled
+from eventdata.io.acled_csv import read_acled, read_table, sniff_delimiter
+from eventdata.io.incidents import read_incidents, write_template
+from eventdata.io.ucdp import read_ucdp_ged
 from eventdata.store import EventStore, export, read_parquet
-from eventdata.ucdp import read_ucdp_ged
-from eventdata.validation import Quarantine, validate
 
 __all__ = ["EXIT_CODES", "main"]
 
@@ -760,7 +761,7 @@ def _write_table(out: Path, frame: pd.DataFrame | None, numbers: object) -> None
 
 
 def _anniversary(args: argparse.Namespace) -> int:
-    from eventdata.anniversary import AnniversaryTests, anniversary_test
+    from eventdata.analysis.anniversary import AnniversaryTests, anniversary_test
     from eventdata.report import anniversary_dict
 
     out = _output_file(args.out, "--out", suffixes=("csv", "json")) if args.out else None
@@ -786,7 +787,7 @@ def _anniversary(args: argparse.Namespace) -> int:
 
 
 def _anniversary_by_unit(args, events, names, source, checked, out: Path | None) -> int:
-    from eventdata.units import anniversary_by_unit
+    from eventdata.analysis.units import anniversary_by_unit
 
     if len(names) > 1:
         raise _UsageError("--by tests one anniversary at a time")
@@ -804,7 +805,7 @@ def _print_and_write(result, frame: pd.DataFrame, out: Path | None) -> int:
 
 
 def _clusters(args: argparse.Namespace) -> int:
-    from eventdata.spatial.scan import space_time_scan
+    from eventdata.analysis.spatial.scan import space_time_scan
 
     out = _output_file(args.out, "--out", suffixes=("csv", "json")) if args.out else None
     checked, source = _load(args)
@@ -825,7 +826,7 @@ def _clusters(args: argparse.Namespace) -> int:
 
 
 def _provinces(args: argparse.Namespace) -> int:
-    from eventdata.provinces import province_frequency
+    from eventdata.analysis.provinces import province_frequency
     from eventdata.report import province_dict
 
     out = _output_file(args.out, "--out", suffixes=("csv", "json")) if args.out else None

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from werkzeug import Request, Response
 
-from eventdata import acled
+from eventdata.io import acled_api as acled
 
 USERNAME = "analyst.one@example.org"
 PASSWORD = "correct horse battery staple 42!"

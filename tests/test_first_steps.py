@@ -16,7 +16,7 @@ import pytest
 
 import eventdata as ed
 from eventdata.cli import EXIT_USAGE, main
-from eventdata.errors import PrecisionWarning, SelectionError, WindowOverlapWarning
+from eventdata.core.errors import PrecisionWarning, SelectionError, WindowOverlapWarning
 
 
 @pytest.fixture(scope="module")

@@ -50,7 +50,7 @@ def load_seed_incidents() -> pd.DataFrame:
     >>> events["event_date"].min().date().isoformat()
     '2022-01-03'
     """
-    from eventdata.io import read_acled
+    from eventdata.io.acled_csv import read_acled
 
     return read_acled(SEED_PATH)
 

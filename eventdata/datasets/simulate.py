@@ -17,9 +17,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from scipy.signal import lfilter
 
-from eventdata import codebook
+from eventdata.core import codebook
+from eventdata.core.schema import ACLED_SCHEMA
 from eventdata.datasets.geography import COUNTRIES
-from eventdata.schema import ACLED_SCHEMA
 
 __all__ = ["daily_intensity", "simulate", "simulate_counts"]
 

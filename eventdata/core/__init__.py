@@ -1,0 +1,13 @@
+"""The core layer: what every other layer stands on.
+
+- :mod:`~eventdata.core.errors`: the exceptions and warnings;
+- :mod:`~eventdata.core.codebook`: the ACLED codebook (event types, inter codes, vintages);
+- :mod:`~eventdata.core.options`: checks of the options every function shares;
+- :mod:`~eventdata.core.progress`: progress reporting;
+- :mod:`~eventdata.core.schema`: the pandera schemas of each source;
+- :mod:`~eventdata.core.validation`: validation and the quarantine of rejected rows;
+- :mod:`~eventdata.core.coverage`: what period each source covers;
+- :mod:`~eventdata.core.admin1`: admin1 names across codebook vintages.
+
+The core imports pandas, numpy and pandera only; no other layer of eventdata.
+"""

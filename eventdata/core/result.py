@@ -1,0 +1,106 @@
+"""The one protocol every result follows, and the base class that gives most of it.
+
+A result (of a test, a model, a validation, a store update or a report) is read the same way
+wherever it comes from:
+
+- ``to_frame()``: a tidy :class:`pandas.DataFrame` (one row per unit, period or year tested);
+- ``summary()``: a short text a user can paste;
+- ``to_dict()``: the headline numbers as JSON-ready Python values, which the report reads;
+- ``_repr_html_()``: the notebook view (the headline, then the table);
+- ``plot(ax=None)``: a figure on matplotlib axes (results of the analysis layer).
+
+The same thing has the same name on every result: ``rate_ratio``, ``ci`` (a ``(low, high)``
+pair), ``pvalue``, ``pvalue_adjusted`` (Benjamini-Hochberg across the tests of one result),
+``table`` (the tidy frame ``to_frame`` returns).
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from datetime import date, datetime
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["Result", "jsonable"]
+
+
+class Result:
+    """Base of every eventdata result: subclasses give ``to_frame``, ``summary`` and
+    ``_headline_dict``; this class gives ``to_dict``, ``_repr_html_`` and ``table``.
+
+    Examples
+    --------
+    >>> class Count(Result):
+    ...     def to_frame(self):
+    ...         return pd.DataFrame({"year": [2021, 2022], "count": [3, 5]})
+    ...     def summary(self):
+    ...         return "8 events"
+    ...     def _headline_dict(self):
+    ...         return {"events": np.int64(8), "rate_ratio": float("nan")}
+    >>> Count().to_dict()  # doctest: +NORMALIZE_WHITESPACE
+    {'events': 8, 'rate_ratio': None,
+     'table': [{'year': 2021, 'count': 3}, {'year': 2022, 'count': 5}]}
+    """
+
+    def to_frame(self) -> pd.DataFrame:  # pragma: no cover - every subclass gives it
+        raise NotImplementedError
+
+    def summary(self) -> str:  # pragma: no cover - every subclass gives it
+        raise NotImplementedError
+
+    def _headline_dict(self) -> dict[str, Any]:
+        """The headline numbers (names as in the module docstring); the table is added."""
+        return {}
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """The tidy table: the same frame as :meth:`to_frame`."""
+        return self.to_frame()
+
+    def to_dict(self) -> dict[str, Any]:
+        """The headline numbers and the table's rows, as JSON-ready Python values.
+
+        NaN and missing values become None; numpy and pandas scalars become Python ones;
+        dates become ISO strings.
+        """
+        out = {key: jsonable(value) for key, value in self._headline_dict().items()}
+        out["table"] = jsonable(self.to_frame())
+        return out
+
+    def _repr_html_(self) -> str:
+        table = self.to_frame().to_html(index=False, float_format=lambda x: f"{x:.4g}")
+        return f"<div><p><strong>{html.escape(self.summary())}</strong></p>{table}</div>"
+
+
+def jsonable(value: Any) -> Any:
+    """A value as JSON can hold it: None for NaN/NA, Python scalars, ISO dates, lists.
+
+    Examples
+    --------
+    >>> jsonable({"p": np.float64("nan"), "when": pd.Timestamp("2022-01-03"), "ci": (1, 2.5)})
+    {'p': None, 'when': '2022-01-03', 'ci': [1, 2.5]}
+    """
+    if isinstance(value, pd.DataFrame):
+        return [jsonable(row) for row in value.to_dict(orient="records")]
+    if isinstance(value, pd.Series):
+        return jsonable(value.tolist())
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | np.ndarray):
+        return [jsonable(v) for v in value]
+    if isinstance(value, pd.Timestamp):
+        if pd.isna(value):
+            return None
+        return value.date().isoformat() if value == value.normalize() else value.isoformat()
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, pd.Period):
+        return str(value)
+    if isinstance(value, np.generic):
+        value = value.item()
+    if value is pd.NA or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return value

@@ -1,0 +1,352 @@
+"""HTTP plumbing for the API client: secrets, addresses, per-attempt deadlines and counts.
+
+Private to :mod:`eventdata.io.acled_api`. Small pieces:
+
+- :class:`Secret` holds a password or token so that no ``repr``, no ``str`` and no
+  walk through an object's attributes (what error trackers and ``pytest -l`` do
+  with a traceback's local variables) shows it: the text is kept XOR-masked and
+  revealed only inside the expression that sends it.
+- :class:`BoundedAdapter` is a ``requests`` adapter whose connections stop reading
+  when an attempt's deadline passes. A socket timeout alone bounds the wait for
+  each byte, not the whole answer: a server trickling one byte every half second
+  would hold the client forever.
+- :func:`redact` blanks secrets from text in the encodings a server may echo them
+  in (raw, URL-encoded, HTML-escaped, JSON- or repr-escaped).
+- :func:`checked_base_url` refuses an address the password should not travel to
+  (not https and not loopback, or holding credentials, a query or a fragment);
+  :func:`host_of` names where a redirect pointed, without any credentials in it.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import ipaddress
+import itertools
+import json
+import os
+import re
+import socket
+import threading
+import time
+import urllib.parse
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+
+__all__ = [
+    "Attempts",
+    "BoundedAdapter",
+    "DeadlineExceeded",
+    "Secret",
+    "checked_base_url",
+    "host_of",
+    "redact",
+    "watching",
+]
+
+
+class Secret:
+    """A string shown nowhere: no repr, no str, no plain text among its attributes.
+
+    The constructor never raises (a non-string is kept as "missing"), so the frame
+    that wraps a plaintext argument cannot end in a traceback that holds it.
+
+    Examples
+    --------
+    >>> token = Secret("s3cret")
+    >>> token, str(token), bool(token), bool(Secret(None))
+    (<hidden>, '<hidden>', True, False)
+    >>> token.reveal()
+    's3cret'
+    """
+
+    __slots__ = ("_masked", "_pad")
+
+    def __init__(self, value: object) -> None:
+        data = value.encode("utf-8", "surrogatepass") if isinstance(value, str) else b""
+        self._pad = os.urandom(len(data))
+        self._masked = _xor(data, self._pad)
+
+    def reveal(self) -> str:
+        """The plain text: use it in the expression that needs it, never keep it in a name."""
+        return _xor(self._masked, self._pad).decode("utf-8", "surrogatepass")
+
+    def __bool__(self) -> bool:
+        return bool(self._masked)
+
+    def __repr__(self) -> str:
+        return "<hidden>"
+
+    __str__ = __repr__
+
+    def __reduce__(self) -> Any:
+        raise TypeError("a Secret cannot be pickled")
+
+
+def _xor(data: bytes, pad: bytes) -> bytes:
+    if not data:
+        return b""
+    mixed = int.from_bytes(data, "big") ^ int.from_bytes(pad, "big")
+    return mixed.to_bytes(len(data), "big")
+
+
+# --- redaction ---------------------------------------------------------------
+
+_ENCODINGS = (
+    lambda s: urllib.parse.quote(s, safe=""),
+    lambda s: urllib.parse.quote(s),
+    lambda s: urllib.parse.quote_plus(s, safe=""),
+    lambda s: html.escape(s, quote=True),
+    lambda s: html.escape(s, quote=False),
+    lambda s: json.dumps(s)[1:-1],
+    lambda s: json.dumps(s, ensure_ascii=False)[1:-1],
+    lambda s: repr(s)[1:-1],
+    lambda s: " ".join(s.split()),
+)
+
+
+def _variants(secret: str) -> set[str]:
+    """The secret as a server or a message may write it: every encoding, and pairs of them."""
+    found = {secret}
+    for first, second in itertools.product((lambda s: s, *_ENCODINGS), repeat=2):
+        found.add(second(first(secret)))
+    return {v for v in found if v}
+
+
+def redact(text: str, secrets: Iterable[Secret | None], *, mask: str = "***") -> str:
+    """``text`` with every secret blanked, whatever its encoding or letter case.
+
+    Examples
+    --------
+    >>> redact("login failed for a%26b / a&amp;b / a&b", [Secret("a&b")])
+    'login failed for *** / *** / ***'
+    """
+    variants: set[str] = set()
+    for secret in secrets:
+        if secret:
+            variants |= _variants(secret.reveal())
+    if not variants:
+        return text
+    pattern = "|".join(re.escape(v) for v in sorted(variants, key=len, reverse=True))
+    # case-blind: a server may write percent-encodings in lower case, or shout
+    return re.sub(pattern, mask, text, flags=re.IGNORECASE)
+
+
+# --- addresses -----------------------------------------------------------------
+
+
+def checked_base_url(base_url: str, *, allow_http: bool) -> str:
+    """The base URL without a trailing slash, or a ValueError saying what is wrong with it."""
+    if not isinstance(base_url, str):
+        raise ValueError(f"base_url must be a string, not {type(base_url).__name__}")
+    try:
+        parts = urllib.parse.urlsplit(base_url.strip())
+        port = parts.port
+    except ValueError:
+        raise ValueError(f"base_url is not a URL: {base_url!r}") from None
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise ValueError(f"base_url must be an https:// address, not {base_url!r}")
+    if parts.username is not None or parts.password is not None:
+        raise ValueError(
+            "base_url must not hold a user name or password; the account goes in "
+            "username= and password= (or ACLED_USERNAME and ACLED_PASSWORD)"
+        )
+    if parts.query or parts.fragment:
+        raise ValueError(f"base_url must not hold a query or a fragment: {base_url!r}")
+    if parts.scheme == "http" and not allow_http and not _is_loopback(parts.hostname):
+        raise ValueError(
+            f"base_url {parts.scheme}://{parts.hostname}{'' if port is None else f':{port}'} "
+            "is not https: the password and tokens would travel in clear. Use https, or "
+            "pass allow_http=True if you really mean it"
+        )
+    return base_url.strip().rstrip("/")
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def host_of(url: str) -> str:
+    """Host and port of a URL, without any user name or password it holds."""
+    try:
+        parts = urllib.parse.urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return "an address that is not a valid URL"
+    if not parts.hostname:
+        return ""
+    return parts.hostname + ("" if port is None else f":{port}")
+
+
+# --- deadlines and attempts ----------------------------------------------------
+
+
+class DeadlineExceeded(Exception):
+    """An attempt ran past its deadline. Not an OSError, so that urllib3 does not retry it."""
+
+
+class Attempts:
+    """One request's attempts: how many were made, and the deadline of the one in flight.
+
+    Parameters
+    ----------
+    seconds : float or None
+        The most one attempt may take, from sending to the answer's last byte.
+    """
+
+    def __init__(self, seconds: float | None) -> None:
+        self.seconds = seconds
+        self.count = 0
+        self.deadline = float("inf")
+
+    def start(self) -> None:
+        self.count += 1
+        if self.seconds is not None:
+            self.deadline = time.monotonic() + self.seconds
+
+    def remaining(self) -> float:
+        return self.deadline - time.monotonic()
+
+
+_in_flight = threading.local()
+
+
+class watching:
+    """Count the attempts (and bound each one) of the requests sent inside the block."""
+
+    def __init__(self, seconds: float | None) -> None:
+        self.attempts = Attempts(seconds)
+
+    def __enter__(self) -> Attempts:
+        _in_flight.attempts = self.attempts
+        return self.attempts
+
+    def __exit__(self, *exc_info: object) -> None:
+        _in_flight.attempts = None
+
+
+def _current() -> Attempts | None:
+    return getattr(_in_flight, "attempts", None)
+
+
+class _DeadlineReader(io.RawIOBase):
+    """Reads a socket, giving up at the deadline of the attempt in flight."""
+
+    def __init__(self, raw: io.RawIOBase, owner: _DeadlineSocket) -> None:
+        self._raw = raw
+        self._owner = owner
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int | None:
+        attempts = _current()
+        if attempts is None or attempts.seconds is None:
+            return self._raw.readinto(buffer)
+        remaining = attempts.remaining()
+        if remaining <= 0:
+            raise DeadlineExceeded
+        base = self._owner.gettimeout()
+        self._owner.wrapped.settimeout(remaining if base is None else min(base, remaining))
+        try:
+            return self._raw.readinto(buffer)
+        except TimeoutError:
+            if attempts.remaining() <= 0:
+                raise DeadlineExceeded from None
+            raise
+        finally:
+            self._owner.wrapped.settimeout(base)
+
+    def close(self) -> None:
+        self._raw.close()
+        super().close()
+
+
+class _DeadlineSocket:
+    """A connected socket (plain or TLS) whose binary reads honour the attempt's deadline."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.wrapped = sock
+        self._timeout = sock.gettimeout()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.wrapped, name)
+
+    def settimeout(self, value: float | None) -> None:
+        self._timeout = value
+        self.wrapped.settimeout(value)
+
+    def gettimeout(self) -> float | None:
+        return self._timeout
+
+    def makefile(self, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
+        if mode != "rb":
+            return self.wrapped.makefile(mode, *args, **kwargs)
+        # the socket's own raw file keeps the socket open while the answer is read
+        raw = self.wrapped.makefile("rb", buffering=0)
+        return io.BufferedReader(_DeadlineReader(raw, self))
+
+
+class DeadlineConnection(HTTPConnection):
+    def connect(self) -> None:
+        super().connect()
+        self.sock = _DeadlineSocket(self.sock)
+
+
+class DeadlineTLSConnection(HTTPSConnection):
+    def connect(self) -> None:
+        super().connect()
+        self.sock = _DeadlineSocket(self.sock)
+
+
+class _CountingPool:
+    """Starts an attempt (count, deadline) each time urllib3 sends the request."""
+
+    def _make_request(self, *args: Any, **kwargs: Any) -> Any:
+        attempts = _current()
+        if attempts is not None:
+            attempts.start()
+        return super()._make_request(*args, **kwargs)
+
+
+class DeadlinePool(_CountingPool, HTTPConnectionPool):
+    ConnectionCls = DeadlineConnection
+
+
+class DeadlineTLSPool(_CountingPool, HTTPSConnectionPool):
+    ConnectionCls = DeadlineTLSConnection
+
+
+class BoundedAdapter(HTTPAdapter):
+    """An ``HTTPAdapter`` whose attempts are counted and stopped at their deadline.
+
+    Inside a :class:`watching` block every attempt (the first and each retry)
+    counts once, and reading its answer stops with :class:`DeadlineExceeded`
+    once ``seconds`` have passed since it was sent.
+    """
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {"http": DeadlinePool, "https": DeadlineTLSPool}
+
+    def proxy_manager_for(self, *args: Any, **kwargs: Any) -> Any:
+        manager = super().proxy_manager_for(*args, **kwargs)
+        manager.pool_classes_by_scheme = {"http": DeadlinePool, "https": DeadlineTLSPool}
+        return manager
+
+
+def chunks_within(stream: Iterator[bytes], limit: int) -> bytes | None:
+    """The stream's bytes, or None as soon as they pass ``limit`` bytes."""
+    buffer = bytearray()
+    for chunk in stream:
+        buffer += chunk
+        if len(buffer) > limit:
+            return None
+    return bytes(buffer)
