@@ -14,6 +14,7 @@ import importlib.resources as _resources
 import pathlib as _pathlib
 from typing import TYPE_CHECKING as _TYPE_CHECKING
 
+from eventdata.datasets.geography import admin1_lines
 from eventdata.datasets.simulate import simulate, simulate_counts
 
 if _TYPE_CHECKING:
@@ -21,7 +22,7 @@ if _TYPE_CHECKING:
 
     import pandas as pd
 
-__all__ = ["SEED_PATH", "load_seed_incidents", "simulate", "simulate_counts"]
+__all__ = ["SEED_PATH", "admin1_lines", "load_seed_incidents", "simulate", "simulate_counts"]
 
 #: The seed incidents as an ACLED-style CSV export inside the installed package.
 SEED_PATH: Path = _pathlib.Path(
