@@ -15,6 +15,7 @@ import pathlib as _pathlib
 from typing import TYPE_CHECKING as _TYPE_CHECKING
 
 from eventdata.datasets.simulate import simulate, simulate_counts
+from eventdata.io.acled_csv import read_acled as _read_acled
 
 if _TYPE_CHECKING:
     from pathlib import Path
@@ -50,9 +51,7 @@ def load_seed_incidents() -> pd.DataFrame:
     >>> events["event_date"].min().date().isoformat()
     '2022-01-03'
     """
-    from eventdata.io.acled_csv import read_acled
-
-    return read_acled(SEED_PATH)
+    return _read_acled(SEED_PATH)
 
 
 del annotations  # a helper, not the API

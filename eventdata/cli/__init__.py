@@ -14,26 +14,32 @@ import csv
 import json
 import os
 import sys
-import tempfile
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
+from eventdata.cli._files import (
+    UsageError,
+    input_file,
+    output_file,
+    rejected_path,
+    store_folder,
+    writable_folder,
+    write_atomically,
+    write_rejected,
+)
 
+# Only light modules here: `eventdata --help` and parsing the arguments load no pandas. Each
+# command imports the layers it uses when it runs.
 from eventdata.core.errors import AcledAPIError, AuthenticationError, EventDataError, StoreError
-from eventdata.core.options import as_day, check_known
-from eventdata.core.progress import Progress
-from eventdata.core.schema import SOURCES, detect_source, schema_files, write_schema_files
-from eventdata.core.validation import Quarantine, validate
+from eventdata.core.sources import ACLED_API_URL, SOURCE_NAMES, detect_source
 from eventdata.core.version import __version__
-from eventdata.datasets import SEED_PATH, simulate
-from eventdata.events.counts import filter_events
-from eventdata.io import acled_api as acled
-from eventdata.io.acled_csv import read_acled, read_table, sniff_delimiter
-from eventdata.io.incidents import read_incidents, write_template
-from eventdata.io.ucdp import read_ucdp_ged
-from eventdata.store import EventStore, export, read_parquet
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from eventdata.core.validation import Quarantine
 
 __all__ = ["EXIT_CODES", "main"]
 
@@ -64,15 +70,12 @@ STORE-rejected-<UTC time>[-N].csv beside the store, and refuse an existing
 in the input)."""
 
 
-class _UsageError(EventDataError, ValueError):
-    """A bad option or path, found before any work was done."""
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code (see :data:`EXIT_CODES`).
 
     Examples
     --------
+    >>> from eventdata.datasets import SEED_PATH
     >>> main(["validate", str(SEED_PATH)])
     rows read:     6
     rows valid:    6
@@ -200,7 +203,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--country", action="append", dest="countries", help="repeat for several")
     p.add_argument("--since", type=int, help="Unix time to fetch from (default: newest stored)")
     p.add_argument(
-        "--api-url", default=acled.DEFAULT_BASE_URL, help="ACLED's address (default: %(default)s)"
+        "--api-url", default=ACLED_API_URL, help="ACLED's address (default: %(default)s)"
     )
     p.add_argument(
         "--allow-http",
@@ -340,7 +343,7 @@ def _reading_options(args: argparse.Namespace) -> dict:
 def _source_argument(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--source",
-        choices=(*SOURCES, "auto"),
+        choices=(*SOURCE_NAMES, "auto"),
         default="auto",
         help="what the file is; auto (default): told from its header",
     )
@@ -348,10 +351,13 @@ def _source_argument(p: argparse.ArgumentParser) -> None:
 
 def _read_events(path: str | Path, args: argparse.Namespace) -> tuple[Quarantine, str]:
     """The file read by its source's reader (quarantining), and words naming it."""
+    from eventdata.io.acled_csv import read_acled
+    from eventdata.io.incidents import read_incidents
+    from eventdata.io.ucdp import read_ucdp_ged
+
     source = args.source
     if source == "auto":
         source = detect_source(_header(Path(path), args.encoding or "utf-8", args.delimiter))
-    # looked up when called, so that the readers can be replaced (tests do)
     reader, words = {
         "acled": (read_acled, "ACLED export"),
         "ucdp-ged": (read_ucdp_ged, "UCDP GED extract"),
@@ -363,7 +369,11 @@ def _read_events(path: str | Path, args: argparse.Namespace) -> tuple[Quarantine
 
 def _header(path: Path, encoding: str, delimiter: str | None) -> list[str]:
     """The column names of a file's header, without reading the rest of it."""
+    from eventdata.io.acled_csv import sniff_delimiter
+
     if path.suffix.lower() in (".xlsx", ".xls"):
+        import pandas as pd
+
         try:
             return [str(c) for c in pd.read_excel(path, nrows=0).columns]
         except Exception:  # the reader gives the clear error
@@ -416,147 +426,23 @@ def _analysis_arguments(p: argparse.ArgumentParser) -> None:
     _selection_arguments(p)
 
 
-# --- paths, checked before any work ----------------------------------------
-
-
-def _input_file(value: str, label: str) -> Path:
-    """An input file that exists (a clear usage error otherwise)."""
-    path = Path(value)
-    if not path.exists():
-        raise _UsageError(f"{label} {value}: no such file")
-    if path.is_dir():
-        raise _UsageError(f"{label} {value}: a folder, not a file")
-    return path
-
-
-def _output_file(
-    value: str, label: str, *, suffixes: Sequence[str] = (), replace: bool = True
-) -> Path:
-    """A file path the command can write, checked before any work is done.
-
-    Its folder must exist and take a new file (probed with one, removed at once);
-    an existing file must be a regular file the user may write, and may not be
-    there at all when ``replace`` is False.
-    """
-    path = Path(value)
-    if suffixes and path.suffix.lower().lstrip(".") not in suffixes:
-        raise _UsageError(f"{label} must end in {' or '.join('.' + x for x in suffixes)}: {value}")
-    if path.is_dir():
-        raise _UsageError(f"{label} {value}: a folder, not a file")
-    if path.exists() or path.is_symlink():
-        if not replace:
-            raise _UsageError(f"{label} {value} already exists; it is never overwritten")
-        if not path.is_file():
-            raise _UsageError(f"{label} {value}: not a regular file")
-        if not os.access(path, os.W_OK):
-            raise _UsageError(f"{label} {value}: the file is not writable")
-    _writable_folder(path.parent, f"{label} {value}")
-    return path
-
-
-def _writable_folder(folder: Path, what: str) -> None:
-    folder = folder if str(folder) else Path(".")
-    if not folder.is_dir():
-        problem = "does not exist" if not folder.exists() else "is not a folder"
-        raise _UsageError(f"{what}: the folder {folder} {problem}")
-    try:
-        with tempfile.TemporaryFile(dir=folder):
-            pass
-    except OSError as exc:
-        raise _UsageError(
-            f"{what}: cannot write in the folder {folder} ({exc.strerror or exc})"
-        ) from None
-
-
-def _store_folder(value: str, *, must_exist: bool) -> Path:
-    path = Path(value)
-    if path.exists() and not path.is_dir():
-        raise _UsageError(f"--store {value}: a file, not a store folder")
-    if must_exist and not path.exists():
-        raise _UsageError(f"--store {value}: no such store folder")
-    if not must_exist:
-        _writable_folder(path if path.exists() else path.parent, f"--store {value}")
-    return path
-
-
-def _write_atomically(path: Path, write: Callable[[Path], object], *, replace: bool = True) -> Path:
-    """Write through a temporary file in the same folder, then move it into place.
-
-    With ``replace=False`` the move is a hard link, which fails when the name is
-    taken: an existing file is never overwritten, even by a command running at
-    the same moment (FileExistsError then).
-    """
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(handle)
-    try:
-        write(Path(temporary))
-        if replace:
-            os.replace(temporary, path)
-        else:
-            _move_to_new_name(Path(temporary), path)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temporary)
-    return path
-
-
-def _move_to_new_name(temporary: Path, path: Path) -> None:
-    """Give ``temporary`` the name ``path`` only if no file has it (FileExistsError else)."""
-    try:
-        os.link(temporary, path)
-    except FileExistsError:
-        raise
-    except OSError:  # no hard links on this file system: claim the name, then fill it
-        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
-        os.replace(temporary, path)
-
-
-def _rejected_path(store: Path, explicit: str | None) -> Path | None:
-    """Where rejected rows will go: checked now, before the work (None: beside the store)."""
-    if explicit:
-        return _output_file(explicit, "--quarantine", replace=False)
-    _writable_folder(store.absolute().parent, f"rejected rows of --store {store}")
-    return None
-
-
-def _write_rejected(rejected: pd.DataFrame, store: Path, target: Path | None) -> Path | None:
-    """Rejected rows go to a new CSV beside the store (or where asked), never nowhere.
-
-    The default name carries the UTC time and, when two runs share a second, a
-    counter: no earlier file is ever overwritten.
-    """
-    if not len(rejected):
-        return None
-
-    def write(temporary: Path) -> None:
-        rejected.to_csv(temporary, index=False)
-
-    if target is not None:
-        return _write_atomically(target, write, replace=False)
-    stamp = pd.Timestamp.now(tz="UTC").strftime("%Y%m%dT%H%M%S")
-    base = store.absolute().parent / f"{store.name}-rejected-{stamp}"
-    for n in range(1, 10_000):
-        out = base.with_name(base.name + ("" if n == 1 else f"-{n}") + ".csv")
-        with contextlib.suppress(FileExistsError):
-            return _write_atomically(out, write, replace=False)
-    raise StoreError(f"{base}: no free name for the rejected rows")
-
-
 # --- commands -----------------------------------------------------------------
 
 
 def _validate(args: argparse.Namespace) -> int:
-    source = _input_file(args.file, "FILE")
-    out = _output_file(args.quarantine, "--quarantine") if args.quarantine else None
+    source = input_file(args.file, "FILE")
+    out = output_file(args.quarantine, "--quarantine") if args.quarantine else None
     result, _ = _read_events(source, args)
     print(result.summary())
     if out is not None and result.n_rejected:
-        _write_atomically(out, lambda temporary: result.rejected.to_csv(temporary, index=False))
+        write_atomically(out, lambda temporary: result.rejected.to_csv(temporary, index=False))
         print(f"rejected rows written to {out}")
     return EXIT_PROBLEMS if result.n_rejected else EXIT_OK
 
 
 def _schemas(args: argparse.Namespace) -> int:
+    from eventdata.core.schema import schema_files, write_schema_files
+
     out = Path(args.out)
     if args.check:
         stale = [
@@ -568,19 +454,23 @@ def _schemas(args: argparse.Namespace) -> int:
             print(f"out of date: {out / name}")
         return EXIT_PROBLEMS if stale else EXIT_OK
     if out.exists() and not out.is_dir():
-        raise _UsageError(f"--out {out}: a file, not a folder")
+        raise UsageError(f"--out {out}: a file, not a folder")
     nearest = next(folder for folder in (out, *out.parents) if folder.exists())
-    _writable_folder(nearest, f"--out {out}")
+    writable_folder(nearest, f"--out {out}")
     for path in write_schema_files(out):
         print(f"wrote {path}")
     return EXIT_OK
 
 
 def _ingest(args: argparse.Namespace) -> int:
-    source = _input_file(args.file, "FILE")
-    deletions_file = _input_file(args.deletions, "--deletions") if args.deletions else None
-    store_dir = _store_folder(args.store, must_exist=False)
-    target = _rejected_path(store_dir, args.quarantine)
+    from eventdata.core.progress import Progress
+    from eventdata.io.acled_csv import read_table
+    from eventdata.store import EventStore
+
+    source = input_file(args.file, "FILE")
+    deletions_file = input_file(args.deletions, "--deletions") if args.deletions else None
+    store_dir = store_folder(args.store, must_exist=False)
+    target = rejected_path(store_dir, args.quarantine)
     # a bar over the stages, on stderr and only when it is a terminal
     stages = 3 if deletions_file else 2
     with Progress(sys.stderr.isatty(), total=stages, unit=" stages", description="ingest") as bar:
@@ -591,7 +481,7 @@ def _ingest(args: argparse.Namespace) -> int:
             deletions = read_table(deletions_file)[0]
             bar.advance(note="deletions read")
         # the rejected rows are safe on disk before the store changes
-        written = _write_rejected(checked.rejected, store_dir, target)
+        written = write_rejected(checked.rejected, store_dir, target)
         store = EventStore(store_dir)
         change = store.upsert(checked.valid, deletions=deletions)
         bar.advance(note="upserted")
@@ -603,36 +493,44 @@ def _ingest(args: argparse.Namespace) -> int:
 
 
 def _sync(args: argparse.Namespace) -> int:
-    store_dir = _store_folder(args.store, must_exist=False)
-    target = _rejected_path(store_dir, args.quarantine)
+    from eventdata.io import acled_api as acled
+    from eventdata.store import EventStore
+
+    store_dir = store_folder(args.store, must_exist=False)
+    target = rejected_path(store_dir, args.quarantine)
     # credentials come from ACLED_USERNAME / ACLED_PASSWORD, never from the command line
     with acled.Client(base_url=args.api_url, allow_http=args.allow_http) as client:
         result = EventStore(store_dir).sync(
             client, countries=args.countries, since=args.since, progress=sys.stderr.isatty()
         )
     print(result.summary())
-    written = _write_rejected(result.rejected, store_dir, target)
+    written = write_rejected(result.rejected, store_dir, target)
     if written is not None:
         print(f"{len(result.rejected)} rejected rows written to {written}")
     return EXIT_PROBLEMS if len(result.rejected) else EXIT_OK
 
 
 def _template(args: argparse.Namespace) -> int:
-    out = _output_file(args.out, "--out")
-    _output_file(str(out.with_name(out.stem + ".schema.json")), "--out's descriptor")
+    from eventdata.io.incidents import write_template
+
+    out = output_file(args.out, "--out")
+    output_file(str(out.with_name(out.stem + ".schema.json")), "--out's descriptor")
     csv_path, descriptor = write_template(out)
     print(f"wrote {csv_path} and {descriptor}")
     return EXIT_OK
 
 
 def _export(args: argparse.Namespace) -> int:
-    store_dir = _store_folder(args.store, must_exist=True)
-    out = _output_file(args.out, "--out", suffixes=("parquet", "csv"))
+    from eventdata.core.options import as_day, check_known
+    from eventdata.store import export, read_parquet
+
+    store_dir = store_folder(args.store, must_exist=True)
+    out = output_file(args.out, "--out", suffixes=("parquet", "csv"))
     for label, day in (("--start", args.start), ("--end", args.end)):
-        as_day(day, label, error=_UsageError)
+        as_day(day, label, error=UsageError)
     if args.countries:  # a misspelt country is an error, not an empty file
         stored = read_parquet(store_dir, columns=["country"])["country"].unique()
-        check_known(args.countries, stored, "country", error=_UsageError)
+        check_known(args.countries, stored, "country", error=UsageError)
     events = read_parquet(
         store_dir,
         countries=args.countries,
@@ -647,6 +545,10 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
+    from eventdata.core.validation import validate
+    from eventdata.datasets import SEED_PATH, simulate
+    from eventdata.io.acled_csv import read_acled
+
     print(f"seed incidents ({SEED_PATH.name}):")
     seed = read_acled(SEED_PATH)
     print(
@@ -668,13 +570,17 @@ def _demo(args: argparse.Namespace) -> int:
 def _check_input(args: argparse.Namespace) -> None:
     """The INPUT / --example choice, checked before any work."""
     if args.example == bool(args.input):
-        raise _UsageError("give an INPUT file or store folder, or --example (not both)")
+        raise UsageError("give an INPUT file or store folder, or --example (not both)")
     if args.input and not Path(args.input).exists():
-        raise _UsageError(f"INPUT {args.input}: no such file or store folder")
+        raise UsageError(f"INPUT {args.input}: no such file or store folder")
 
 
 def _load(args: argparse.Namespace) -> tuple[Quarantine, str]:
     """The input validated (rows set aside with reasons), and words saying what it is."""
+    from eventdata.core.validation import validate
+    from eventdata.datasets import simulate
+    from eventdata.store import read_parquet
+
     _check_input(args)
     if args.example:
         events = simulate(
@@ -693,8 +599,11 @@ def _load(args: argparse.Namespace) -> tuple[Quarantine, str]:
 
 
 def _selected(args: argparse.Namespace, checked: Quarantine) -> pd.DataFrame:
+    from eventdata.core.options import as_day
+    from eventdata.events.counts import filter_events
+
     for label, day in (("--start", args.start), ("--end", args.end)):
-        as_day(day, label, error=_UsageError)
+        as_day(day, label, error=UsageError)
     selection = {
         "countries": args.countries,
         "event_types": args.event_types,
@@ -709,7 +618,7 @@ def _selected(args: argparse.Namespace, checked: Quarantine) -> pd.DataFrame:
             for name, v in selection.items()
             if v is not None
         ]
-        raise _UsageError(f"no valid event matches {'; '.join(given) or 'the selection'}")
+        raise UsageError(f"no valid event matches {'; '.join(given) or 'the selection'}")
     return events
 
 
@@ -717,15 +626,17 @@ REPORT_FORMATS = ("html", "pdf", "json")
 
 
 def _report(args: argparse.Namespace) -> int:
+    from eventdata.core.options import as_day
+    from eventdata.events.counts import filter_events
     from eventdata.report import build_report
 
     suffix = Path(args.out or "").suffix.lower().lstrip(".")
     fmt = args.format or (suffix if suffix in REPORT_FORMATS else "html")
-    out = _output_file(args.out or f"report.{fmt}", "--out", suffixes=(fmt,))
+    out = output_file(args.out or f"report.{fmt}", "--out", suffixes=(fmt,))
     checked, source = _load(args)
     if args.start or args.end:  # the period asked for, the quarantine's counts aside
         for label, day in (("--start", args.start), ("--end", args.end)):
-            as_day(day, label, error=_UsageError)
+            as_day(day, label, error=UsageError)
         checked = filter_events(checked.valid, start=args.start, end=args.end)
     report = build_report(
         checked,
@@ -741,10 +652,10 @@ def _report(args: argparse.Namespace) -> int:
     )
     if fmt == "pdf":
         content = report.to_pdf()
-        _write_atomically(out, lambda temporary: temporary.write_bytes(content))
+        write_atomically(out, lambda temporary: temporary.write_bytes(content))
     else:
         text = report.to_json() if fmt == "json" else report.to_html()
-        _write_atomically(out, lambda temporary: temporary.write_text(text, encoding="utf-8"))
+        write_atomically(out, lambda temporary: temporary.write_text(text, encoding="utf-8"))
     print(report.summary())
     print(f"wrote {out} ({fmt}, {len(report.figures)} figures)")
     return EXIT_OK
@@ -753,18 +664,20 @@ def _report(args: argparse.Namespace) -> int:
 def _write_table(out: Path, frame: pd.DataFrame | None, numbers: object) -> None:
     """A results table as .csv (``frame``) or .json (``numbers``), written atomically."""
     if out.suffix.lower() == ".csv":
-        _write_atomically(out, lambda temporary: frame.to_csv(temporary, index=False))
+        write_atomically(out, lambda temporary: frame.to_csv(temporary, index=False))
     else:
         text = json.dumps(numbers, indent=2, allow_nan=False, default=str)
-        _write_atomically(out, lambda temporary: temporary.write_text(text, encoding="utf-8"))
+        write_atomically(out, lambda temporary: temporary.write_text(text, encoding="utf-8"))
     print(f"wrote {out}")
 
 
 def _anniversary(args: argparse.Namespace) -> int:
+    import pandas as pd
+
     from eventdata.analysis.anniversary import AnniversaryTests, anniversary_test
     from eventdata.report import anniversary_dict
 
-    out = _output_file(args.out, "--out", suffixes=("csv", "json")) if args.out else None
+    out = output_file(args.out, "--out", suffixes=("csv", "json")) if args.out else None
     checked, source = _load(args)
     events = _selected(args, checked)
     names = args.anniversaries or ["01-03"]
@@ -790,7 +703,7 @@ def _anniversary_by_unit(args, events, names, source, checked, out: Path | None)
     from eventdata.analysis.units import anniversary_by_unit
 
     if len(names) > 1:
-        raise _UsageError("--by tests one anniversary at a time")
+        raise UsageError("--by tests one anniversary at a time")
     result = anniversary_by_unit(events, names[0], by=args.by, window=tuple(args.window))
     print(f"{source}: {checked.n_valid} valid rows of {checked.n_rows}; {len(events)} selected")
     return _print_and_write(result, result.to_frame(), out)
@@ -807,7 +720,7 @@ def _print_and_write(result, frame: pd.DataFrame, out: Path | None) -> int:
 def _clusters(args: argparse.Namespace) -> int:
     from eventdata.analysis.spatial.scan import space_time_scan
 
-    out = _output_file(args.out, "--out", suffixes=("csv", "json")) if args.out else None
+    out = output_file(args.out, "--out", suffixes=("csv", "json")) if args.out else None
     checked, source = _load(args)
     events = _selected(args, checked)
     result = space_time_scan(
@@ -829,7 +742,7 @@ def _provinces(args: argparse.Namespace) -> int:
     from eventdata.analysis.provinces import province_frequency
     from eventdata.report import province_dict
 
-    out = _output_file(args.out, "--out", suffixes=("csv", "json")) if args.out else None
+    out = output_file(args.out, "--out", suffixes=("csv", "json")) if args.out else None
     checked, source = _load(args)
     result = province_frequency(_selected(args, checked), normalize=args.normalize)
     print(f"{source}: {checked.n_valid} valid rows of {checked.n_rows}")
@@ -837,7 +750,3 @@ def _provinces(args: argparse.Namespace) -> int:
     if out is not None:
         _write_table(out, result.to_frame(), province_dict(result))
     return EXIT_OK
-
-
-if __name__ == "__main__":  # pragma: no cover
-    raise SystemExit(main())
