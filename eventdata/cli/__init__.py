@@ -369,7 +369,7 @@ def _read_events(path: str | Path, args: argparse.Namespace) -> tuple[Quarantine
 
 def _header(path: Path, encoding: str, delimiter: str | None) -> list[str]:
     """The column names of a file's header, without reading the rest of it."""
-    from eventdata.io.acled_csv import sniff_delimiter
+    from eventdata.io.tables import sniff_delimiter
 
     if path.suffix.lower() in (".xlsx", ".xls"):
         import pandas as pd

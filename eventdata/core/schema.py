@@ -177,6 +177,9 @@ def _in_vocabulary(values: pd.Series, vocabulary: tuple[Any, ...]) -> bool:
 
 _FrameRule = Callable[..., pd.Series]
 _FRAME_RULES: dict[str, _FrameRule] = {}
+#: The cross-column rules by name (as a pandera check names them), callable directly on a
+#: frame with the check's statistics: what :meth:`IncidentSchema.rules_hold` runs.
+FRAME_RULES: MappingProxyType[str, _FrameRule] = MappingProxyType(_FRAME_RULES)
 
 
 def _frame_rule(statistics: list[str] | None = None) -> Callable[[_FrameRule], _FrameRule]:
@@ -332,7 +335,7 @@ class IncidentSchema:
             if not spec.holds(frame[name]):
                 return False
         for *_, check in self.frame_rules:
-            function = _FRAME_RULES.get(check.name)
+            function = FRAME_RULES.get(check.name)
             if function is None or not np.all(function(frame, **check.statistics)):
                 return False
         return True
