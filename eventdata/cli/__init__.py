@@ -3,7 +3,11 @@
 Subcommands print plain text for people and exit with one code policy, so that
 scripts and CI pipelines can rely on them (see :data:`EXIT_CODES`). Every
 failure a user can meet is one line on stderr, never a traceback; each command
-checks its input and output paths before it does any work.
+checks its input and output paths before it does any work
+(:mod:`eventdata.cli._files`).
+
+The command line starts fast: parsing the arguments (``--help`` included) loads
+no pandas; each command imports the layers it uses when it runs.
 """
 
 from __future__ import annotations
@@ -19,19 +23,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from eventdata.cli._files import (
-    UsageError,
-    input_file,
-    output_file,
-    rejected_path,
-    store_folder,
-    writable_folder,
-    write_atomically,
-    write_rejected,
-)
-
 # Only light modules here: `eventdata --help` and parsing the arguments load no pandas. Each
 # command imports the layers it uses when it runs.
+from eventdata.cli import _files
 from eventdata.core.errors import AcledAPIError, AuthenticationError, EventDataError, StoreError
 from eventdata.core.sources import ACLED_API_URL, SOURCE_NAMES, detect_source
 from eventdata.core.version import __version__
@@ -40,6 +34,16 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from eventdata.core.validation import Quarantine
+
+# The checks of paths before any work, and the writing of results (eventdata.cli._files).
+_UsageError = _files.UsageError
+_input_file = _files.input_file
+_output_file = _files.output_file
+_rejected_path = _files.rejected_path
+_store_folder = _files.store_folder
+_writable_folder = _files.writable_folder
+_write_atomically = _files.write_atomically
+_write_rejected = _files.write_rejected
 
 __all__ = ["EXIT_CODES", "main"]
 
@@ -430,12 +434,12 @@ def _analysis_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    source = input_file(args.file, "FILE")
-    out = output_file(args.quarantine, "--quarantine") if args.quarantine else None
+    source = _input_file(args.file, "FILE")
+    out = _output_file(args.quarantine, "--quarantine") if args.quarantine else None
     result, _ = _read_events(source, args)
     print(result.summary())
     if out is not None and result.n_rejected:
-        write_atomically(out, lambda temporary: result.rejected.to_csv(temporary, index=False))
+        _write_atomically(out, lambda temporary: result.rejected.to_csv(temporary, index=False))
         print(f"rejected rows written to {out}")
     return EXIT_PROBLEMS if result.n_rejected else EXIT_OK
 
@@ -454,9 +458,9 @@ def _schemas(args: argparse.Namespace) -> int:
             print(f"out of date: {out / name}")
         return EXIT_PROBLEMS if stale else EXIT_OK
     if out.exists() and not out.is_dir():
-        raise UsageError(f"--out {out}: a file, not a folder")
+        raise _UsageError(f"--out {out}: a file, not a folder")
     nearest = next(folder for folder in (out, *out.parents) if folder.exists())
-    writable_folder(nearest, f"--out {out}")
+    _writable_folder(nearest, f"--out {out}")
     for path in write_schema_files(out):
         print(f"wrote {path}")
     return EXIT_OK
@@ -467,10 +471,10 @@ def _ingest(args: argparse.Namespace) -> int:
     from eventdata.io.acled_csv import read_table
     from eventdata.store import EventStore
 
-    source = input_file(args.file, "FILE")
-    deletions_file = input_file(args.deletions, "--deletions") if args.deletions else None
-    store_dir = store_folder(args.store, must_exist=False)
-    target = rejected_path(store_dir, args.quarantine)
+    source = _input_file(args.file, "FILE")
+    deletions_file = _input_file(args.deletions, "--deletions") if args.deletions else None
+    store_dir = _store_folder(args.store, must_exist=False)
+    target = _rejected_path(store_dir, args.quarantine)
     # a bar over the stages, on stderr and only when it is a terminal
     stages = 3 if deletions_file else 2
     with Progress(sys.stderr.isatty(), total=stages, unit=" stages", description="ingest") as bar:
@@ -481,7 +485,7 @@ def _ingest(args: argparse.Namespace) -> int:
             deletions = read_table(deletions_file)[0]
             bar.advance(note="deletions read")
         # the rejected rows are safe on disk before the store changes
-        written = write_rejected(checked.rejected, store_dir, target)
+        written = _write_rejected(checked.rejected, store_dir, target)
         store = EventStore(store_dir)
         change = store.upsert(checked.valid, deletions=deletions)
         bar.advance(note="upserted")
@@ -496,15 +500,15 @@ def _sync(args: argparse.Namespace) -> int:
     from eventdata.io import acled_api as acled
     from eventdata.store import EventStore
 
-    store_dir = store_folder(args.store, must_exist=False)
-    target = rejected_path(store_dir, args.quarantine)
+    store_dir = _store_folder(args.store, must_exist=False)
+    target = _rejected_path(store_dir, args.quarantine)
     # credentials come from ACLED_USERNAME / ACLED_PASSWORD, never from the command line
     with acled.Client(base_url=args.api_url, allow_http=args.allow_http) as client:
         result = EventStore(store_dir).sync(
             client, countries=args.countries, since=args.since, progress=sys.stderr.isatty()
         )
     print(result.summary())
-    written = write_rejected(result.rejected, store_dir, target)
+    written = _write_rejected(result.rejected, store_dir, target)
     if written is not None:
         print(f"{len(result.rejected)} rejected rows written to {written}")
     return EXIT_PROBLEMS if len(result.rejected) else EXIT_OK
@@ -513,8 +517,8 @@ def _sync(args: argparse.Namespace) -> int:
 def _template(args: argparse.Namespace) -> int:
     from eventdata.io.incidents import write_template
 
-    out = output_file(args.out, "--out")
-    output_file(str(out.with_name(out.stem + ".schema.json")), "--out's descriptor")
+    out = _output_file(args.out, "--out")
+    _output_file(str(out.with_name(out.stem + ".schema.json")), "--out's descriptor")
     csv_path, descriptor = write_template(out)
     print(f"wrote {csv_path} and {descriptor}")
     return EXIT_OK
@@ -524,13 +528,13 @@ def _export(args: argparse.Namespace) -> int:
     from eventdata.core.options import as_day, check_known
     from eventdata.store import export, read_parquet
 
-    store_dir = store_folder(args.store, must_exist=True)
-    out = output_file(args.out, "--out", suffixes=("parquet", "csv"))
+    store_dir = _store_folder(args.store, must_exist=True)
+    out = _output_file(args.out, "--out", suffixes=("parquet", "csv"))
     for label, day in (("--start", args.start), ("--end", args.end)):
-        as_day(day, label, error=UsageError)
+        as_day(day, label, error=_UsageError)
     if args.countries:  # a misspelt country is an error, not an empty file
         stored = read_parquet(store_dir, columns=["country"])["country"].unique()
-        check_known(args.countries, stored, "country", error=UsageError)
+        check_known(args.countries, stored, "country", error=_UsageError)
     events = read_parquet(
         store_dir,
         countries=args.countries,
@@ -570,9 +574,9 @@ def _demo(args: argparse.Namespace) -> int:
 def _check_input(args: argparse.Namespace) -> None:
     """The INPUT / --example choice, checked before any work."""
     if args.example == bool(args.input):
-        raise UsageError("give an INPUT file or store folder, or --example (not both)")
+        raise _UsageError("give an INPUT file or store folder, or --example (not both)")
     if args.input and not Path(args.input).exists():
-        raise UsageError(f"INPUT {args.input}: no such file or store folder")
+        raise _UsageError(f"INPUT {args.input}: no such file or store folder")
 
 
 def _load(args: argparse.Namespace) -> tuple[Quarantine, str]:
@@ -603,7 +607,7 @@ def _selected(args: argparse.Namespace, checked: Quarantine) -> pd.DataFrame:
     from eventdata.events.counts import filter_events
 
     for label, day in (("--start", args.start), ("--end", args.end)):
-        as_day(day, label, error=UsageError)
+        as_day(day, label, error=_UsageError)
     selection = {
         "countries": args.countries,
         "event_types": args.event_types,
@@ -618,7 +622,7 @@ def _selected(args: argparse.Namespace, checked: Quarantine) -> pd.DataFrame:
             for name, v in selection.items()
             if v is not None
         ]
-        raise UsageError(f"no valid event matches {'; '.join(given) or 'the selection'}")
+        raise _UsageError(f"no valid event matches {'; '.join(given) or 'the selection'}")
     return events
 
 
@@ -632,11 +636,11 @@ def _report(args: argparse.Namespace) -> int:
 
     suffix = Path(args.out or "").suffix.lower().lstrip(".")
     fmt = args.format or (suffix if suffix in REPORT_FORMATS else "html")
-    out = output_file(args.out or f"report.{fmt}", "--out", suffixes=(fmt,))
+    out = _output_file(args.out or f"report.{fmt}", "--out", suffixes=(fmt,))
     checked, source = _load(args)
     if args.start or args.end:  # the period asked for, the quarantine's counts aside
         for label, day in (("--start", args.start), ("--end", args.end)):
-            as_day(day, label, error=UsageError)
+            as_day(day, label, error=_UsageError)
         checked = filter_events(checked.valid, start=args.start, end=args.end)
     report = build_report(
         checked,
@@ -652,10 +656,10 @@ def _report(args: argparse.Namespace) -> int:
     )
     if fmt == "pdf":
         content = report.to_pdf()
-        write_atomically(out, lambda temporary: temporary.write_bytes(content))
+        _write_atomically(out, lambda temporary: temporary.write_bytes(content))
     else:
         text = report.to_json() if fmt == "json" else report.to_html()
-        write_atomically(out, lambda temporary: temporary.write_text(text, encoding="utf-8"))
+        _write_atomically(out, lambda temporary: temporary.write_text(text, encoding="utf-8"))
     print(report.summary())
     print(f"wrote {out} ({fmt}, {len(report.figures)} figures)")
     return EXIT_OK
@@ -664,10 +668,10 @@ def _report(args: argparse.Namespace) -> int:
 def _write_table(out: Path, frame: pd.DataFrame | None, numbers: object) -> None:
     """A results table as .csv (``frame``) or .json (``numbers``), written atomically."""
     if out.suffix.lower() == ".csv":
-        write_atomically(out, lambda temporary: frame.to_csv(temporary, index=False))
+        _write_atomically(out, lambda temporary: frame.to_csv(temporary, index=False))
     else:
         text = json.dumps(numbers, indent=2, allow_nan=False, default=str)
-        write_atomically(out, lambda temporary: temporary.write_text(text, encoding="utf-8"))
+        _write_atomically(out, lambda temporary: temporary.write_text(text, encoding="utf-8"))
     print(f"wrote {out}")
 
 
@@ -677,7 +681,7 @@ def _anniversary(args: argparse.Namespace) -> int:
     from eventdata.analysis.anniversary import AnniversaryTests, anniversary_test
     from eventdata.report import anniversary_dict
 
-    out = output_file(args.out, "--out", suffixes=("csv", "json")) if args.out else None
+    out = _output_file(args.out, "--out", suffixes=("csv", "json")) if args.out else None
     checked, source = _load(args)
     events = _selected(args, checked)
     names = args.anniversaries or ["01-03"]
@@ -703,7 +707,7 @@ def _anniversary_by_unit(args, events, names, source, checked, out: Path | None)
     from eventdata.analysis.units import anniversary_by_unit
 
     if len(names) > 1:
-        raise UsageError("--by tests one anniversary at a time")
+        raise _UsageError("--by tests one anniversary at a time")
     result = anniversary_by_unit(events, names[0], by=args.by, window=tuple(args.window))
     print(f"{source}: {checked.n_valid} valid rows of {checked.n_rows}; {len(events)} selected")
     return _print_and_write(result, result.to_frame(), out)
@@ -720,7 +724,7 @@ def _print_and_write(result, frame: pd.DataFrame, out: Path | None) -> int:
 def _clusters(args: argparse.Namespace) -> int:
     from eventdata.analysis.spatial.scan import space_time_scan
 
-    out = output_file(args.out, "--out", suffixes=("csv", "json")) if args.out else None
+    out = _output_file(args.out, "--out", suffixes=("csv", "json")) if args.out else None
     checked, source = _load(args)
     events = _selected(args, checked)
     result = space_time_scan(
@@ -742,7 +746,7 @@ def _provinces(args: argparse.Namespace) -> int:
     from eventdata.analysis.provinces import province_frequency
     from eventdata.report import province_dict
 
-    out = output_file(args.out, "--out", suffixes=("csv", "json")) if args.out else None
+    out = _output_file(args.out, "--out", suffixes=("csv", "json")) if args.out else None
     checked, source = _load(args)
     result = province_frequency(_selected(args, checked), normalize=args.normalize)
     print(f"{source}: {checked.n_valid} valid rows of {checked.n_rows}")

@@ -6,6 +6,7 @@
 - :mod:`~eventdata.core.progress`: progress reporting;
 - :mod:`~eventdata.core.sources`: the sources' names, and telling them apart by header;
 - :mod:`~eventdata.core.schema`: the pandera schemas of each source;
+- :mod:`~eventdata.core.coercion`: typing a frame's columns to a schema (text, numbers, dates);
 - :mod:`~eventdata.core.validation`: validation and the quarantine of rejected rows;
 - :mod:`~eventdata.core.coverage`: what period each source covers;
 - :mod:`~eventdata.core.admin1`: admin1 names across codebook vintages.

@@ -5,7 +5,8 @@ into the schema's dtypes and checks every rule lazily, so that one pass names
 every failing row and every rule it broke. With ``errors="raise"`` it raises
 :class:`~eventdata.core.errors.ValidationError`; with ``errors="quarantine"`` it
 returns a :class:`Quarantine` whose ``valid`` and ``rejected`` frames account
-for every input row exactly once.
+for every input row exactly once. The typing itself is
+:func:`eventdata.core.coercion.coerce`.
 """
 
 from __future__ import annotations
