@@ -8,98 +8,125 @@ Examples
 np.int64(3)
 """
 
-from __future__ import annotations
+from importlib import import_module as _import_module
 
-from eventdata import datasets
-from eventdata.analysis import spatial
-from eventdata.analysis.alerts import EscalationAlerts, escalation_alerts
-from eventdata.analysis.anniversary import (
-    AnniversaryResult,
-    AnniversaryTests,
-    EventStudyResult,
-    RateRatioTest,
-    anniversary_test,
-    event_study,
-    rate_ratio_test,
-)
-from eventdata.analysis.interrupted import InterruptedTimeSeries, interrupted_time_series
-from eventdata.analysis.provinces import (
-    PeriodComparison,
-    ProvinceModel,
-    ProvinceResult,
-    compare_periods,
-    province_frequency,
-    province_model,
-)
-from eventdata.analysis.spatial import (
-    distance_km,
-    dyads,
-    from_long,
-    h3_cells,
-    priogrid_centroid,
-    priogrid_gid,
-    to_geopandas,
-    to_long,
-    write_geopackage,
-    write_geoparquet,
-)
-from eventdata.analysis.spatial.knox import KnoxResult, knox_test
-from eventdata.analysis.spatial.scan import ScanResult, space_time_scan
-from eventdata.analysis.units import UnitAnniversaryTests, anniversary_by_unit
-from eventdata.core import codebook
-from eventdata.core.admin1 import normalize_admin1
-from eventdata.core.errors import (
-    Admin1Warning,
-    AutocorrelationWarning,
-    CalibrationWarning,
-    CodebookWarning,
-    CoverageWarning,
-    DispersionWarning,
-    EventDataError,
-    EventDataWarning,
-    InsufficientDataError,
-    OverdispersionWarning,
-    PrecisionWarning,
-    ReadError,
-    ReadWarning,
-    SelectionError,
-    StoreError,
-    ValidationError,
-    WindowOverlapWarning,
-)
-from eventdata.core.schema import ACLED_SCHEMA, CORE_SCHEMA
-from eventdata.core.validation import Quarantine, validate
-from eventdata.core.version import __version__ as __version__
-from eventdata.events.counts import counts, filter_events
-from eventdata.events.matching import combine_sources, match_events
-from eventdata.io import acled_api as acled
-from eventdata.io.acled_csv import read_acled
-from eventdata.io.incidents import read_incidents, write_template
-from eventdata.io.ucdp import read_ucdp_ged
-from eventdata.report import Report, build_report
-from eventdata.store import (
-    EventStore,
-    StoreChange,
-    SyncResult,
-    read_parquet,
-    write_acled,
-    write_parquet,
-)
+# Where each public name lives. Nothing below is imported until first used (PEP 562): `import
+# eventdata` costs next to nothing, and a name costs what its module needs (reading ACLED pays
+# for pandas and pandera; statsmodels, scipy, matplotlib and dask load only with the analyses and
+# plots that use them).
+_MODULES = {
+    "acled": "eventdata.io.acled_api",
+    "codebook": "eventdata.core.codebook",
+    "datasets": "eventdata.datasets",
+    "plot": "eventdata.plot",
+    "spatial": "eventdata.analysis.spatial",
+}
+_NAMES = {
+    "__version__": "eventdata.core.version",
+    **dict.fromkeys(["EscalationAlerts", "escalation_alerts"], "eventdata.analysis.alerts"),
+    **dict.fromkeys(
+        [
+            "AnniversaryResult",
+            "AnniversaryTests",
+            "EventStudyResult",
+            "RateRatioTest",
+            "anniversary_test",
+            "event_study",
+            "rate_ratio_test",
+        ],
+        "eventdata.analysis.anniversary",
+    ),
+    **dict.fromkeys(
+        ["InterruptedTimeSeries", "interrupted_time_series"], "eventdata.analysis.interrupted"
+    ),
+    **dict.fromkeys(
+        [
+            "PeriodComparison",
+            "ProvinceModel",
+            "ProvinceResult",
+            "compare_periods",
+            "province_frequency",
+            "province_model",
+        ],
+        "eventdata.analysis.provinces",
+    ),
+    **dict.fromkeys(
+        [
+            "distance_km",
+            "dyads",
+            "from_long",
+            "h3_cells",
+            "priogrid_centroid",
+            "priogrid_gid",
+            "to_geopandas",
+            "to_long",
+            "write_geopackage",
+            "write_geoparquet",
+        ],
+        "eventdata.analysis.spatial",
+    ),
+    **dict.fromkeys(["KnoxResult", "knox_test"], "eventdata.analysis.spatial.knox"),
+    **dict.fromkeys(["ScanResult", "space_time_scan"], "eventdata.analysis.spatial.scan"),
+    **dict.fromkeys(["UnitAnniversaryTests", "anniversary_by_unit"], "eventdata.analysis.units"),
+    "normalize_admin1": "eventdata.core.admin1",
+    **dict.fromkeys(
+        [
+            "Admin1Warning",
+            "AutocorrelationWarning",
+            "CalibrationWarning",
+            "CodebookWarning",
+            "CoverageWarning",
+            "DispersionWarning",
+            "EventDataError",
+            "EventDataWarning",
+            "InsufficientDataError",
+            "OverdispersionWarning",
+            "PrecisionWarning",
+            "ReadError",
+            "ReadWarning",
+            "SelectionError",
+            "StoreError",
+            "ValidationError",
+            "WindowOverlapWarning",
+        ],
+        "eventdata.core.errors",
+    ),
+    **dict.fromkeys(["ACLED_SCHEMA", "CORE_SCHEMA"], "eventdata.core.schema"),
+    **dict.fromkeys(["Quarantine", "validate"], "eventdata.core.validation"),
+    **dict.fromkeys(["counts", "filter_events"], "eventdata.events.counts"),
+    "counts_out_of_core": "eventdata.events.outofcore",  # needs the optional dask extra
+    **dict.fromkeys(["combine_sources", "match_events"], "eventdata.events.matching"),
+    "read_acled": "eventdata.io.acled_csv",
+    **dict.fromkeys(["read_incidents", "write_template"], "eventdata.io.incidents"),
+    "read_ucdp_ged": "eventdata.io.ucdp",
+    **dict.fromkeys(["Report", "build_report"], "eventdata.report"),
+    **dict.fromkeys(
+        [
+            "EventStore",
+            "StoreChange",
+            "SyncResult",
+            "read_parquet",
+            "write_acled",
+            "write_parquet",
+        ],
+        "eventdata.store",
+    ),
+}
 
-del annotations  # helpers, not the API
+
+def __getattr__(name: str) -> object:
+    if name in _MODULES:
+        value = _import_module(_MODULES[name])
+    elif name in _NAMES:
+        value = getattr(_import_module(_NAMES[name]), name)
+    else:
+        raise AttributeError(f"module 'eventdata' has no attribute {name!r}")
+    globals()[name] = value  # found once; later lookups do not come here
+    return value
 
 
-def __getattr__(name: str):
-    # eventdata.plot loads matplotlib and seaborn: only when first used
-    if name == "plot":
-        import importlib
-
-        return importlib.import_module("eventdata.plot")
-    if name == "counts_out_of_core":  # needs the optional dask extra
-        from eventdata.events.outofcore import counts_out_of_core
-
-        return counts_out_of_core
-    raise AttributeError(f"module 'eventdata' has no attribute {name!r}")
+def __dir__() -> list[str]:
+    return sorted([*__all__, "__version__"])
 
 
 __all__ = [

@@ -19,7 +19,7 @@ Int64Dtype()
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -31,6 +31,7 @@ import pandera.pandas as pa
 from pandera import extensions
 
 from eventdata.core import codebook
+from eventdata.core.sources import SOURCE_NAMES
 
 __all__ = [
     "ACLED_SCHEMA",
@@ -40,7 +41,6 @@ __all__ = [
     "SOURCES",
     "Field",
     "IncidentSchema",
-    "detect_source",
     "write_schema_files",
 ]
 
@@ -177,6 +177,9 @@ def _in_vocabulary(values: pd.Series, vocabulary: tuple[Any, ...]) -> bool:
 
 _FrameRule = Callable[..., pd.Series]
 _FRAME_RULES: dict[str, _FrameRule] = {}
+#: The cross-column rules by name (as a pandera check names them), callable directly on a
+#: frame with the check's statistics: what :meth:`IncidentSchema.rules_hold` runs.
+FRAME_RULES: MappingProxyType[str, _FrameRule] = MappingProxyType(_FRAME_RULES)
 
 
 def _frame_rule(statistics: list[str] | None = None) -> Callable[[_FrameRule], _FrameRule]:
@@ -332,7 +335,7 @@ class IncidentSchema:
             if not spec.holds(frame[name]):
                 return False
         for *_, check in self.frame_rules:
-            function = _FRAME_RULES.get(check.name)
+            function = FRAME_RULES.get(check.name)
             if function is None or not np.all(function(frame, **check.statistics)):
                 return False
         return True
@@ -634,57 +637,8 @@ SCHEMAS: MappingProxyType[str, IncidentSchema] = MappingProxyType(
 
 #: The sources eventdata reads, as ``--source`` names them, and each one's schema.
 SOURCES: MappingProxyType[str, IncidentSchema] = MappingProxyType(
-    {"acled": ACLED_SCHEMA, "ucdp-ged": UCDP_GED_SCHEMA, "incidents": INCIDENT_SCHEMA}
+    dict(zip(SOURCE_NAMES, (ACLED_SCHEMA, UCDP_GED_SCHEMA, INCIDENT_SCHEMA), strict=True))
 )
-
-# Columns only one source's files have (any ACLED vintage; GED's own names; the
-# incident template's citation columns).
-_SOURCE_MARKERS = {
-    "ucdp-ged": frozenset({"type_of_violence", "side_a", "side_b", "date_start", "where_prec"}),
-    "acled": frozenset(
-        {"inter1", "inter2", "interaction", "assoc_actor_1", "ally_actor_1", "gwno", "timestamp"}
-    ),
-    "incidents": frozenset({"source_url", "coder"}),
-}
-
-
-def detect_source(columns: Iterable[str]) -> str:
-    """Which source a file comes from, by the column names of its header.
-
-    A UCDP GED file has GED's own names (``type_of_violence``, ``side_a``,
-    ``date_start``...); an ACLED export, of any codebook vintage, has actor-type
-    codes (``inter1``, ``interaction``) or other ACLED-only columns; a hand-coded
-    incident file (:func:`eventdata.write_template`) cites its reports
-    (``source_url``, ``coder``). Names match whatever their case and surrounding
-    whitespace. When nothing tells, ``"acled"``: its reader then names the
-    columns that are missing.
-
-    Parameters
-    ----------
-    columns : iterable of str
-        The header.
-
-    Returns
-    -------
-    {"acled", "ucdp-ged", "incidents"}
-        A key of :data:`SOURCES`.
-
-    Examples
-    --------
-    >>> detect_source(["id", "type_of_violence", "side_a", "side_b", "date_start", "best"])
-    'ucdp-ged'
-    >>> detect_source(INCIDENT_SCHEMA.columns)
-    'incidents'
-    >>> detect_source([" EVENT_ID_CNTY", "INTER1", "Interaction"])
-    'acled'
-    """
-    names = {str(c).strip().lower() for c in columns}
-    hits = {source: len(names & markers) for source, markers in _SOURCE_MARKERS.items()}
-    if hits["ucdp-ged"] >= 3:
-        return "ucdp-ged"
-    if hits["acled"] == 0 and hits["incidents"] > 0:
-        return "incidents"
-    return "acled"
 
 
 def schema_files() -> dict[str, str]:

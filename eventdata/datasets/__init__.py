@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING as _TYPE_CHECKING
 
 from eventdata.datasets.geography import admin1_lines
 from eventdata.datasets.simulate import simulate, simulate_counts
+from eventdata.io.acled_csv import read_acled as _read_acled
 
 if _TYPE_CHECKING:
     from pathlib import Path
@@ -51,9 +52,7 @@ def load_seed_incidents() -> pd.DataFrame:
     >>> events["event_date"].min().date().isoformat()
     '2022-01-03'
     """
-    from eventdata.io.acled_csv import read_acled
-
-    return read_acled(SEED_PATH)
+    return _read_acled(SEED_PATH)
 
 
 del annotations  # a helper, not the API

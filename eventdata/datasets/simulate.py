@@ -15,7 +15,6 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-from scipy.signal import lfilter
 
 from eventdata.core import codebook
 from eventdata.core.schema import ACLED_SCHEMA
@@ -227,6 +226,8 @@ def simulate_counts(
     if n_days:
         innovations[0] = rng.normal(0.0, noise)
     # AR(1) recursion x[i] = a * x[i-1] + e[i], as a linear filter (fast for long series)
+    from scipy.signal import lfilter  # scipy loads when a series is simulated
+
     latent = lfilter([1.0], [1.0, -autocorrelation], innovations)
     lam = mu.to_numpy() * np.exp(latent - noise**2 / 2)
     lam = lam * rng.gamma(dispersion, 1.0 / dispersion, n_days)

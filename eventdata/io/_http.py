@@ -6,7 +6,7 @@ Private to :mod:`eventdata.io.acled_api`. Small pieces:
   walk through an object's attributes (what error trackers and ``pytest -l`` do
   with a traceback's local variables) shows it: the text is kept XOR-masked and
   revealed only inside the expression that sends it.
-- :class:`BoundedAdapter` is a ``requests`` adapter whose connections stop reading
+- :func:`bounded_adapter` makes a ``requests`` adapter whose connections stop reading
   when an attempt's deadline passes. A socket timeout alone bounds the wait for
   each byte, not the whole answer: a server trickling one byte every half second
   would hold the client forever.
@@ -15,10 +15,13 @@ Private to :mod:`eventdata.io.acled_api`. Small pieces:
 - :func:`checked_base_url` refuses an address the password should not travel to
   (not https and not loopback, or holding credentials, a query or a fragment);
   :func:`host_of` names where a redirect pointed, without any credentials in it.
+
+``requests`` and ``urllib3`` load when the first adapter is made, not with this module.
 """
 
 from __future__ import annotations
 
+import functools
 import html
 import io
 import ipaddress
@@ -31,15 +34,15 @@ import threading
 import time
 import urllib.parse
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from requests.adapters import HTTPAdapter
-from urllib3.connection import HTTPConnection, HTTPSConnection
-from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+if TYPE_CHECKING:
+    from requests.adapters import HTTPAdapter
+    from urllib3.util.retry import Retry
 
 __all__ = [
     "Attempts",
-    "BoundedAdapter",
+    "bounded_adapter",
     "DeadlineExceeded",
     "Secret",
     "checked_base_url",
@@ -294,18 +297,6 @@ class _DeadlineSocket:
         return io.BufferedReader(_DeadlineReader(raw, self))
 
 
-class DeadlineConnection(HTTPConnection):
-    def connect(self) -> None:
-        super().connect()
-        self.sock = _DeadlineSocket(self.sock)
-
-
-class DeadlineTLSConnection(HTTPSConnection):
-    def connect(self) -> None:
-        super().connect()
-        self.sock = _DeadlineSocket(self.sock)
-
-
 class _CountingPool:
     """Starts an attempt (count, deadline) each time urllib3 sends the request."""
 
@@ -316,30 +307,52 @@ class _CountingPool:
         return super()._make_request(*args, **kwargs)
 
 
-class DeadlinePool(_CountingPool, HTTPConnectionPool):
-    ConnectionCls = DeadlineConnection
-
-
-class DeadlineTLSPool(_CountingPool, HTTPSConnectionPool):
-    ConnectionCls = DeadlineTLSConnection
-
-
-class BoundedAdapter(HTTPAdapter):
+def bounded_adapter(max_retries: Retry) -> HTTPAdapter:
     """An ``HTTPAdapter`` whose attempts are counted and stopped at their deadline.
 
     Inside a :class:`watching` block every attempt (the first and each retry)
     counts once, and reading its answer stops with :class:`DeadlineExceeded`
     once ``seconds`` have passed since it was sent.
     """
+    return _adapter_class()(max_retries=max_retries)
 
-    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
-        super().init_poolmanager(*args, **kwargs)
-        self.poolmanager.pool_classes_by_scheme = {"http": DeadlinePool, "https": DeadlineTLSPool}
 
-    def proxy_manager_for(self, *args: Any, **kwargs: Any) -> Any:
-        manager = super().proxy_manager_for(*args, **kwargs)
-        manager.pool_classes_by_scheme = {"http": DeadlinePool, "https": DeadlineTLSPool}
-        return manager
+@functools.cache
+def _adapter_class() -> type[HTTPAdapter]:
+    # requests and urllib3 are imported here, when a client first needs them
+    from requests.adapters import HTTPAdapter
+    from urllib3.connection import HTTPConnection, HTTPSConnection
+    from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+
+    class DeadlineConnection(HTTPConnection):
+        def connect(self) -> None:
+            super().connect()
+            self.sock = _DeadlineSocket(self.sock)
+
+    class DeadlineTLSConnection(HTTPSConnection):
+        def connect(self) -> None:
+            super().connect()
+            self.sock = _DeadlineSocket(self.sock)
+
+    class DeadlinePool(_CountingPool, HTTPConnectionPool):
+        ConnectionCls = DeadlineConnection
+
+    class DeadlineTLSPool(_CountingPool, HTTPSConnectionPool):
+        ConnectionCls = DeadlineTLSConnection
+
+    pools = {"http": DeadlinePool, "https": DeadlineTLSPool}
+
+    class BoundedAdapter(HTTPAdapter):
+        def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+            super().init_poolmanager(*args, **kwargs)
+            self.poolmanager.pool_classes_by_scheme = dict(pools)
+
+        def proxy_manager_for(self, *args: Any, **kwargs: Any) -> Any:
+            manager = super().proxy_manager_for(*args, **kwargs)
+            manager.pool_classes_by_scheme = dict(pools)
+            return manager
+
+    return BoundedAdapter
 
 
 def chunks_within(stream: Iterator[bytes], limit: int) -> bytes | None:

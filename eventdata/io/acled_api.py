@@ -37,7 +37,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import itertools
-import json
 import logging
 import numbers
 import os
@@ -49,9 +48,6 @@ from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
-import requests
-from requests.auth import AuthBase
-from urllib3.util.retry import Retry
 
 from eventdata.core import codebook
 from eventdata.core.errors import (
@@ -61,14 +57,31 @@ from eventdata.core.errors import (
     RequestRejected,
     RetryBudgetExhausted,
 )
-from eventdata.core.options import as_day, as_names
 from eventdata.core.progress import Progress, ProgressOption
 from eventdata.core.schema import ACLED_SCHEMA
+from eventdata.core.sources import ACLED_API_URL
 from eventdata.core.validation import Errors, Quarantine, validate
+from eventdata.io._acled_answers import (
+    MESSAGE_LIMIT,
+    Answer,
+    BearerAuth,
+    Credentials,
+    Token,
+    attempts_text,
+    deletions_frame,
+    message_of,
+    query_day,
+    query_names,
+    row_key,
+    rows_to_frame,
+    stack_pages,
+    token_of,
+    unix_seconds,
+)
 from eventdata.io._http import (
-    BoundedAdapter,
     DeadlineExceeded,
     Secret,
+    bounded_adapter,
     checked_base_url,
     chunks_within,
     host_of,
@@ -88,7 +101,7 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_BASE_URL = "https://acleddata.com"
+DEFAULT_BASE_URL = ACLED_API_URL
 TOKEN_PATH = "/oauth/token"
 EVENTS_PATH = "/api/acled/read"
 DELETIONS_PATH = "/api/deleted/read"
@@ -103,9 +116,6 @@ _USERNAME_ENV_ALIASES = (USERNAME_ENV, "ACLED_EMAIL")
 MAX_PAGE_SIZE = 5000
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
-# Renew the access token this long before the expiry the server announced.
-_EXPIRY_MARGIN_SECONDS = 60.0
-_MESSAGE_LIMIT = 300
 # No answer of ACLED's comes near this: a 5000-row page is some 10 MB of JSON.
 _MAX_ANSWER_BYTES = 512 * 2**20
 
@@ -130,64 +140,6 @@ class PageProgress:
     page: int
     rows: int
     total_rows: int
-
-
-class _Credentials:
-    """The account, kept out of every repr, message and traceback's local variables."""
-
-    __slots__ = ("password", "username")
-
-    def __init__(self, username: Secret, password: Secret) -> None:
-        self.username = username
-        self.password = password
-
-    def __repr__(self) -> str:
-        return "<ACLED credentials hidden>"
-
-
-@dataclass(repr=False)
-class _Token:
-    access: Secret
-    refresh: Secret | None
-    expires_at: float  # time.monotonic() seconds
-
-    def __repr__(self) -> str:
-        return "<ACLED token hidden>"
-
-
-class _BearerAuth(AuthBase):
-    """Sets ``Authorization: Bearer``; being an auth object, it also keeps ~/.netrc out."""
-
-    def __init__(self, token: Secret) -> None:
-        self._token = token
-
-    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
-        request.headers["Authorization"] = "Bearer " + self._token.reveal()
-        return request
-
-    def __repr__(self) -> str:
-        return "<bearer token hidden>"
-
-
-@dataclass(frozen=True)
-class _Answer:
-    """What a request brought back, read in full within the deadline."""
-
-    status: int
-    reason: str
-    headers: Mapping[str, str]
-    content: bytes
-
-    @property
-    def ok(self) -> bool:
-        return 200 <= self.status < 300
-
-    @property
-    def text(self) -> str:
-        return self.content.decode("utf-8", errors="replace")
-
-    def json(self) -> Any:
-        return json.loads(self.content)
 
 
 _Method = TypeVar("_Method", bound=Callable[..., Any])
@@ -298,7 +250,7 @@ class Client:
         allow_http: bool = False,
     ) -> None:
         # First, and unable to fail: no frame that can raise holds the plain text.
-        self._secrets = _Credentials(Secret(username), Secret(password))
+        self._secrets = Credentials(Secret(username), Secret(password))
         del username, password
         if not isinstance(page_size, numbers.Integral) or not 1 <= page_size <= MAX_PAGE_SIZE:
             raise ValueError(
@@ -317,7 +269,11 @@ class Client:
         self.timeout = timeout
         self.deadline = float(timeout if deadline is None else deadline)
         self.max_retries = max_retries
-        self._token: _Token | None = None
+        self._token: Token | None = None
+        # requests loads with the first client, not with eventdata
+        import requests
+        from urllib3.util.retry import Retry
+
         self._session = requests.Session()
         retry = Retry(
             total=max_retries,
@@ -337,7 +293,7 @@ class Client:
             # error can name its status and what the server said.
             raise_on_status=False,
         )
-        adapter = BoundedAdapter(max_retries=retry)
+        adapter = bounded_adapter(retry)
         self._session.mount("https://", adapter)
         self._session.mount("http://", adapter)
 
@@ -431,10 +387,10 @@ class Client:
         )
         asked = params["fields"].split("|") if "fields" in params else list(ACLED_SCHEMA.columns)
         frames = [
-            _rows_to_frame(rows, EVENTS_PATH).assign(_page=page)
+            rows_to_frame(rows, EVENTS_PATH).assign(_page=page)
             for page, rows in enumerate(self._pages(EVENTS_PATH, params, progress), start=1)
         ]
-        raw = _stack_pages(frames, asked)
+        raw = stack_pages(frames, asked)
         if fields is not None:
             # Columns left out on purpose are null, without the warning meant
             # for exports of an older codebook.
@@ -473,11 +429,11 @@ class Client:
         """
         params = {
             "_format": "json",
-            "deleted_timestamp": str(_unix_seconds(since_timestamp)),
+            "deleted_timestamp": str(unix_seconds(since_timestamp)),
             "deleted_timestamp_where": ">=",
         }
         rows = [row for page in self._pages(DELETIONS_PATH, params, progress) for row in page]
-        return _deletions_frame(rows)
+        return deletions_frame(rows, DELETIONS_PATH)
 
     def events_query(
         self,
@@ -515,9 +471,9 @@ class Client:
         # mapped by validate anyway, should a server ignore this).
         params = {"_format": "json", "inter_num": "1"}
         if countries is not None:
-            params["country"] = "|".join(_names(countries, "countries"))
-        first = None if start is None else _day(start, "start")
-        last = None if end is None else _day(end, "end")
+            params["country"] = "|".join(query_names(countries, "countries"))
+        first = None if start is None else query_day(start, "start")
+        last = None if end is None else query_day(end, "end")
         if first is not None and last is not None:
             if first > last:
                 raise ValueError(f"start ({first}) is after end ({last})")
@@ -528,10 +484,10 @@ class Client:
         elif last is not None:
             params["event_date"], params["event_date_where"] = last, "<="
         if since_timestamp is not None:
-            params["timestamp"] = str(_unix_seconds(since_timestamp))
+            params["timestamp"] = str(unix_seconds(since_timestamp))
             params["timestamp_where"] = ">="
         if event_types is not None:
-            wanted = _names(event_types, "event_types")
+            wanted = query_names(event_types, "event_types")
             unknown = [e for e in wanted if e not in codebook.EVENT_TYPES]
             if unknown:
                 raise ValueError(
@@ -539,7 +495,7 @@ class Client:
                 )
             params["event_type"] = "|".join(wanted)
         if fields is not None:
-            chosen = _names(fields, "fields")
+            chosen = query_names(fields, "fields")
             chosen += [c for c in ACLED_SCHEMA.required_columns if c not in chosen]
             params["fields"] = "|".join(chosen)
         return params
@@ -570,7 +526,7 @@ class Client:
                         "trusted to follow each other",
                         endpoint=path,
                     )
-                keys = {_row_key(row) for row in rows}
+                keys = {row_key(row) for row in rows}
                 if len(rows) == self.page_size and keys <= seen.keys():
                     earlier = ", ".join(map(str, sorted({seen[key] for key in keys})))
                     raise MalformedResponse(
@@ -613,12 +569,14 @@ class Client:
         *,
         params: Mapping[str, str] | None = None,
         grant: str | None = None,
-    ) -> _Answer:
+    ) -> Answer:
         """One request, retried as the budget allows, read in full within the deadline.
 
         ``grant`` ("password" or "refresh_token") makes it the token request; the
         form is built inside the call, so that no frame here holds it.
         """
+        import requests  # loaded already, by the client's session
+
         failure = None
         with watching(self.deadline) as attempts:
             try:
@@ -627,14 +585,14 @@ class Client:
                     self.base_url + path,
                     params=params,
                     data=None if grant is None else self._token_form(grant),
-                    auth=None if grant is not None else _BearerAuth(self._token.access),
+                    auth=None if grant is not None else BearerAuth(self._token.access),
                     timeout=self.timeout,
                     headers={"Accept": "application/json"},
                     allow_redirects=False,
                     stream=True,
                 ) as response:
                     content = chunks_within(response.iter_content(1 << 16), _MAX_ANSWER_BYTES)
-                    answer = _Answer(
+                    answer = Answer(
                         status=response.status_code,
                         reason=str(response.reason or ""),
                         headers={
@@ -652,8 +610,8 @@ class Client:
             except (requests.RequestException, OSError, ValueError) as exc:
                 failure = (
                     f"{path}: could not reach {self.base_url} after "
-                    f"{_attempts_text(attempts.count)} ({type(exc).__name__}: "
-                    f"{self._redact(str(exc))[:_MESSAGE_LIMIT]})"
+                    f"{attempts_text(attempts.count)} ({type(exc).__name__}: "
+                    f"{self._redact(str(exc))[:MESSAGE_LIMIT]})"
                 )
         if failure is not None:
             # Raised outside the except block, so that the error keeps no link to
@@ -679,7 +637,7 @@ class Client:
         if answer.status in RETRY_STATUSES:
             raise RetryBudgetExhausted(
                 f"{path}: ACLED still answered HTTP {answer.status} after "
-                f"{_attempts_text(attempts.count)} "
+                f"{attempts_text(attempts.count)} "
                 f"({self._server_says(answer)}). "
                 + (
                     "The request quota may be used up; wait before asking again."
@@ -720,7 +678,7 @@ class Client:
         self._token = self._request_token("password")
         logger.info("logged in to ACLED")
 
-    def _request_token(self, grant: str) -> _Token:
+    def _request_token(self, grant: str) -> Token:
         kind = "refresh" if grant == "refresh_token" else "login"
         answer = self._send("POST", TOKEN_PATH, grant=grant)
         if answer.status in (400, 401, 403):
@@ -734,7 +692,7 @@ class Client:
                 status=answer.status,
                 endpoint=TOKEN_PATH,
             )
-        token = _token_of(answer) if answer.ok else None
+        token = token_of(answer) if answer.ok else None
         if token is None:
             self._json(answer, TOKEN_PATH)  # not JSON: say what came instead
             raise MalformedResponse(
@@ -746,7 +704,7 @@ class Client:
 
     # --- answers ------------------------------------------------------------
 
-    def _data_body(self, answer: _Answer, path: str) -> dict:
+    def _data_body(self, answer: Answer, path: str) -> dict:
         status = answer.status
         if status == 403:
             raise AuthenticationError(
@@ -795,7 +753,7 @@ class Client:
             )
         return body
 
-    def _json(self, answer: _Answer, path: str) -> Any:
+    def _json(self, answer: Answer, path: str) -> Any:
         try:
             return answer.json()
         except ValueError:
@@ -807,15 +765,15 @@ class Client:
                 endpoint=path,
             ) from None
 
-    def _server_says(self, answer: _Answer, body: Any = None) -> str:
+    def _server_says(self, answer: Answer, body: Any = None) -> str:
         """What the server gave as its reason, shortened and with any secret blanked."""
         if body is None:
             try:
                 body = answer.json()
             except ValueError:
                 body = answer.text[:4096]
-        text = self._redact(_message_of(body) or answer.reason or "no reason given")
-        return " ".join(text.split())[:_MESSAGE_LIMIT]
+        text = self._redact(message_of(body) or answer.reason or "no reason given")
+        return " ".join(text.split())[:MESSAGE_LIMIT]
 
     def _redact(self, text: str) -> str:
         secrets = [self._secrets.username, self._secrets.password]
@@ -827,14 +785,14 @@ class Client:
 # --- helpers ----------------------------------------------------------------
 
 
-def _credentials(given: _Credentials) -> _Credentials:
+def _credentials(given: Credentials) -> Credentials:
     """The account given, or else from the environment; an error naming what is missing."""
     username = given.username or next(
         (Secret(os.environ[name]) for name in _USERNAME_ENV_ALIASES if os.environ.get(name)),
         given.username,
     )
     password = given.password or Secret(os.environ.get(PASSWORD_ENV))
-    given = _Credentials(username, password)
+    given = Credentials(username, password)
     missing = [name for name in ("username", "password") if not getattr(given, name)]
     if missing:
         raise AuthenticationError(
@@ -843,151 +801,3 @@ def _credentials(given: _Credentials) -> _Credentials:
             "account email and password)"
         )
     return given
-
-
-def _attempts_text(count: int) -> str:
-    return f"{count} attempt{'s' if count != 1 else ''}"
-
-
-def _token_of(answer: _Answer) -> _Token | None:
-    """The tokens of a token answer, hidden at once; None when it has no access token."""
-    try:
-        body = answer.json()
-    except ValueError:
-        return None
-    if not isinstance(body, dict):
-        return None
-    access, refresh = body.get("access_token"), body.get("refresh_token")
-    if not isinstance(access, str) or not access:
-        return None
-    try:
-        lifetime = float(body.get("expires_in", 86400))
-    except (TypeError, ValueError):
-        lifetime = 86400.0
-    if not 0 <= lifetime < float("inf"):
-        lifetime = 86400.0
-    return _Token(
-        access=Secret(access),
-        refresh=Secret(refresh) if isinstance(refresh, str) and refresh else None,
-        expires_at=time.monotonic() + lifetime - _EXPIRY_MARGIN_SECONDS,
-    )
-
-
-def _names(values: str | Iterable[str], label: str) -> list[str]:
-    names = as_names(values, label, error=ValueError)
-    bad = [v for v in names if not v.strip() or "|" in v]
-    if not names or bad:
-        raise ValueError(f"{label} must be one or more non-empty strings without '|', got {bad}")
-    return [v.strip() for v in names]
-
-
-def _day(value: str | dt.date, label: str) -> str:
-    day = as_day(value, label, error=ValueError)
-    return day.strftime("%Y-%m-%d")
-
-
-def _unix_seconds(value: int | str | dt.datetime) -> int:
-    """Unix seconds from seconds, or from a date/time (UTC unless it says otherwise)."""
-    if isinstance(value, bool):
-        raise TypeError("since_timestamp must be Unix seconds or a date/time, not a bool")
-    if isinstance(value, numbers.Real):
-        if not float(value).is_integer():
-            raise ValueError(f"since_timestamp must be whole Unix seconds, not {value!r}")
-        seconds = int(value)
-    elif isinstance(value, str) and value.strip().isdigit():
-        seconds = int(value)
-    else:
-        try:
-            moment = pd.Timestamp(value)
-        except (TypeError, ValueError):
-            raise ValueError(
-                f"since_timestamp must be Unix seconds or a date/time, not {value!r}"
-            ) from None
-        if moment is pd.NaT:
-            raise ValueError("since_timestamp is missing (NaT)")
-        if moment.tzinfo is None:
-            moment = moment.tz_localize("UTC")
-        seconds = int(moment.timestamp())
-    if seconds < 0:
-        raise ValueError(f"since_timestamp must not be before 1970, got {value!r}")
-    return seconds
-
-
-def _message_of(body: Any) -> str:
-    """The human text in ACLED's error shapes: ``error: [{message}]``, ``message``, ..."""
-    if isinstance(body, str):
-        return " ".join(body.split())[:_MESSAGE_LIMIT]
-    if isinstance(body, list):
-        return "; ".join(filter(None, (_message_of(item) for item in body)))
-    if isinstance(body, dict):
-        for key in ("error_description", "message", "error", "errors", "detail"):
-            if body.get(key):
-                return _message_of(body[key])
-    return ""
-
-
-def _row_key(row: Any) -> str:
-    """What makes a row the same row on another page: its event id, else all of it."""
-    if isinstance(row, dict):
-        key = row.get("event_id_cnty")
-        if isinstance(key, str | int) and not isinstance(key, bool) and str(key).strip():
-            return "id:" + str(key).strip()
-    return "row:" + json.dumps(row, sort_keys=True, default=str)
-
-
-def _rows_to_frame(rows: list, path: str) -> pd.DataFrame:
-    """JSON rows as the strings a CSV reader gives: numbers written out, null as NaN."""
-    bad = [i for i, row in enumerate(rows) if not isinstance(row, dict)]
-    if bad:
-        raise MalformedResponse(
-            f"{path}: {len(bad)} row(s) are not JSON objects (first at position {bad[0]})",
-            endpoint=path,
-        )
-    frame = pd.DataFrame(rows, dtype=object)
-    return frame.astype(str).where(frame.notna(), np.nan)
-
-
-def _stack_pages(frames: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
-    """One string frame from the pages, each row once; a column per field asked when empty."""
-    frames = [frame for frame in frames if len(frame)]
-    if not frames:
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
-    raw = pd.concat(frames, ignore_index=True)
-    if "event_id_cnty" in raw.columns:
-        # The copy to keep: the newest (highest timestamp), then the one read last.
-        stamp = (
-            pd.to_numeric(raw["timestamp"], errors="coerce")
-            if "timestamp" in raw.columns
-            else pd.Series(np.nan, index=raw.index)
-        )
-        order = raw.assign(_stamp=stamp).sort_values(
-            ["_stamp", "_page"], na_position="first", kind="stable"
-        )
-        older = order.duplicated("event_id_cnty", keep="last") & order["event_id_cnty"].notna()
-        if older.any():
-            logger.info(
-                "%d row(s) came twice while paging: kept each one's newest copy",
-                int(older.sum()),
-            )
-            raw = raw.drop(index=order.index[older.to_numpy()]).reset_index(drop=True)
-    return raw.drop(columns="_page")
-
-
-def _deletions_frame(rows: list) -> pd.DataFrame:
-    raw = _rows_to_frame(rows, DELETIONS_PATH)
-    for column in ("event_id_cnty", "deleted_timestamp"):
-        if column not in raw.columns:
-            raw[column] = np.nan
-    ids = raw["event_id_cnty"].astype("string").str.strip()
-    stamps = pd.to_numeric(raw["deleted_timestamp"], errors="coerce")
-    bad = ids.isna() | (ids == "") | stamps.isna() | (stamps % 1 != 0)
-    if bad.any():
-        first = rows[int(np.flatnonzero(bad.to_numpy())[0])]
-        raise MalformedResponse(
-            f"{DELETIONS_PATH}: {int(bad.sum())} row(s) lack an event_id_cnty or an integer "
-            f"deleted_timestamp (first: {first!r})",
-            endpoint=DELETIONS_PATH,
-        )
-    return pd.DataFrame(
-        {"event_id_cnty": ids, "deleted_timestamp": stamps.astype("Int64")}
-    ).reset_index(drop=True)

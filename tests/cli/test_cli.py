@@ -65,3 +65,20 @@ def test_demo_runs_on_bundled_data():
     done = run("demo")
     assert done.returncode == 0, done.stderr
     assert "SEED-SYR-001" in done.stdout and "rows rejected: 0" in done.stdout
+
+
+def test_help_and_parsing_load_no_pandas():
+    # `eventdata --help` and a parse error answer at once: no data library is loaded for them
+    code = (
+        "import sys\n"
+        "from eventdata.cli import main\n"
+        "codes = [main(['--help']), main(['export', '--bogus'])]\n"
+        "loaded = {m.split('.')[0] for m in sys.modules}\n"
+        "print(codes, sorted(loaded & {'pandas', 'pyarrow', 'pandera', 'numpy'}))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == "[0, 2] []"
+    shown = run("--help")
+    assert shown.returncode == 0 and "exit codes (all commands)" in shown.stdout
+    assert "{validate,schemas,ingest,export,sync,template,demo," in shown.stdout

@@ -13,7 +13,8 @@ import pytest
 
 import eventdata as ed
 from eventdata.cli import main
-from eventdata.core.schema import ACLED_SCHEMA, INCIDENT_SCHEMA, detect_source
+from eventdata.core.schema import ACLED_SCHEMA, INCIDENT_SCHEMA
+from eventdata.core.sources import detect_source
 
 SOURCE_READERS = {
     "acled": ed.read_acled,

@@ -13,15 +13,14 @@ import yaml
 
 from eventdata.core import codebook
 from eventdata.core.schema import (
-    _FRAME_RULES,
     ACLED_SCHEMA,
     CORE_SCHEMA,
+    FRAME_RULES,
     SCHEMAS,
     IncidentSchema,
     schema_files,
     write_schema_files,
 )
-from eventdata.core.validation import _value_rules
 
 SCHEMAS_DIR = Path(__file__).resolve().parents[2] / "schemas"
 
@@ -111,7 +110,7 @@ KEPT_TYPED = [
 
 def _pandera_finds_failures(frame: pd.DataFrame, schema: IncidentSchema) -> bool:
     try:
-        _value_rules(schema, ids_repeat=False).validate(frame, lazy=True)
+        schema.to_pandera().validate(frame, lazy=True)
     except pandera.errors.SchemaErrors:
         return True
     return False
@@ -137,4 +136,4 @@ def test_the_vectorised_rules_hold_on_valid_frames(seed_events, simulated):
 def test_every_cross_column_rule_can_be_called_directly():
     for schema in SCHEMAS.values():
         for *_, check in schema.frame_rules:
-            assert check.name in _FRAME_RULES
+            assert check.name in FRAME_RULES

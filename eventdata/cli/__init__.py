@@ -3,7 +3,11 @@
 Subcommands print plain text for people and exit with one code policy, so that
 scripts and CI pipelines can rely on them (see :data:`EXIT_CODES`). Every
 failure a user can meet is one line on stderr, never a traceback; each command
-checks its input and output paths before it does any work.
+checks its input and output paths before it does any work
+(:mod:`eventdata.cli._files`).
+
+The command line starts fast: parsing the arguments (``--help`` included) loads
+no pandas; each command imports the layers it uses when it runs.
 """
 
 from __future__ import annotations
@@ -14,26 +18,32 @@ import csv
 import json
 import os
 import sys
-import tempfile
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
-
+# Only light modules here: `eventdata --help` and parsing the arguments load no pandas. Each
+# command imports the layers it uses when it runs.
+from eventdata.cli import _files
 from eventdata.core.errors import AcledAPIError, AuthenticationError, EventDataError, StoreError
-from eventdata.core.options import as_day, check_known
-from eventdata.core.progress import Progress
-from eventdata.core.schema import SOURCES, detect_source, schema_files, write_schema_files
-from eventdata.core.validation import Quarantine, validate
+from eventdata.core.sources import ACLED_API_URL, SOURCE_NAMES, detect_source
 from eventdata.core.version import __version__
-from eventdata.datasets import SEED_PATH, simulate
-from eventdata.events.counts import filter_events
-from eventdata.io import acled_api as acled
-from eventdata.io.acled_csv import read_acled, read_table, sniff_delimiter
-from eventdata.io.incidents import read_incidents, write_template
-from eventdata.io.ucdp import read_ucdp_ged
-from eventdata.store import EventStore, export, read_parquet
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from eventdata.core.validation import Quarantine
+
+# The checks of paths before any work, and the writing of results (eventdata.cli._files).
+_UsageError = _files.UsageError
+_input_file = _files.input_file
+_output_file = _files.output_file
+_rejected_path = _files.rejected_path
+_store_folder = _files.store_folder
+_writable_folder = _files.writable_folder
+_write_atomically = _files.write_atomically
+_write_rejected = _files.write_rejected
 
 __all__ = ["EXIT_CODES", "main"]
 
@@ -64,15 +74,12 @@ STORE-rejected-<UTC time>[-N].csv beside the store, and refuse an existing
 in the input)."""
 
 
-class _UsageError(EventDataError, ValueError):
-    """A bad option or path, found before any work was done."""
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code (see :data:`EXIT_CODES`).
 
     Examples
     --------
+    >>> from eventdata.datasets import SEED_PATH
     >>> main(["validate", str(SEED_PATH)])
     rows read:     6
     rows valid:    6
@@ -200,7 +207,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--country", action="append", dest="countries", help="repeat for several")
     p.add_argument("--since", type=int, help="Unix time to fetch from (default: newest stored)")
     p.add_argument(
-        "--api-url", default=acled.DEFAULT_BASE_URL, help="ACLED's address (default: %(default)s)"
+        "--api-url", default=ACLED_API_URL, help="ACLED's address (default: %(default)s)"
     )
     p.add_argument(
         "--allow-http",
@@ -340,7 +347,7 @@ def _reading_options(args: argparse.Namespace) -> dict:
 def _source_argument(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--source",
-        choices=(*SOURCES, "auto"),
+        choices=(*SOURCE_NAMES, "auto"),
         default="auto",
         help="what the file is; auto (default): told from its header",
     )
@@ -348,10 +355,13 @@ def _source_argument(p: argparse.ArgumentParser) -> None:
 
 def _read_events(path: str | Path, args: argparse.Namespace) -> tuple[Quarantine, str]:
     """The file read by its source's reader (quarantining), and words naming it."""
+    from eventdata.io.acled_csv import read_acled
+    from eventdata.io.incidents import read_incidents
+    from eventdata.io.ucdp import read_ucdp_ged
+
     source = args.source
     if source == "auto":
         source = detect_source(_header(Path(path), args.encoding or "utf-8", args.delimiter))
-    # looked up when called, so that the readers can be replaced (tests do)
     reader, words = {
         "acled": (read_acled, "ACLED export"),
         "ucdp-ged": (read_ucdp_ged, "UCDP GED extract"),
@@ -363,7 +373,11 @@ def _read_events(path: str | Path, args: argparse.Namespace) -> tuple[Quarantine
 
 def _header(path: Path, encoding: str, delimiter: str | None) -> list[str]:
     """The column names of a file's header, without reading the rest of it."""
+    from eventdata.io.tables import sniff_delimiter
+
     if path.suffix.lower() in (".xlsx", ".xls"):
+        import pandas as pd
+
         try:
             return [str(c) for c in pd.read_excel(path, nrows=0).columns]
         except Exception:  # the reader gives the clear error
@@ -416,132 +430,6 @@ def _analysis_arguments(p: argparse.ArgumentParser) -> None:
     _selection_arguments(p)
 
 
-# --- paths, checked before any work ----------------------------------------
-
-
-def _input_file(value: str, label: str) -> Path:
-    """An input file that exists (a clear usage error otherwise)."""
-    path = Path(value)
-    if not path.exists():
-        raise _UsageError(f"{label} {value}: no such file")
-    if path.is_dir():
-        raise _UsageError(f"{label} {value}: a folder, not a file")
-    return path
-
-
-def _output_file(
-    value: str, label: str, *, suffixes: Sequence[str] = (), replace: bool = True
-) -> Path:
-    """A file path the command can write, checked before any work is done.
-
-    Its folder must exist and take a new file (probed with one, removed at once);
-    an existing file must be a regular file the user may write, and may not be
-    there at all when ``replace`` is False.
-    """
-    path = Path(value)
-    if suffixes and path.suffix.lower().lstrip(".") not in suffixes:
-        raise _UsageError(f"{label} must end in {' or '.join('.' + x for x in suffixes)}: {value}")
-    if path.is_dir():
-        raise _UsageError(f"{label} {value}: a folder, not a file")
-    if path.exists() or path.is_symlink():
-        if not replace:
-            raise _UsageError(f"{label} {value} already exists; it is never overwritten")
-        if not path.is_file():
-            raise _UsageError(f"{label} {value}: not a regular file")
-        if not os.access(path, os.W_OK):
-            raise _UsageError(f"{label} {value}: the file is not writable")
-    _writable_folder(path.parent, f"{label} {value}")
-    return path
-
-
-def _writable_folder(folder: Path, what: str) -> None:
-    folder = folder if str(folder) else Path(".")
-    if not folder.is_dir():
-        problem = "does not exist" if not folder.exists() else "is not a folder"
-        raise _UsageError(f"{what}: the folder {folder} {problem}")
-    try:
-        with tempfile.TemporaryFile(dir=folder):
-            pass
-    except OSError as exc:
-        raise _UsageError(
-            f"{what}: cannot write in the folder {folder} ({exc.strerror or exc})"
-        ) from None
-
-
-def _store_folder(value: str, *, must_exist: bool) -> Path:
-    path = Path(value)
-    if path.exists() and not path.is_dir():
-        raise _UsageError(f"--store {value}: a file, not a store folder")
-    if must_exist and not path.exists():
-        raise _UsageError(f"--store {value}: no such store folder")
-    if not must_exist:
-        _writable_folder(path if path.exists() else path.parent, f"--store {value}")
-    return path
-
-
-def _write_atomically(path: Path, write: Callable[[Path], object], *, replace: bool = True) -> Path:
-    """Write through a temporary file in the same folder, then move it into place.
-
-    With ``replace=False`` the move is a hard link, which fails when the name is
-    taken: an existing file is never overwritten, even by a command running at
-    the same moment (FileExistsError then).
-    """
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(handle)
-    try:
-        write(Path(temporary))
-        if replace:
-            os.replace(temporary, path)
-        else:
-            _move_to_new_name(Path(temporary), path)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temporary)
-    return path
-
-
-def _move_to_new_name(temporary: Path, path: Path) -> None:
-    """Give ``temporary`` the name ``path`` only if no file has it (FileExistsError else)."""
-    try:
-        os.link(temporary, path)
-    except FileExistsError:
-        raise
-    except OSError:  # no hard links on this file system: claim the name, then fill it
-        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
-        os.replace(temporary, path)
-
-
-def _rejected_path(store: Path, explicit: str | None) -> Path | None:
-    """Where rejected rows will go: checked now, before the work (None: beside the store)."""
-    if explicit:
-        return _output_file(explicit, "--quarantine", replace=False)
-    _writable_folder(store.absolute().parent, f"rejected rows of --store {store}")
-    return None
-
-
-def _write_rejected(rejected: pd.DataFrame, store: Path, target: Path | None) -> Path | None:
-    """Rejected rows go to a new CSV beside the store (or where asked), never nowhere.
-
-    The default name carries the UTC time and, when two runs share a second, a
-    counter: no earlier file is ever overwritten.
-    """
-    if not len(rejected):
-        return None
-
-    def write(temporary: Path) -> None:
-        rejected.to_csv(temporary, index=False)
-
-    if target is not None:
-        return _write_atomically(target, write, replace=False)
-    stamp = pd.Timestamp.now(tz="UTC").strftime("%Y%m%dT%H%M%S")
-    base = store.absolute().parent / f"{store.name}-rejected-{stamp}"
-    for n in range(1, 10_000):
-        out = base.with_name(base.name + ("" if n == 1 else f"-{n}") + ".csv")
-        with contextlib.suppress(FileExistsError):
-            return _write_atomically(out, write, replace=False)
-    raise StoreError(f"{base}: no free name for the rejected rows")
-
-
 # --- commands -----------------------------------------------------------------
 
 
@@ -557,6 +445,8 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _schemas(args: argparse.Namespace) -> int:
+    from eventdata.core.schema import schema_files, write_schema_files
+
     out = Path(args.out)
     if args.check:
         stale = [
@@ -577,6 +467,10 @@ def _schemas(args: argparse.Namespace) -> int:
 
 
 def _ingest(args: argparse.Namespace) -> int:
+    from eventdata.core.progress import Progress
+    from eventdata.io.acled_csv import read_table
+    from eventdata.store import EventStore
+
     source = _input_file(args.file, "FILE")
     deletions_file = _input_file(args.deletions, "--deletions") if args.deletions else None
     store_dir = _store_folder(args.store, must_exist=False)
@@ -603,6 +497,9 @@ def _ingest(args: argparse.Namespace) -> int:
 
 
 def _sync(args: argparse.Namespace) -> int:
+    from eventdata.io import acled_api as acled
+    from eventdata.store import EventStore
+
     store_dir = _store_folder(args.store, must_exist=False)
     target = _rejected_path(store_dir, args.quarantine)
     # credentials come from ACLED_USERNAME / ACLED_PASSWORD, never from the command line
@@ -618,6 +515,8 @@ def _sync(args: argparse.Namespace) -> int:
 
 
 def _template(args: argparse.Namespace) -> int:
+    from eventdata.io.incidents import write_template
+
     out = _output_file(args.out, "--out")
     _output_file(str(out.with_name(out.stem + ".schema.json")), "--out's descriptor")
     csv_path, descriptor = write_template(out)
@@ -626,6 +525,9 @@ def _template(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
+    from eventdata.core.options import as_day, check_known
+    from eventdata.store import export, read_parquet
+
     store_dir = _store_folder(args.store, must_exist=True)
     out = _output_file(args.out, "--out", suffixes=("parquet", "csv"))
     for label, day in (("--start", args.start), ("--end", args.end)):
@@ -647,6 +549,10 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
+    from eventdata.core.validation import validate
+    from eventdata.datasets import SEED_PATH, simulate
+    from eventdata.io.acled_csv import read_acled
+
     print(f"seed incidents ({SEED_PATH.name}):")
     seed = read_acled(SEED_PATH)
     print(
@@ -675,6 +581,10 @@ def _check_input(args: argparse.Namespace) -> None:
 
 def _load(args: argparse.Namespace) -> tuple[Quarantine, str]:
     """The input validated (rows set aside with reasons), and words saying what it is."""
+    from eventdata.core.validation import validate
+    from eventdata.datasets import simulate
+    from eventdata.store import read_parquet
+
     _check_input(args)
     if args.example:
         events = simulate(
@@ -693,6 +603,9 @@ def _load(args: argparse.Namespace) -> tuple[Quarantine, str]:
 
 
 def _selected(args: argparse.Namespace, checked: Quarantine) -> pd.DataFrame:
+    from eventdata.core.options import as_day
+    from eventdata.events.counts import filter_events
+
     for label, day in (("--start", args.start), ("--end", args.end)):
         as_day(day, label, error=_UsageError)
     selection = {
@@ -717,6 +630,8 @@ REPORT_FORMATS = ("html", "pdf", "json")
 
 
 def _report(args: argparse.Namespace) -> int:
+    from eventdata.core.options import as_day
+    from eventdata.events.counts import filter_events
     from eventdata.report import build_report
 
     suffix = Path(args.out or "").suffix.lower().lstrip(".")
@@ -761,6 +676,8 @@ def _write_table(out: Path, frame: pd.DataFrame | None, numbers: object) -> None
 
 
 def _anniversary(args: argparse.Namespace) -> int:
+    import pandas as pd
+
     from eventdata.analysis.anniversary import AnniversaryTests, anniversary_test
     from eventdata.report import anniversary_dict
 
@@ -837,7 +754,3 @@ def _provinces(args: argparse.Namespace) -> int:
     if out is not None:
         _write_table(out, result.to_frame(), province_dict(result))
     return EXIT_OK
-
-
-if __name__ == "__main__":  # pragma: no cover
-    raise SystemExit(main())
