@@ -770,7 +770,6 @@ class ProvinceResult(_ProvinceTable, Result):
             "value": self.value,
             "freq": self.freq,
             "expected": self.expected,
-            "alpha": self.alpha,
             "level": self.level,
             "n_missing": self.n_missing,
             "countries": self.countries,

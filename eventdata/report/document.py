@@ -382,7 +382,7 @@ class Report(Result):
                 "<p>Which provinces have more or fewer of the selected events than an even "
                 "spread over their country's provinces predicts? Tests allow for the "
                 "clustering of events in time (a dispersion estimated from monthly counts) "
-                f"and flags control the false discovery rate at {result.alpha:g} over the "
+                f"and flags control the false discovery rate at {_fdr(result):g} over the "
                 "table. An even spread is a yardstick, not a model of where violence should "
                 "be: population and front lines differ between provinces.</p>",
                 "<p>Per country: the goodness-of-fit test of an even spread (Pearson's "
@@ -443,6 +443,11 @@ def _province_columns(
     adjusted = next((c for c in ("pvalue_adjusted", "qvalue") if c in table.columns), None)
     wanted = [*first, ratio, *interval, adjusted, "flag"]
     return [c for c in wanted if c is not None and c in table.columns]
+
+
+def _fdr(result: ProvinceResult) -> float:
+    """The false discovery rate of the flags (``fdr``; ``alpha`` before issue 16)."""
+    return result.fdr if hasattr(result, "fdr") else result.alpha
 
 
 def _e(text: Any) -> str:
