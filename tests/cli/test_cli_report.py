@@ -174,7 +174,7 @@ def test_report_with_a_period_still_counts_the_rows_read_and_rejected(export, tm
 
 
 def _exposure_file(path, events, *, doubled: str, missing: str) -> pd.Series:
-    """A daily exposure CSV over the events' span: 1, 2 from ``doubled`` on, 0 in June of ``missing``."""
+    """A daily exposure CSV over the events' span: 1, then 2 from `doubled`, 0 in June `missing`."""
     days = pd.date_range(events["event_date"].min(), events["event_date"].max(), freq="D")
     exposure = pd.Series(1.0, index=days)
     exposure[exposure.index >= doubled] = 2.0
@@ -217,3 +217,13 @@ def test_a_bad_exposure_file_gets_one_clear_error(text, message, tmp_path, capsy
     assert message in error and "Traceback" not in error
     assert main(["anniversary", "--example", "--exposure", str(tmp_path / "none.csv")]) == 2
     assert "no such file" in capsys.readouterr().err
+
+
+def test_report_takes_an_exposure_file(store, export, tmp_path):
+    exposure_csv = tmp_path / "exposure.csv"
+    _exposure_file(exposure_csv, export[1], doubled="2022-01-01", missing="2021")
+    out = tmp_path / "report.json"
+    args = ["report", store, "--exposure", str(exposure_csv), "--country", "Iraq"]
+    assert main([*args, "--out", str(out)]) == 0
+    (test,) = json.loads(out.read_text(encoding="utf-8"))["anniversaries"]
+    assert test["uncovered_days"] == 30
