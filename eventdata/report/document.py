@@ -15,6 +15,7 @@ import html
 import io
 import json
 import math
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -403,8 +404,6 @@ class Report(Result):
 
 def _text_page(heading: str, lines: Sequence[str], *, wrap: bool = True) -> Any:
     """An A4 page of monospaced text under a heading (long lines wrapped, overflow cut)."""
-    import textwrap
-
     from matplotlib.figure import Figure
 
     page = Figure(figsize=_A4)
@@ -418,8 +417,6 @@ def _text_page(heading: str, lines: Sequence[str], *, wrap: bool = True) -> Any:
 
 def _image_page(png_base64: str, caption: str) -> Any:
     """An A4 page showing one of the report's figures, with its caption below."""
-    import textwrap
-
     from matplotlib.figure import Figure
     from matplotlib.image import imread
 

@@ -197,6 +197,10 @@ def test_json_has_the_numbers(report):
 def test_several_anniversaries_are_tested_together(broken):
     report = build_report(broken, anniversary=["01-03", "07-04"], window=(0, 3))
     assert [r.anniversary for r in report.anniversaries] == ["01-03", "07-04"]
+    assert report.to_frame()["anniversary"].tolist() == ["01-03", "07-04"]
+    assert report.to_frame()["pvalue_adjusted"].tolist() == [
+        r.pvalue_adjusted for r in report.anniversaries
+    ]
     assert len(report.figures) == 9
     page = Page(report.to_html())
     assert page.headings["h3"][-2:] == ["01-03", "07-04"]
