@@ -79,9 +79,10 @@ def build_report(
         (rows read, valid, rejected) stay those of the whole input.
     exposure : pandas.Series, optional
         Exposure per day, indexed by date (the number of sources, a coverage
-        weight, a population): the anniversary test's expectation is proportional
-        to it (see :func:`eventdata.anniversary_test`); days of zero or missing
-        exposure are left out as not covered.
+        weight, a population): the expectation of the anniversary test and of
+        the event study is proportional to it (see
+        :func:`eventdata.anniversary_test`); days of zero or missing exposure are
+        left out as not covered.
     source : str, optional
         What the data are, for the report's header (default: "events in memory").
     title : str, optional
@@ -177,13 +178,15 @@ def build_report(
         for name in names if results else ():
             study = attempt(
                 f"event-study-{name}",
-                lambda name=name: event_study(selected, name, window=study_window),
+                lambda name=name: event_study(
+                    selected, name, window=study_window, exposure=exposure
+                ),
             )
             if study is None and tuple(study_window) != tuple(window):
                 # too short for the whole study window: show the tested window only
                 study = attempt(
                     f"event-study-{name}",
-                    lambda name=name: event_study(selected, name, window=window),
+                    lambda name=name: event_study(selected, name, window=window, exposure=exposure),
                 )
                 if study is not None:
                     reason = skipped.pop(f"event-study-{name}")

@@ -303,5 +303,7 @@ def test_exposure_reaches_the_anniversary_test(broken):
     expected = anniversary_test(valid, "01-03", exposure=exposure)
     assert result.rate_ratio == pytest.approx(expected.rate_ratio)
     assert result.uncovered_days == 30 and result.model["exposure"] is True
+    study = ed.event_study(valid, "01-03", exposure=exposure)
+    pd.testing.assert_frame_equal(report.event_studies["01-03"].to_frame(), study.to_frame())
     assert report.to_dict()["anniversaries"][0]["uncovered_days"] == 30
     assert build_report(broken).anniversaries[0].model["exposure"] is False
