@@ -88,6 +88,7 @@ from eventdata.core.errors import (
     WindowOverlapWarning,
 )
 from eventdata.core.progress import Progress, ProgressOption
+from eventdata.core.result import Result
 from eventdata.events.counts import counts
 from eventdata.store import EventStore
 
@@ -280,7 +281,7 @@ class RateRatioTest(_ResultView):
 
 
 @dataclass(frozen=True, eq=False)
-class AnniversaryResult(_ResultView):
+class AnniversaryResult(_ResultView, Result):
     """The anniversary escalation test for one anniversary.
 
     Attributes
@@ -495,6 +496,24 @@ class AnniversaryResult(_ResultView):
     def _tables(self) -> list[pd.DataFrame]:
         return [self.to_frame(), self.by_year[["year", "observed", "expected", "ratio"]]]
 
+    def _headline_dict(self) -> dict[str, Any]:
+        """The row of :meth:`to_frame`, ``ci``, the notes, the model's checks and ``by_year``."""
+        return {
+            **self.to_frame().iloc[0].to_dict(),
+            "ci": self.ci,
+            "method_note": self.method_note,
+            "reliability_note": self.reliability_note,
+            "years_left_out": self.years_left_out,
+            "coarse_in_windows": self.coarse_in_windows,
+            "correction": self.correction,
+            "level": self.level,
+            "years": self.years,
+            "dispersion": self.dispersion,
+            "window_dispersion": self.window_dispersion,
+            "autocorrelation": self.autocorrelation,
+            "by_year": self.by_year,
+        }
+
     def _headline(self) -> str:
         return (
             f"Anniversary test {self.anniversary}, days {self.window[0]:+d} to "
@@ -523,7 +542,7 @@ class AnniversaryResult(_ResultView):
 
 
 @dataclass(frozen=True, eq=False)
-class AnniversaryTests(_ResultView):
+class AnniversaryTests(_ResultView, Result):
     """Several anniversaries tested together, with a multiple-testing correction.
 
     Iterate over it, or index it by anniversary (``tests["01-03"]``), for each
@@ -578,6 +597,13 @@ class AnniversaryTests(_ResultView):
         """The table of anniversaries as text."""
         columns = ["anniversary", "rate_ratio", "ci_low", "ci_high", "pvalue", "pvalue_adjusted"]
         return self._text(self.to_frame()[columns])
+
+    def _headline_dict(self) -> dict[str, Any]:
+        """The correction and each anniversary's numbers (its ``to_dict()``)."""
+        return {
+            "correction": self.correction,
+            "anniversaries": [result.to_dict() for result in self.results],
+        }
 
     def _headline(self) -> str:
         methods = sorted({r.method for r in self.results})

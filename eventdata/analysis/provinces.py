@@ -72,6 +72,7 @@ from eventdata.core.admin1 import Admin1Normalization, Admin1Warning, admin1_nam
 from eventdata.core.admin1 import covered_countries as _covered_countries
 from eventdata.core.errors import DispersionWarning, EventDataError, InsufficientDataError
 from eventdata.core.options import require_columns
+from eventdata.core.result import Result
 from eventdata.core.warn import warn_at_caller
 from eventdata.events.counts import counts
 from eventdata.store import EventStore, _open_layout, group_codes, read_parquet
@@ -686,7 +687,7 @@ def _finish(rows: list[pd.DataFrame], ratio: str, alpha: float, words: tuple[str
 
 
 @dataclass(frozen=True, repr=False, eq=False)
-class ProvinceResult(_ProvinceTable):
+class ProvinceResult(_ProvinceTable, Result):
     """Provinces against their expected share of events (see :func:`province_frequency`).
 
     Attributes
@@ -760,6 +761,19 @@ class ProvinceResult(_ProvinceTable):
 
     def _listed(self) -> tuple[tuple[str, str] | None, list[str]]:
         return ("higher", "lower"), ["count", "expected", "ratio"]
+
+    def _headline_dict(self) -> dict[str, Any]:
+        """The options and the per-country table (``countries``); the base adds ``table``."""
+        return {
+            "by": self.by,
+            "within": self.within,
+            "value": self.value,
+            "freq": self.freq,
+            "expected": self.expected,
+            "level": self.level,
+            "n_missing": self.n_missing,
+            "countries": self.countries,
+        }
 
 
 def province_frequency(

@@ -427,6 +427,12 @@ def _analysis_arguments(p: argparse.ArgumentParser) -> None:
         metavar=("FIRST", "LAST"),
         help="days relative to the anniversary, both included (default: 0 6)",
     )
+    p.add_argument(
+        "--exposure",
+        metavar="FILE",
+        help="a CSV of date,exposure (one row per day, e.g. sources or population): the "
+        "expectation is proportional to it; days of 0 or absent are left out as not covered",
+    )
     _selection_arguments(p)
 
 
@@ -637,12 +643,11 @@ def _report(args: argparse.Namespace) -> int:
     suffix = Path(args.out or "").suffix.lower().lstrip(".")
     fmt = args.format or (suffix if suffix in REPORT_FORMATS else "html")
     out = _output_file(args.out or f"report.{fmt}", "--out", suffixes=(fmt,))
+    exposure = _read_exposure(args.exposure)
     checked, source = _load(args)
-    if args.start or args.end:  # the period asked for, the quarantine's counts aside
-        for label, day in (("--start", args.start), ("--end", args.end)):
-            as_day(day, label, error=_UsageError)
-        checked = filter_events(checked.valid, start=args.start, end=args.end)
-    report = build_report(
+    for label, day in (("--start", args.start), ("--end", args.end)):
+        as_day(day, label, error=_UsageError)
+    report = build_report(  # the period is selected there: the quarantine's counts stay whole
         checked,
         anniversary=args.anniversaries or "01-03",
         window=tuple(args.window),
@@ -650,6 +655,9 @@ def _report(args: argparse.Namespace) -> int:
         countries=args.countries,
         event_types=args.event_types,
         actors=args.actors,
+        start=args.start,
+        end=args.end,
+        exposure=exposure,
         source=source,
         title=args.title,
         progress=sys.stderr.isatty(),
@@ -663,6 +671,36 @@ def _report(args: argparse.Namespace) -> int:
     print(report.summary())
     print(f"wrote {out} ({fmt}, {len(report.figures)} figures)")
     return EXIT_OK
+
+
+def _read_exposure(value: str | None) -> pd.Series | None:
+    """--exposure FILE: a CSV of ``date,exposure`` as a daily Series (checked, one-line errors)."""
+    if value is None:
+        return None
+    path = _input_file(value, "--exposure")
+    table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    if not {"date", "exposure"} <= set(table.columns):
+        raise _UsageError(
+            f"--exposure {value} needs the columns date and exposure, not {list(table.columns)}"
+        )
+    for column, parse, what in (
+        ("date", lambda c: pd.to_datetime(c, format="ISO8601", errors="coerce"), "a date"),
+        ("exposure", lambda c: pd.to_numeric(c, errors="coerce"), "a number"),
+    ):
+        parsed = parse(table[column].str.strip())
+        if parsed.isna().any():
+            row = int(parsed.isna().to_numpy().argmax())
+            raise _UsageError(
+                f"--exposure {value}, line {row + 2}: {column} {table[column].iloc[row]!r} "
+                f"is not {what}"
+            )
+        table[column] = parsed
+    if (table["exposure"] < 0).any():
+        raise _UsageError(f"--exposure {value}: an exposure is negative")
+    if table["date"].duplicated().any():
+        day = table.loc[table["date"].duplicated(), "date"].iloc[0]
+        raise _UsageError(f"--exposure {value}: {day:%Y-%m-%d} is given more than once")
+    return table.set_index("date")["exposure"].astype("float64")
 
 
 def _write_table(out: Path, frame: pd.DataFrame | None, numbers: object) -> None:
@@ -679,19 +717,20 @@ def _anniversary(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from eventdata.analysis.anniversary import AnniversaryTests, anniversary_test
-    from eventdata.report import anniversary_dict
 
     out = _output_file(args.out, "--out", suffixes=("csv", "json")) if args.out else None
+    exposure = _read_exposure(args.exposure)
     checked, source = _load(args)
     events = _selected(args, checked)
     names = args.anniversaries or ["01-03"]
     if args.by:
-        return _anniversary_by_unit(args, events, names, source, checked, out)
+        return _anniversary_by_unit(args, events, names, source, checked, out, exposure)
     tested = anniversary_test(
         events,
         names if len(names) > 1 else names[0],
         window=tuple(args.window),
         progress=sys.stderr.isatty(),
+        exposure=exposure,
     )
     results = list(tested) if isinstance(tested, AnniversaryTests) else [tested]
     print(f"{source}: {checked.n_valid} valid rows of {checked.n_rows}; {len(events)} selected")
@@ -699,16 +738,17 @@ def _anniversary(args: argparse.Namespace) -> int:
         print(result.summary())
     if out is not None:
         frame = pd.concat([r.to_frame() for r in results], ignore_index=True)
-        _write_table(out, frame, [anniversary_dict(r) for r in results])
+        _write_table(out, frame, [r.to_dict() for r in results])
     return EXIT_OK
 
 
-def _anniversary_by_unit(args, events, names, source, checked, out: Path | None) -> int:
+def _anniversary_by_unit(args, events, names, source, checked, out: Path | None, exposure) -> int:
     from eventdata.analysis.units import anniversary_by_unit
 
     if len(names) > 1:
         raise _UsageError("--by tests one anniversary at a time")
-    result = anniversary_by_unit(events, names[0], by=args.by, window=tuple(args.window))
+    window = tuple(args.window)
+    result = anniversary_by_unit(events, names[0], by=args.by, window=window, exposure=exposure)
     print(f"{source}: {checked.n_valid} valid rows of {checked.n_rows}; {len(events)} selected")
     return _print_and_write(result, result.to_frame(), out)
 
@@ -744,7 +784,6 @@ def _clusters(args: argparse.Namespace) -> int:
 
 def _provinces(args: argparse.Namespace) -> int:
     from eventdata.analysis.provinces import province_frequency
-    from eventdata.report import province_dict
 
     out = _output_file(args.out, "--out", suffixes=("csv", "json")) if args.out else None
     checked, source = _load(args)
@@ -752,5 +791,5 @@ def _provinces(args: argparse.Namespace) -> int:
     print(f"{source}: {checked.n_valid} valid rows of {checked.n_rows}")
     print(result.summary())
     if out is not None:
-        _write_table(out, result.to_frame(), province_dict(result))
+        _write_table(out, result.to_frame(), result.to_dict())
     return EXIT_OK

@@ -27,6 +27,16 @@ import pandas as pd
 __all__ = ["Result", "jsonable"]
 
 
+class _FrameView:
+    """``result.table``: the frame :meth:`Result.to_frame` returns.
+
+    A non-data descriptor, so a result that holds a ``table`` field (a dataclass) keeps it.
+    """
+
+    def __get__(self, result: Any, owner: type | None = None) -> Any:
+        return self if result is None else result.to_frame()
+
+
 class Result:
     """Base of every eventdata result: subclasses give ``to_frame``, ``summary`` and
     ``_headline_dict``; this class gives ``to_dict``, ``_repr_html_`` and ``table``.
@@ -55,15 +65,12 @@ class Result:
         """The headline numbers (names as in the module docstring); the table is added."""
         return {}
 
-    @property
-    def table(self) -> pd.DataFrame:
-        """The tidy table: the same frame as :meth:`to_frame`."""
-        return self.to_frame()
+    table = _FrameView()
 
     def to_dict(self) -> dict[str, Any]:
         """The headline numbers and the table's rows, as JSON-ready Python values.
 
-        NaN and missing values become None; numpy and pandas scalars become Python ones;
+        NaN, infinity and missing values become None; numpy and pandas scalars become Python ones;
         dates become ISO strings.
         """
         out = {key: jsonable(value) for key, value in self._headline_dict().items()}
@@ -76,24 +83,28 @@ class Result:
 
 
 def jsonable(value: Any) -> Any:
-    """A value as JSON can hold it: None for NaN/NA, Python scalars, ISO dates, lists.
+    """A value as JSON can hold it: None for NaN, infinity and NA, Python scalars, ISO dates.
+
+    Frames become lists of records; Series, Index, tuples and arrays become lists; a
+    timestamp at midnight becomes its day (``"2022-01-03"``). ``json.dumps(...,
+    allow_nan=False)`` accepts the result.
 
     Examples
     --------
-    >>> jsonable({"p": np.float64("nan"), "when": pd.Timestamp("2022-01-03"), "ci": (1, 2.5)})
-    {'p': None, 'when': '2022-01-03', 'ci': [1, 2.5]}
+    >>> jsonable({"p": np.float64("nan"), "when": pd.Timestamp("2022-01-03"), "ci": (1, np.inf)})
+    {'p': None, 'when': '2022-01-03', 'ci': [1, None]}
     """
     if isinstance(value, pd.DataFrame):
         return [jsonable(row) for row in value.to_dict(orient="records")]
-    if isinstance(value, pd.Series):
-        return jsonable(value.tolist())
     if isinstance(value, dict):
         return {str(k): jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | np.ndarray):
+    if isinstance(value, list | tuple | np.ndarray | pd.Series | pd.Index):
         return [jsonable(v) for v in value]
+    if isinstance(value, np.datetime64):
+        value = pd.Timestamp(value)
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
     if isinstance(value, pd.Timestamp):
-        if pd.isna(value):
-            return None
         return value.date().isoformat() if value == value.normalize() else value.isoformat()
     if isinstance(value, datetime | date):
         return value.isoformat()
@@ -101,6 +112,6 @@ def jsonable(value: Any) -> Any:
         return str(value)
     if isinstance(value, np.generic):
         value = value.item()
-    if value is pd.NA or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
+    if isinstance(value, float) and not math.isfinite(value):
         return None
     return value

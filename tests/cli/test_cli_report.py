@@ -136,7 +136,7 @@ def _pdf_pages(content: bytes) -> int:
 def test_report_as_pdf_has_a_page_per_figure_and_text_pages(
     store, tmp_path, capsys, monkeypatch, country, rows_per_page, table_pages
 ):
-    monkeypatch.setattr("eventdata.report.PDF_TABLE_ROWS", rows_per_page)
+    monkeypatch.setattr("eventdata.report.document.PDF_TABLE_ROWS", rows_per_page)
     out = tmp_path / "report.pdf"
     selection = ["--country", country] if country else []
     assert main(["report", store, "--out", str(out), *selection]) == 0
@@ -154,3 +154,76 @@ def test_report_format_pdf_names_the_default_file(store, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     assert main(["report", store, "--format", "pdf", "--country", "Iraq"]) == 0
     assert (tmp_path / "report.pdf").read_bytes()[:5] == b"%PDF-"
+
+
+def test_report_with_a_period_still_counts_the_rows_read_and_rejected(export, tmp_path, capsys):
+    out = tmp_path / "period.json"
+    args = ["report", str(export[0]), "--start", "2020-01-01", "--end", "2021-12-31"]
+    assert main([*args, "--out", str(out)]) == 0
+    rows = len(export[1])
+    assert f"{rows} rows read, {rows - 1} valid, 1 rejected" in capsys.readouterr().out
+    numbers = json.loads(out.read_text(encoding="utf-8"))
+    assert numbers["validation"]["rows_read"] == rows
+    assert numbers["validation"]["rows_rejected"] == 1
+    assert numbers["selection"]["start"] == "2020-01-01"
+    assert numbers["selection"]["end"] == "2021-12-31"
+    dates = pd.to_datetime(export[1]["event_date"])
+    in_period = ((dates >= "2020-01-01") & (dates <= "2021-12-31")).sum()
+    assert numbers["selection"]["events"] in (in_period, in_period - 1)  # the broken row
+    assert numbers["period"] == ["2020-01-01", "2021-12-31"]
+
+
+def _exposure_file(path, events, *, doubled: str, missing: str) -> pd.Series:
+    """A daily exposure CSV over the events' span: 1, then 2 from `doubled`, 0 in June `missing`."""
+    days = pd.date_range(events["event_date"].min(), events["event_date"].max(), freq="D")
+    exposure = pd.Series(1.0, index=days)
+    exposure[exposure.index >= doubled] = 2.0
+    exposure[exposure.index.strftime("%Y-%m") == f"{missing}-06"] = 0.0
+    exposure.rename_axis("date").rename("exposure").reset_index().to_csv(path, index=False)
+    return exposure
+
+
+def test_anniversary_takes_an_exposure_file(store, export, tmp_path):
+    exposure_csv = tmp_path / "exposure.csv"
+    exposure = _exposure_file(exposure_csv, export[1], doubled="2021-01-01", missing="2020")
+    out = tmp_path / "with-exposure.json"
+    assert main(["anniversary", store, "--exposure", str(exposure_csv), "--out", str(out)]) == 0
+    (result,) = json.loads(out.read_text(encoding="utf-8"))
+    expected = ed.anniversary_test(ed.read_parquet(store), "01-03", exposure=exposure)
+    assert result["rate_ratio"] == pytest.approx(expected.rate_ratio)
+    assert result["uncovered_days"] == expected.uncovered_days == 30
+    plain = tmp_path / "without.json"
+    assert main(["anniversary", store, "--out", str(plain)]) == 0
+    (without,) = json.loads(plain.read_text(encoding="utf-8"))
+    assert without["uncovered_days"] == 0
+    assert without["rate_ratio"] != pytest.approx(result["rate_ratio"])
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("day,exposure\n2020-01-01,1\n", "needs the columns date and exposure"),
+        ("date,exposure\n2020-01-01,many\n", "not a number"),
+        ("date,exposure\n2020-13-01,1\n", "not a date"),
+        ("date,exposure\n2020-01-01,-1\n", "negative"),
+        ("date,exposure\n2020-01-01,1\n2020-01-01,2\n", "more than once"),
+    ],
+)
+def test_a_bad_exposure_file_gets_one_clear_error(text, message, tmp_path, capsys):
+    path = tmp_path / "exposure.csv"
+    path.write_text(text, encoding="utf-8")
+    assert main(["anniversary", "--example", "--exposure", str(path)]) == 2
+    error = capsys.readouterr().err
+    assert message in error and "Traceback" not in error
+    assert main(["anniversary", "--example", "--exposure", str(tmp_path / "none.csv")]) == 2
+    assert "no such file" in capsys.readouterr().err
+
+
+def test_report_takes_an_exposure_file(store, export, tmp_path):
+    exposure_csv = tmp_path / "exposure.csv"
+    _exposure_file(exposure_csv, export[1], doubled="2022-01-01", missing="2021")
+    out = tmp_path / "report.json"
+    args = ["report", store, "--exposure", str(exposure_csv), "--country", "Iraq"]
+    assert main([*args, "--out", str(out)]) == 0
+    (test,) = json.loads(out.read_text(encoding="utf-8"))["anniversaries"]
+    assert test["uncovered_days"] == 30

@@ -19,7 +19,8 @@ import pytest
 import eventdata as ed
 from eventdata.analysis.anniversary import anniversary_test
 from eventdata.core.errors import Admin1Warning, EventDataError
-from eventdata.report import Report, build_report, interpretation, to_jsonable
+from eventdata.core.result import jsonable
+from eventdata.report import Report, build_report, interpretation
 
 PNG = b"\x89PNG\r\n\x1a\n"
 SECTIONS = ["Dataset and validation", "Anniversary test", "Provinces", "Methods and caveats"]
@@ -196,6 +197,10 @@ def test_json_has_the_numbers(report):
 def test_several_anniversaries_are_tested_together(broken):
     report = build_report(broken, anniversary=["01-03", "07-04"], window=(0, 3))
     assert [r.anniversary for r in report.anniversaries] == ["01-03", "07-04"]
+    assert report.to_frame()["anniversary"].tolist() == ["01-03", "07-04"]
+    assert report.to_frame()["pvalue_adjusted"].tolist() == [
+        r.pvalue_adjusted for r in report.anniversaries
+    ]
     assert len(report.figures) == 9
     page = Page(report.to_html())
     assert page.headings["h3"][-2:] == ["01-03", "07-04"]
@@ -212,6 +217,8 @@ def test_selection_and_quarantine_input(broken):
         "countries": "Iraq",
         "event_types": "Battles",
         "actors": None,
+        "start": None,
+        "end": None,
         "events": int(
             (
                 (checked.valid["country"] == "Iraq") & (checked.valid["event_type"] == "Battles")
@@ -251,7 +258,7 @@ def test_interpretation_says_what_the_numbers_allow():
     assert "cannot tell a rise from chance" in interpretation(few)
 
 
-def test_to_jsonable_makes_plain_json():
+def test_jsonable_makes_plain_json():
     value = {
         "nan": float("nan"),
         "inf": math.inf,
@@ -261,7 +268,7 @@ def test_to_jsonable_makes_plain_json():
         "frame": pd.DataFrame({"a": [1, 2]}),
         "int": pd.Series([1]).iloc[0],
     }
-    plain = to_jsonable(value)
+    plain = jsonable(value)
     assert plain == {
         "nan": None,
         "inf": None,
@@ -272,3 +279,31 @@ def test_to_jsonable_makes_plain_json():
         "int": 1,
     }
     json.dumps(plain, allow_nan=False)
+
+
+def test_a_period_keeps_the_validation_counts_and_is_the_reports_span(broken):
+    report = build_report(broken, start="2020-01-01", end="2021-12-31")
+    assert report.validation.n_rows == len(broken) and report.validation.n_rejected == 2
+    assert report.selection["start"] == "2020-01-01" and report.selection["end"] == "2021-12-31"
+    dates = pd.to_datetime(report.daily["date"])
+    assert dates.min() >= pd.Timestamp("2020-01-01") and dates.max() <= pd.Timestamp("2021-12-31")
+    assert report.period == (pd.Timestamp("2020-01-01"), pd.Timestamp("2021-12-31"))
+    assert report.anniversaries[0].years == (2020, 2021)
+    assert "from 2020-01-01; to 2021-12-31" in report.to_html()
+
+
+def test_exposure_reaches_the_anniversary_test(broken):
+    valid = ed.validate(broken, errors="quarantine").valid
+    days = pd.date_range("2019-01-01", "2022-12-31", freq="D")
+    exposure = pd.Series(1.0, index=days)
+    exposure[days >= "2021-01-01"] = 2.0  # e.g. twice the sources from 2021
+    exposure[(days >= "2020-06-01") & (days <= "2020-06-30")] = 0.0  # no coverage in June 2020
+    report = build_report(broken, exposure=exposure)
+    (result,) = report.anniversaries
+    expected = anniversary_test(valid, "01-03", exposure=exposure)
+    assert result.rate_ratio == pytest.approx(expected.rate_ratio)
+    assert result.uncovered_days == 30 and result.model["exposure"] is True
+    study = ed.event_study(valid, "01-03", exposure=exposure)
+    pd.testing.assert_frame_equal(report.event_studies["01-03"].to_frame(), study.to_frame())
+    assert report.to_dict()["anniversaries"][0]["uncovered_days"] == 30
+    assert build_report(broken).anniversaries[0].model["exposure"] is False
