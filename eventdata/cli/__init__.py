@@ -637,7 +637,6 @@ REPORT_FORMATS = ("html", "pdf", "json")
 
 def _report(args: argparse.Namespace) -> int:
     from eventdata.core.options import as_day
-    from eventdata.events.counts import filter_events
     from eventdata.report import build_report
 
     suffix = Path(args.out or "").suffix.lower().lstrip(".")
@@ -677,6 +676,8 @@ def _read_exposure(value: str | None) -> pd.Series | None:
     """--exposure FILE: a CSV of ``date,exposure`` as a daily Series (checked, one-line errors)."""
     if value is None:
         return None
+    import pandas as pd
+
     path = _input_file(value, "--exposure")
     table = pd.read_csv(path, dtype=str, keep_default_na=False)
     if not {"date", "exposure"} <= set(table.columns):
