@@ -73,7 +73,7 @@ from eventdata.core.version import __version__ as __version__
 from eventdata.events.counts import counts, filter_events
 from eventdata.events.matching import combine_sources, match_events
 from eventdata.io import acled_api as acled
-from eventdata.io.acled_csv import read_acled
+from eventdata.io.acled_csv import read_acled, write_acled
 from eventdata.io.incidents import read_incidents, write_template
 from eventdata.io.ucdp import read_ucdp_ged
 from eventdata.report import Report, build_report
@@ -82,7 +82,6 @@ from eventdata.store import (
     StoreChange,
     SyncResult,
     read_parquet,
-    write_acled,
     write_parquet,
 )
 

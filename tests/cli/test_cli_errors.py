@@ -23,7 +23,8 @@ import eventdata as ed
 from eventdata import cli
 from eventdata.cli import main
 from eventdata.datasets import SEED_PATH
-from eventdata.store import EventStore, write_acled
+from eventdata.io import write_acled
+from eventdata.store import EventStore
 from tests.fake_acled import PASSWORD, USERNAME, _json, acled_json_rows
 
 README = Path(__file__).resolve().parents[2] / "README.md"
