@@ -22,6 +22,7 @@ from eventdata.core import codebook
 from eventdata.core.errors import StoreError
 from eventdata.core.options import as_day, as_names
 from eventdata.core.schema import ACLED_SCHEMA, IncidentSchema
+from eventdata.core.validity import mark_valid
 from eventdata.store._manifest import MANIFEST, METADATA_KEY, file_meta, load_manifest
 from eventdata.store._spans import clip_spans, merge_spans
 from eventdata.store._types import (
@@ -199,6 +200,8 @@ def read_dataset(
         expression = filter_expression(**filters, source=layout.source, names=layout.schema.names)
         try:
             frame = read_layout(layout, expression, columns)
+            if columns is None and layout.meta["schema_version"] == layout.source.version:
+                mark_valid(frame, layout.source)  # validated when it was written
             frame.attrs["coverage"] = clip_spans(
                 layout_coverage(layout), filters["countries"], filters["start"], filters["end"]
             )

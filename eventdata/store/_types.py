@@ -19,6 +19,7 @@ import pyarrow.compute as pc
 from eventdata.core.errors import StoreError
 from eventdata.core.schema import ACLED_SCHEMA, SCHEMAS, IncidentSchema
 from eventdata.core.validation import validate
+from eventdata.core.validity import known_valid
 
 ID, DATE, TIMESTAMP = "event_id_cnty", "event_date", "timestamp"
 SORT_KEYS = [(DATE, "ascending"), (ID, "ascending")]
@@ -159,8 +160,14 @@ def source_schema(name: Any) -> IncidentSchema | None:
 
 
 def validated(events: pd.DataFrame, schema: IncidentSchema | None = None) -> pd.DataFrame:
-    """``validate(events)``, with the input's column order kept (new columns last)."""
-    typed = validate(events, schema=ACLED_SCHEMA if schema is None else schema)
+    """``validate(events)``, with the input's column order kept (new columns last).
+
+    A frame known valid for the schema (validated, read from a store or by a reader,
+    and unchanged since: :func:`eventdata.core.validity.known_valid`) is not validated
+    again.
+    """
+    schema = ACLED_SCHEMA if schema is None else schema
+    typed = events if known_valid(events, schema) else validate(events, schema=schema)
     order = [c for c in events.columns if c in typed.columns]
     order += [c for c in typed.columns if c not in order]
     return typed[order].reset_index(drop=True)

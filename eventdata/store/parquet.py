@@ -26,6 +26,7 @@ import pyarrow.dataset as ds
 
 from eventdata.core.errors import StoreError
 from eventdata.core.schema import ACLED_SCHEMA, IncidentSchema
+from eventdata.core.validity import known_valid
 from eventdata.io.acled_csv import write_acled
 from eventdata.store._commit import (
     ROW_GROUP_SIZE,
@@ -302,8 +303,11 @@ def _typed(
     (validation would return it unchanged) and validated by ``pool`` meanwhile,
     so that its files can be encoded at the same time: the check waits for that
     validation (raising its :class:`~eventdata.ValidationError`). Other frames are
-    validated (typed) at once, and the check does nothing.
+    validated (typed) at once, and the check does nothing. A frame known valid
+    (:func:`eventdata.core.validity.known_valid`) is not validated again.
     """
+    if known_valid(events, source):
+        return events.reset_index(drop=True), lambda: None
     typed_already = (
         isinstance(events, pd.DataFrame)
         and events.columns.is_unique

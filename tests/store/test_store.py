@@ -28,12 +28,14 @@ from eventdata.store import (
     MANIFEST,
     EventStore,
     StoreError,
+    _commit,
+    _layout,
+    _types,
     export,
     group_codes,
     read_parquet,
     write_parquet,
 )
-from eventdata.store import _commit, _layout, _types
 from tests.conftest import ACLED_EXPORTS, shared_file
 
 OPTIONAL = [n for n, f in ACLED_SCHEMA.fields.items() if not f.required]
@@ -234,9 +236,7 @@ def test_columns_selects_and_orders_columns(dataset: Path, simulated: pd.DataFra
 
 def test_filters_prune_partitions_and_row_groups(dataset: Path) -> None:
     layout = _layout.open_layout(dataset)
-    expression = _layout.filter_expression(
-        countries="Iraq", start="2022-03-01", end="2022-03-14"
-    )
+    expression = _layout.filter_expression(countries="Iraq", start="2022-03-01", end="2022-03-14")
     plan = _layout.plan_fragments(layout, expression)
     assert [Path(f.path).relative_to(dataset).parent.as_posix() for f in plan] == [
         "country=Iraq/year=2022"
