@@ -26,9 +26,6 @@ from eventdata.store.parquet import read_parquet
 
 __all__ = ["StoredDataset", "guarded", "is_stored", "open_dataset", "read_columns"]
 
-#: What names a stored dataset: a path, or an EventStore.
-Stored = str | os.PathLike | EventStore
-
 
 @dataclass(frozen=True)
 class StoredDataset:
