@@ -96,7 +96,7 @@ _NAMES = {
     **dict.fromkeys(["counts", "filter_events"], "eventdata.events.counts"),
     "counts_out_of_core": "eventdata.events.outofcore",  # needs the optional dask extra
     **dict.fromkeys(["combine_sources", "match_events"], "eventdata.events.matching"),
-    "read_acled": "eventdata.io.acled_csv",
+    **dict.fromkeys(["read_acled", "write_acled"], "eventdata.io.acled_csv"),
     **dict.fromkeys(["read_incidents", "write_template"], "eventdata.io.incidents"),
     "read_ucdp_ged": "eventdata.io.ucdp",
     **dict.fromkeys(["Report", "build_report"], "eventdata.report"),
@@ -106,7 +106,6 @@ _NAMES = {
             "StoreChange",
             "SyncResult",
             "read_parquet",
-            "write_acled",
             "write_parquet",
         ],
         "eventdata.store",

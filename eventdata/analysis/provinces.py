@@ -75,7 +75,7 @@ from eventdata.core.options import require_columns
 from eventdata.core.result import Result
 from eventdata.core.warn import warn_at_caller
 from eventdata.events.counts import counts
-from eventdata.store import EventStore, _open_layout, group_codes, read_parquet
+from eventdata.store import EventStore, group_codes, open_dataset, read_parquet
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -435,7 +435,7 @@ def _stored_events(
     if not isinstance(events, str | os.PathLike | EventStore):
         return events
     path = events.path if isinstance(events, EventStore) else events
-    stored = set(_open_layout(path).schema.names)
+    stored = set(open_dataset(path).columns)
     needed = dict.fromkeys(["event_id_cnty", "event_date", "time_precision", "fatalities"])
     needed.update(dict.fromkeys(columns))
     return read_parquet(path, columns=[c for c in needed if c in stored])

@@ -31,6 +31,7 @@ from eventdata.core.coercion import (
 )
 from eventdata.core.errors import CodebookWarning, ValidationError
 from eventdata.core.schema import ACLED_SCHEMA, SCHEMAS, IncidentSchema
+from eventdata.core.validity import mark_valid
 from eventdata.core.warn import warn_at_caller
 
 __all__ = ["FAILURE_COLUMNS", "Quarantine", "has_repeats", "text_keys", "validate"]
@@ -215,11 +216,12 @@ def validate(
         if len(bad_rows):
             raise ValidationError(failure_message(failures, len(frame)), failures, len(frame))
         typed.index = raw.index
-        return typed
+        return mark_valid(typed, schema)
     ok = np.ones(len(frame), dtype=bool)
     ok[bad_rows] = False
     valid = typed.loc[ok]
     valid.index = raw.index[ok]
+    mark_valid(valid, schema)
     rejected = raw.iloc[bad_rows].copy()
     rejected["reason"] = pd.Series(
         _reasons(failures, bad_rows), index=rejected.index, dtype="string"

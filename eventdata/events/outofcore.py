@@ -24,25 +24,19 @@ import pyarrow.parquet as pq
 
 from eventdata.core.coverage import CoverageLike, covered_span, frame_coverage
 from eventdata.core.errors import EventDataError
-from eventdata.events.counts import (
-    _FREQ,
+from eventdata.core.options import require_columns
+from eventdata.core.periods import FREQUENCIES
+from eventdata.events._counting import (
     Precision,
-    _calendar,
-    _coarse,
-    _mask_uncovered,
-    _require,
-    _sorted_groups,
-    _zero_filled,
-    counts,
+    calendar,
+    check_options,
+    coarse_mask,
+    count_frame,
+    mask_uncovered,
+    sorted_groups,
+    zero_filled,
 )
-from eventdata.store import (
-    EventStore,
-    _dtype,
-    _guarded,
-    _Layout,
-    _layout_coverage,
-    _open_layout,
-)
+from eventdata.store import EventStore, StoredDataset, guarded, open_dataset
 
 __all__ = ["counts_out_of_core"]
 
@@ -53,7 +47,7 @@ _SPREAD_REACH = pd.Timedelta(days=31)
 _DATE, _PRECISION, _FATALITIES = "event_date", "time_precision", "fatalities"
 
 
-@_guarded("counting the store")
+@guarded("counting the store")
 def counts_out_of_core(
     path: str | os.PathLike | EventStore,
     *,
@@ -118,16 +112,16 @@ def counts_out_of_core(
     >>> monthly.attrs["time_precision"]["excluded"] == 0
     True
     """
+    freq = check_options(freq, precision, value)
     dask, dd = _import_dask()
     by = [] if by is None else ([by] if isinstance(by, str) else list(by))
-    layout = _open_layout(path.path if isinstance(path, EventStore) else path)
-    names = list(layout.schema.names)
-    _require(
+    dataset = open_dataset(path)
+    names, dtypes = dataset.columns, dataset.dtypes
+    require_columns(
         pd.DataFrame(columns=names), _DATE, *by, *([_FATALITIES] if value == "fatalities" else [])
     )
-    dtypes = {name: _dtype(spec) for name, spec in layout.specs.items()}
-    # the count of no events: checks the options as counts does, and lays out the result
-    template = counts(_empty(dtypes, by, value), freq=freq, by=by, value=value, precision=precision)
+    # the count of no events lays out the result
+    template = _count(_empty(dtypes, by, value), freq, by, value, None, None, precision)
     template = template.astype({"date": "datetime64[ns]", **{c: dtypes[c] for c in by}})
     task = _Task(
         freq=freq,
@@ -138,22 +132,22 @@ def counts_out_of_core(
         dtypes={c: dtypes[c] for c in by},
     )
     # the store's coverage, as read_parquet gives it to the in-memory counts
-    template.attrs["coverage"] = _layout_coverage(layout)
+    template.attrs["coverage"] = dataset.coverage()
     spans = frame_coverage(template, coverage)
     if spans is not None and (start is None or end is None):  # the calendar of the coverage
         first, last = covered_span(spans)
         start = first if start is None else start
         end = last if end is None else end
-    first, last = _date_range(layout)
+    first, last = _date_range(dataset)
     lo = pd.Timestamp(start) if start is not None else first
     hi = pd.Timestamp(end) if end is not None else last
-    if not layout.partitions or pd.isna(lo) or pd.isna(hi):
+    if not dataset.files or pd.isna(lo) or pd.isna(hi):
         if not (pd.isna(lo) or pd.isna(hi)):
             template.attrs["span"] = (lo, hi)
-        return _mask_uncovered(template, spans, freq, by)
+        return mask_uncovered(template, spans, freq, by)
     reach = _SPREAD_REACH if precision == "spread" else pd.Timedelta(0)
     bounded = start is not None or end is not None
-    read = _reader(dd, layout)
+    read = _reader(dd, dataset)
     needed = [_DATE, *by, *([_FATALITIES] if value == "fatalities" else [])]
     needed += [_PRECISION] if task.coarse else []
     tables = read(needed, _pushdown(lo - reach, hi + reach, names) if bounded else None)
@@ -166,7 +160,7 @@ def counts_out_of_core(
     partials = _compute(dask, jobs, scheduler)
     table = _combine(partials, task, lo, hi, bounded, template, dtypes)
     # periods the coverage (given, else the store's) does not hold are missing, as in counts
-    return _mask_uncovered(table, spans, freq, by)
+    return mask_uncovered(table, spans, freq, by)
 
 
 @dataclass(frozen=True)
@@ -233,15 +227,7 @@ def _count_partition(
     dates = part[_DATE]
     first = max(lo, dates.min() - reach)
     last = min(hi, dates.max() + reach)
-    table = counts(
-        part,
-        freq=task.freq,
-        by=list(task.by) or None,
-        value=task.value,
-        start=first,
-        end=last,
-        precision=task.precision,
-    )
+    table = _count(part, task.freq, list(task.by), task.value, first, last, task.precision)
     report = table.attrs["time_precision"]
     return _Partial(table, groups, report["excluded"] + report["spread"], counted=True)
 
@@ -249,7 +235,7 @@ def _count_partition(
 def _describe_partition(part: pd.DataFrame, task: _Task) -> _Partial:
     """The groups and the number of coarse events of one partition, counted or not."""
     part = _typed(part, task)
-    coarse = int(_coarse(part[_PRECISION], task.freq).sum()) if task.coarse else 0
+    coarse = int(coarse_mask(part[_PRECISION], task.freq).sum()) if task.coarse else 0
     return _Partial(None, _groups(part, task), coarse, counted=False)
 
 
@@ -274,10 +260,10 @@ def _combine(
     groups = None
     if by:
         seen = pd.concat([template[by], *(p.groups for p in source)], ignore_index=True)
-        groups = _sorted_groups(seen)
+        groups = sorted_groups(seen)
     spread = task.precision == "spread" and coarse > 0
-    calendar = _calendar(lo, hi, _FREQ[task.freq][0])
-    table = _zero_filled(summed.astype("float64"), groups, calendar, by, name, not spread)
+    periods = calendar(lo, hi, FREQUENCIES[task.freq].pandas)
+    table = zero_filled(summed.astype("float64"), groups, periods, by, name, not spread)
     for column in by:
         table[column] = table[column].astype(dtypes[column])
     # the report of counting no events (its policy, every count 0), with the coarse events
@@ -290,23 +276,45 @@ def _combine(
     return table
 
 
+def _count(
+    part: pd.DataFrame,
+    freq: str,
+    by: list[str],
+    value: Any,
+    start: pd.Timestamp | None,
+    end: pd.Timestamp | None,
+    precision: Any,
+) -> pd.DataFrame:
+    """The in-memory count of a partition (no coverage: the store's is applied at the end)."""
+    return count_frame(
+        part,
+        freq=freq,
+        by=by,
+        value=value,
+        start=start,
+        end=end,
+        precision=precision,
+        coverage=None,
+    )
+
+
 def _empty(dtypes: dict[str, Any], by: Sequence[str], value: str) -> pd.DataFrame:
     """No events, with the columns a count needs in their stored dtypes."""
     columns = [_DATE, *by, *([_FATALITIES] if value == "fatalities" else [])]
     return pd.DataFrame({c: pd.Series(dtype=dtypes.get(c, "datetime64[ns]")) for c in columns})
 
 
-def _date_range(layout: _Layout) -> tuple[pd.Timestamp, pd.Timestamp]:
+def _date_range(dataset: StoredDataset) -> tuple[pd.Timestamp, pd.Timestamp]:
     """First and last event date, exactly, from the Parquet files' row-group statistics."""
     first, last = pd.NaT, pd.NaT
-    for partition in layout.partitions:
-        metadata = pq.ParquetFile(layout.root / partition["path"]).metadata
+    for path in dataset.files:
+        metadata = pq.ParquetFile(path).metadata
         column = metadata.schema.to_arrow_schema().get_field_index(_DATE)
         for group in range(metadata.num_row_groups):
             statistics = metadata.row_group(group).column(column).statistics
             if statistics is None or not statistics.has_min_max:
                 raise EventDataError(
-                    f"{layout.root / partition['path']}: no event_date statistics; "
+                    f"{path}: no event_date statistics; "
                     "rewrite the store with eventdata.write_parquet"
                 )
             low, high = pd.Timestamp(statistics.min), pd.Timestamp(statistics.max)
@@ -331,12 +339,12 @@ def _pushdown(
     return filters
 
 
-def _reader(dd: Any, layout: _Layout) -> Any:
+def _reader(dd: Any, dataset: StoredDataset) -> Any:
     """A function reading some columns of the manifest's files as a Dask DataFrame."""
-    files = [os.fspath(layout.root / p["path"]) for p in layout.partitions]
+    files = [os.fspath(path) for path in dataset.files]
     options = {}
-    if layout.partition_by:
-        options = {"partitioning": "hive", "partition_base_dir": os.fspath(layout.root)}
+    if dataset.partition_by:
+        options = {"partitioning": "hive", "partition_base_dir": os.fspath(dataset.root)}
 
     def read(columns: list[str], filters: list[tuple[str, str, Any]] | None) -> Any:
         return dd.read_parquet(files, columns=columns, filters=filters, dataset=options)

@@ -10,7 +10,7 @@
 It imports the core layer only.
 """
 
-from eventdata.io.acled_csv import read_acled, read_table
+from eventdata.io.acled_csv import read_acled, read_table, write_acled
 from eventdata.io.incidents import read_incidents, write_template
 from eventdata.io.tables import sniff_delimiter
 from eventdata.io.ucdp import read_ucdp_ged
@@ -21,5 +21,6 @@ __all__ = [
     "read_table",
     "read_ucdp_ged",
     "sniff_delimiter",
+    "write_acled",
     "write_template",
 ]

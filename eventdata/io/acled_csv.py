@@ -9,6 +9,7 @@ schema are reported or quarantined by :func:`eventdata.validate`.
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 from collections.abc import Callable
@@ -19,7 +20,13 @@ import numpy as np
 import pandas as pd
 
 from eventdata.core.coverage import coverage_from_events
-from eventdata.core.errors import CodebookWarning, ReadError, ReadWarning, ValidationError
+from eventdata.core.errors import (
+    CodebookWarning,
+    ReadError,
+    ReadWarning,
+    StoreError,
+    ValidationError,
+)
 from eventdata.core.schema import ACLED_SCHEMA, IncidentSchema
 from eventdata.core.validation import Errors, Quarantine, failure_message, validate
 from eventdata.core.warn import warn_at_caller
@@ -493,3 +500,84 @@ def _read_excel(source: Source, name: str) -> pd.DataFrame:
     if frame.empty and not len(frame.columns):
         raise ReadError(f"{name}: the workbook is empty")
     return frame
+
+
+# --------------------------------------------------------------------------------------
+# Writing: an ACLED-style CSV export
+
+
+def write_acled(events: pd.DataFrame, path: str | os.PathLike) -> Path:
+    """Write events as an ACLED-style CSV export that ACLED's users' tools read.
+
+    ACLED's columns in ACLED's order and spelling (then any other columns), dates
+    as ``YYYY-MM-DD``, integers without ``.0``, missing values empty, UTF-8.
+    :func:`read_acled` reads the file back to an equal frame (text is read with
+    surrounding spaces stripped and empty text as missing, as ACLED's exports are).
+    The file is written whole or not at all (to a temporary name, then renamed).
+
+    Raises
+    ------
+    ValidationError
+        When rows break the ACLED schema (nothing is written).
+    StoreError
+        When the disk or folder refuses the write (nothing is changed).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> import eventdata as ed
+    >>> events = ed.datasets.load_seed_incidents()
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     csv = write_acled(events, Path(folder) / "export.csv")
+    ...     header, first = csv.read_text().splitlines()[:2]
+    ...     back = read_acled(csv)
+    >>> header.split(",")[:3], first.split(",")[:4]
+    (['event_id_cnty', 'event_date', 'year'], ['SEED-IRQ-001', '2022-01-03', '2022', '1'])
+    >>> back.equals(events)
+    True
+    """
+    typed = validate(events, schema=ACLED_SCHEMA).reset_index(drop=True)
+    order = [*ACLED_SCHEMA.columns, *(c for c in typed.columns if c not in ACLED_SCHEMA.fields)]
+    text = typed[order].to_csv(index=False, date_format="%Y-%m-%d", lineterminator="\n")
+    path = Path(path)
+    temporary = path.with_name(f".{path.name}.{os.urandom(16).hex()}.tmp")
+    try:
+        temporary.write_text(text, encoding="utf-8")
+        os.replace(temporary, path)
+    except BaseException as exc:
+        _discard(temporary)
+        if not isinstance(exc, OSError):
+            raise
+        raise StoreError(f"write_acled failed: {write_failure(exc)}; nothing was changed") from None
+    return path
+
+
+#: What an operating system error of a write means, in words a user can act on.
+_WRITE_FAILURES = {
+    errno.ENOSPC: "the disk is full",
+    errno.EDQUOT: "the disk quota is exceeded",
+    errno.EROFS: "the folder is on a read-only file system",
+    errno.EACCES: "permission denied (a read-only folder?)",
+    errno.EPERM: "operation not permitted (a read-only folder?)",
+    errno.ENAMETOOLONG: "a file name is too long for this file system",
+}
+
+
+def write_failure(error: OSError) -> str:
+    """Why a write failed, said for a user, with the file concerned.
+
+    Examples
+    --------
+    >>> write_failure(OSError(errno.ENOSPC, "No space left on device", "out.csv"))
+    'the disk is full (out.csv)'
+    """
+    reason = _WRITE_FAILURES.get(error.errno or 0) or error.strerror or str(error)
+    return reason + (f" ({error.filename})" if error.filename else "")
+
+
+def _discard(path: Path) -> None:
+    """Remove a temporary file, if it is there."""
+    try:
+        os.unlink(path)
+    except OSError:
+        return

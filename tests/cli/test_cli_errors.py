@@ -22,8 +22,8 @@ import eventdata as ed
 from eventdata import cli
 from eventdata.cli import main
 from eventdata.datasets import SEED_PATH
-from eventdata.io import acled_csv
-from eventdata.store import EventStore, write_acled
+from eventdata.io import acled_csv, write_acled
+from eventdata.store import EventStore
 from tests.fake_acled import PASSWORD, USERNAME, _json, acled_json_rows
 
 README = Path(__file__).resolve().parents[2] / "README.md"

@@ -11,7 +11,8 @@ import pytest
 
 import eventdata as ed
 from eventdata.cli import main
-from eventdata.store import EventStore, read_parquet, write_acled
+from eventdata.io import write_acled
+from eventdata.store import EventStore, read_parquet
 
 
 @pytest.fixture

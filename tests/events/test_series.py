@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 import eventdata as ed
-from eventdata.events import counts as series
+from eventdata.events import _counting
 from eventdata.events.counts import counts, filter_events
 
 
@@ -140,7 +140,7 @@ def test_the_grid_count_is_the_group_by_count(awkward, monkeypatch, dtype, optio
     for by in [None, "admin1", ["country", "admin1"], ["admin1", "year"]]:
         fast = counts(events, by=by, **options)
         with monkeypatch.context() as patch:  # the pandas group-by and reindex
-            patch.setattr(series, "_grid_counts", lambda *args, **kwargs: None)
+            patch.setattr(_counting, "grid_counts", lambda *args, **kwargs: None)
             general = counts(events, by=by, **options)
         pd.testing.assert_frame_equal(fast, general, check_exact=True)
         assert fast.attrs == general.attrs
@@ -150,7 +150,7 @@ def test_the_grid_count_of_frames_without_dated_rows(awkward, monkeypatch):
     for events in [awkward.iloc[:0], awkward.iloc[:5], awkward.assign(event_date=pd.NaT)]:
         fast = counts(events, by="admin1")
         with monkeypatch.context() as patch:
-            patch.setattr(series, "_grid_counts", lambda *args, **kwargs: None)
+            patch.setattr(_counting, "grid_counts", lambda *args, **kwargs: None)
             general = counts(events, by="admin1")
         pd.testing.assert_frame_equal(fast, general, check_exact=True)
 

@@ -22,15 +22,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import eventdata as ed
-from eventdata import store as store_module
 from eventdata.core.schema import ACLED_SCHEMA, Field
+from eventdata.io import write_acled
 from eventdata.store import (
     MANIFEST,
     EventStore,
     StoreError,
+    _commit,
+    _layout,
+    _types,
     export,
+    group_codes,
     read_parquet,
-    write_acled,
     write_parquet,
 )
 from tests.conftest import ACLED_EXPORTS, shared_file
@@ -232,11 +235,9 @@ def test_columns_selects_and_orders_columns(dataset: Path, simulated: pd.DataFra
 
 
 def test_filters_prune_partitions_and_row_groups(dataset: Path) -> None:
-    layout = store_module._open_layout(dataset)
-    expression = store_module._filter_expression(
-        countries="Iraq", start="2022-03-01", end="2022-03-14"
-    )
-    plan = store_module._plan(layout, expression)
+    layout = _layout.open_layout(dataset)
+    expression = _layout.filter_expression(countries="Iraq", start="2022-03-01", end="2022-03-14")
+    plan = _layout.plan_fragments(layout, expression)
     assert [Path(f.path).relative_to(dataset).parent.as_posix() for f in plan] == [
         "country=Iraq/year=2022"
     ]
@@ -284,7 +285,7 @@ class RecordingFileSystem(pa.fs.FileSystemHandler):
 
 def test_only_matching_files_are_opened(dataset: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     recorder = RecordingFileSystem()
-    monkeypatch.setattr(store_module, "_FILESYSTEM", pa.fs.PyFileSystem(recorder))
+    monkeypatch.setattr(_layout, "FILESYSTEM", pa.fs.PyFileSystem(recorder))
     got = read_parquet(dataset, countries="Syria", start="2021-05-01", end="2021-05-31")
     assert len(got) and set(got["country"]) == {"Syria"}
     opened = {Path(p).relative_to(dataset).parent.as_posix() for p in recorder.opened}
@@ -460,7 +461,7 @@ def test_older_compatible_versions_are_read_and_migrated(
         order=(*ACLED_SCHEMA.columns, "confidence"),
     )
     newer = dataclasses.replace(newer, version="1.4.0")
-    monkeypatch.setattr(store_module, "ACLED_SCHEMA", newer)
+    monkeypatch.setattr(_types, "ACLED_SCHEMA", newer)
     back = read_parquet(tmp_path)
     assert back["confidence"].isna().all() and back["confidence"].dtype == "Int64"
     assert_same_rows(back.drop(columns="confidence"), seed_events)
@@ -773,7 +774,7 @@ def test_an_exception_at_any_moment_leaves_a_whole_state(
         if name == moment:
             raise Crash(name)
 
-    monkeypatch.setattr(store_module, "_checkpoint", crash)
+    monkeypatch.setattr(_commit, "checkpoint", crash)
     with pytest.raises(Crash):
         EventStore(folder).upsert(update)
     switched = moment in ("manifest-replaced", "old-file-removed")
@@ -788,6 +789,7 @@ CRASH_SCRIPT = """
 import json, os, signal, sys, time
 import pandas as pd
 from eventdata import store
+from eventdata.store import _commit
 
 jobs = json.loads(sys.argv[1])
 for job in jobs:
@@ -798,7 +800,7 @@ for job in jobs:
             def kill(name, at=job["at"]):
                 if name == at:
                     os.kill(os.getpid(), signal.SIGKILL)
-            store._checkpoint = kill
+            _commit.checkpoint = kill
             store.EventStore(job["store"]).upsert(update)
         else:  # rewrite the same rows again and again until killed
             target = store.EventStore(job["store"])
@@ -926,7 +928,7 @@ GROUP_COLUMNS = {
 )
 def test_group_codes_number_groups_in_sorted_order(columns: list[str]) -> None:
     frame = pd.DataFrame(GROUP_COLUMNS)[columns]
-    codes, first = store_module.group_codes(frame, columns)
+    codes, first = group_codes(frame, columns)
     expected = frame.drop_duplicates().sort_values(columns, kind="stable")
     assert first.tolist() == expected.index.tolist()
     # rows of a group share its values; groups follow sort_values' order
@@ -939,5 +941,5 @@ def test_group_codes_number_groups_in_sorted_order(columns: list[str]) -> None:
 
 def test_group_codes_leave_other_dtypes_to_pandas() -> None:
     frame = pd.DataFrame({"when": pd.to_datetime(["2020-01-01"]), "text": ["a"]})
-    assert store_module.group_codes(frame, ["text", "when"]) is None
-    assert store_module.group_codes(frame.iloc[:0], ["text"])[0].tolist() == []
+    assert group_codes(frame, ["text", "when"]) is None
+    assert group_codes(frame.iloc[:0], ["text"])[0].tolist() == []

@@ -101,12 +101,13 @@ KILLER = """
 import json, os, signal, sys
 from eventdata import store
 from eventdata.io import acled_api as acled
+from eventdata.store import _commit
 
 job = json.loads(sys.argv[1])
 def die(*_):
     os.kill(os.getpid(), signal.SIGKILL)
 if job["at"] != "fetch":
-    store._checkpoint = lambda name: die() if name == job["at"] else None
+    _commit.checkpoint = lambda name: die() if name == job["at"] else None
 pages = []
 def progress(page):
     pages.append(page)
