@@ -45,7 +45,7 @@ from scipy.spatial import cKDTree
 
 from eventdata.core.errors import EventDataError, InsufficientDataError
 from eventdata.core.options import require_columns
-from eventdata.events._geo import EARTH_RADIUS_KM, event_coordinates, haversine_km
+from eventdata.events.geo import EARTH_RADIUS_KM, event_coordinates, haversine_km
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

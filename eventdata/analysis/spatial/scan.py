@@ -53,13 +53,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from numpy.lib.stride_tricks import sliding_window_view
-from scipy.special import xlogy
 
+from eventdata.analysis.spatial._cylinders import Cylinders, Plan
 from eventdata.core.errors import EventDataError, InsufficientDataError
 from eventdata.core.options import as_day, require_columns
-from eventdata.events._geo import event_coordinates, haversine_km
 from eventdata.events.distance import places_frame
+from eventdata.events.geo import event_coordinates
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -82,10 +81,6 @@ _COLUMNS = [
     "n_locations",
     "locations",
 ]
-# cylinders evaluated at once (circles x days x window lengths): bounds the memory
-_CHUNK = 1_000_000
-# cylinders whose expected counts and log terms are kept between replications (3 floats each)
-_CACHE = 4_000_000
 
 
 @dataclass(frozen=True, eq=False)
@@ -299,14 +294,16 @@ def space_time_scan(
     else:
         window = max(1, int(np.floor(max_period_share * n_days)))
     window = min(window, n_days)
-    plan = _Plan.build(places, place, n_days, max_share, max_radius_km)
-    day_totals = np.bincount(day, minlength=n_days).astype("float64")
-    observed = plan.best_cylinders(place, day, day_totals, window, prospective, min_events)
-    null = np.empty(replications)
-    for r in range(replications):
-        null[r] = plan.largest(
-            place, rng.permutation(day), day_totals, window, prospective, min_events
-        )
+    plan = Plan.build(
+        places["latitude"].to_numpy("float64"),
+        places["longitude"].to_numpy("float64"),
+        place,
+        max_share,
+        max_radius_km,
+    )
+    cylinders = Cylinders(plan, np.bincount(day, minlength=n_days), window, prospective, min_events)
+    observed = pd.DataFrame(cylinders.best(plan.cumulative(place, day, n_days, cylinders.dtype)))
+    null = cylinders.null_statistics(place, day, replications, rng, observed["llr"].max())
     calendar = (first, last, unit, prospective)
     table = _report(
         observed, plan, (place, day), places, calendar, null, replications, max_clusters
@@ -394,187 +391,6 @@ def _prepare(events, locations, start, end):
     index, days = index.astype(np.intp), days[keep].astype(np.intp)
     canonical = np.lexsort((days, index))  # replications then do not depend on the row order
     return index[canonical], days[canonical], places, first, n_days, int((~keep).sum())
-
-
-@dataclass
-class _Plan:
-    """The circles to scan: for each centre its neighbour order, and which circles count."""
-
-    order: np.ndarray  # (centres, K) neighbour indices, nearest first
-    radius: np.ndarray  # (centres, K) km to the k-th neighbour
-    size: np.ndarray  # (centres, K) events in the circle of the first k+1 neighbours
-    centre: np.ndarray  # (circles,) centre of each distinct circle scanned
-    step: np.ndarray  # (circles,) its last neighbour's position in the order
-    _terms: tuple | None = None  # expected counts and log terms, kept between replications
-
-    @classmethod
-    def build(cls, places, place, n_days, max_share, max_radius_km) -> _Plan:
-        lat = places["latitude"].to_numpy("float64")
-        lon = places["longitude"].to_numpy("float64")
-        km = haversine_km(lat[:, None], lon[:, None], lat[None, :], lon[None, :])
-        order = np.argsort(km, axis=1, kind="stable")
-        radius = np.take_along_axis(km, order, axis=1)
-        per_place = np.bincount(place, minlength=len(places))
-        size = np.cumsum(per_place[order], axis=1)
-        total = len(place)
-        allowed = size <= max_share * total
-        if max_radius_km is not None:
-            allowed &= radius <= max_radius_km
-        # a circle ends where the next neighbour is farther (equidistant ones enter together)
-        allowed[:, :-1] &= radius[:, 1:] > radius[:, :-1]
-        allowed &= per_place[order] > 0  # a neighbour without events adds nothing to scan
-        # circles holding the same events are scanned once (the first centre's smallest one)
-        weights = np.random.default_rng(0).integers(1, 2**62, len(places), dtype=np.int64)
-        weights[per_place == 0] = 0
-        key = np.cumsum(weights[order], axis=1, dtype=np.int64)
-        centres, steps = np.nonzero(allowed)
-        # of circles holding the same events, SaTScan reports the one with the fewest locations
-        by_size = np.lexsort((centres, steps, key[centres, steps]))
-        keys = key[centres, steps][by_size]
-        first = np.sort(by_size[np.r_[True, keys[1:] != keys[:-1]]])
-        depth = int(steps.max()) + 1 if len(steps) else 1
-        return cls(
-            order[:, :depth], radius[:, :depth], size[:, :depth], centres[first], steps[first]
-        )
-
-    def _cumulative(self, place, day, n_days) -> np.ndarray:
-        """(circles, days + 1) cumulative event counts over the days, for each circle."""
-        table = np.zeros((self.order.shape[0], n_days + 1), dtype=np.int64)
-        np.add.at(table, (place, day + 1), 1)
-        np.cumsum(table, axis=1, out=table)
-        out = np.empty((len(self.centre), n_days + 1), dtype=np.int64)
-        block = max(1, _CHUNK // max(1, self.order.shape[1] * (n_days + 1)))
-        for lo in range(0, self.order.shape[0], block):
-            hi = min(lo + block, self.order.shape[0])
-            chosen = (self.centre >= lo) & (self.centre < hi)
-            if not chosen.any():
-                continue
-            grown = np.cumsum(table[self.order[lo:hi]], axis=1)
-            out[chosen] = grown[self.centre[chosen] - lo, self.step[chosen]]
-        return out
-
-    def _cylinders(self, place, day, day_totals, window, prospective, min_events, largest=False):
-        """Yield (first circle, LLR array (circles, starts, lengths)) chunk by chunk."""
-        n_days = len(day_totals)
-        total = len(place)
-        cumulative = self._cumulative(place, day, n_days)
-        if self._terms is None or self._terms[0] != (n_days, window, prospective, total):
-            self._terms = ((n_days, window, prospective, total), {})
-        cache = self._terms[1]
-        table = _llr_table(total)
-        if prospective:
-            lengths = np.arange(1, window + 1)
-            counts = (cumulative[:, n_days, None] - cumulative[:, n_days - lengths])[:, None, :]
-            yield (
-                0,
-                self._llr(
-                    0, counts, cache, table, day_totals, window, prospective, min_events, largest
-                ),
-            )
-            return
-        padded = np.concatenate([cumulative, np.repeat(cumulative[:, -1:], window, axis=1)], axis=1)
-        step = max(1, _CHUNK // (n_days * window))
-        for lo in range(0, len(self.centre), step):
-            block = padded[lo : lo + step]
-            # interval (start s, length w + 1): days s .. s + w; past the end: a shorter one again
-            counts = (
-                sliding_window_view(block, window + 1, axis=1)[:, :n_days, 1:]
-                - block[:, :n_days, None]
-            )
-            yield (
-                lo,
-                self._llr(
-                    lo, counts, cache, table, day_totals, window, prospective, min_events, largest
-                ),
-            )
-
-    def _llr(self, lo, counts, cache, table, day_totals, window, prospective, min_events, largest):
-        """Kulldorff's LLR of each cylinder of a chunk, 0 unless it has more events than expected.
-
-        ``c ln(c/mu) + (C-c) ln((C-c)/(C-mu)) = g(c) - c (ln mu - ln(C-mu)) - C ln(C-mu)``
-        with ``g(c) = c ln c + (C-c) ln(C-c)`` from a table: the terms in ``mu`` do not
-        change between replications and are kept while they fit in memory.
-        """
-        terms = cache.get(lo)
-        if terms is None:
-            terms = self._expected_terms(lo, counts.shape[0], day_totals, window, prospective)
-            if sum(t[0].size for t in cache.values()) + terms[0].size <= _CACHE:
-                cache[lo] = terms
-        expected, slope, offset = terms
-        # days without events give infinite log terms; their cylinders hold nothing and are masked
-        with np.errstate(invalid="ignore"):
-            value = table[counts]
-            value -= counts * slope
-            value -= offset
-        value[(counts <= expected) | (counts < min_events)] = 0.0
-        return value if not largest else value.max(initial=0.0)
-
-    def _expected_terms(self, lo, n, day_totals, window, prospective):
-        n_days = len(day_totals)
-        total = float(day_totals.sum())
-        sizes = self.size[self.centre[lo : lo + n], self.step[lo : lo + n]].astype("float64")
-        day_cumulative = np.concatenate([[0.0], np.cumsum(day_totals)])
-        if prospective:
-            lengths = np.arange(1, window + 1)
-            day_sums = (day_cumulative[n_days] - day_cumulative[n_days - lengths])[None, :]
-        else:
-            day_padded = np.concatenate([day_cumulative, np.repeat(day_cumulative[-1:], window)])
-            day_sums = (
-                sliding_window_view(day_padded, window + 1)[:n_days, 1:] - day_padded[:n_days, None]
-            )
-        expected = sizes[:, None, None] * (day_sums[None] / total)
-        with np.errstate(divide="ignore"):
-            log_rest = np.log(total - expected)
-            slope = np.log(expected) - log_rest
-        return expected, slope, total * log_rest
-
-    def largest(self, place, day, day_totals, window, prospective, min_events) -> float:
-        chunks = self._cylinders(place, day, day_totals, window, prospective, min_events, True)
-        return max((float(value) for _, value in chunks), default=0.0)
-
-    def best_cylinders(
-        self, place, day, day_totals, window, prospective, min_events
-    ) -> pd.DataFrame:
-        """Each circle's best cylinder: start day, length, observed, expected, LLR."""
-        n_days = len(day_totals)
-        total = float(len(place))
-        rows = []
-        for lo, llr in self._cylinders(place, day, day_totals, window, prospective, min_events):
-            flat = llr.reshape(len(llr), -1)
-            where = np.argmax(flat, axis=1)
-            starts, lengths = np.unravel_index(where, llr.shape[1:])
-            rows.append((np.arange(lo, lo + len(llr)), starts, lengths))
-        circle, start, length = (np.concatenate(parts) for parts in zip(*rows, strict=True))
-        if prospective:
-            start = n_days - 1 - length  # the interval ends on the last day
-        length = length + 1
-        end = np.minimum(start + length, n_days) - 1
-        cumulative = self._cumulative(place, day, n_days)
-        observed = (cumulative[circle, end + 1] - cumulative[circle, start]).astype("float64")
-        day_cumulative = np.concatenate([[0.0], np.cumsum(day_totals)])
-        sizes = self.size[self.centre, self.step].astype("float64")
-        expected = sizes * (day_cumulative[end + 1] - day_cumulative[start]) / total
-        rest = total - observed
-        # the reported statistic, straight from the formula
-        with np.errstate(divide="ignore", invalid="ignore"):
-            llr = xlogy(observed, observed / expected) + xlogy(rest, rest / (total - expected))
-        llr = np.where((observed > expected) & (observed >= min_events), llr, 0.0)
-        return pd.DataFrame(
-            {
-                "circle": circle,
-                "start": start,
-                "end": end,
-                "observed": observed,
-                "expected": expected,
-                "llr": llr,
-            }
-        )
-
-
-def _llr_table(total: int) -> np.ndarray:
-    """``g(c) = c ln c + (C - c) ln(C - c)`` for c = 0 .. C."""
-    c = np.arange(total + 1, dtype="float64")
-    return xlogy(c, c) + xlogy(total - c, total - c)
 
 
 def _report(observed, plan, events, places, calendar, null, replications, max_clusters):
