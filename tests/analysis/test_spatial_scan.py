@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 import eventdata as ed
+from eventdata.core.result import Result
 from tests.conftest import shared_file
 
 NYC = Path(__file__).resolve().parents[3] / "shared" / "data" / "reference" / "satscan-nycfever"
@@ -186,8 +187,18 @@ def test_result_protocol(seed_events):
     assert frame.columns[:3].tolist() == ["rank", "centre", "latitude"]
     assert "Space-time permutation scan" in result.summary()
     assert result.to_dict()["clusters"][0]["rank"] == 1
-    assert "<pre>" in result._repr_html_()
     assert result.parameters["left_out"] == 0
+    # the shared protocol: the clusters are the table; the headline names are the shared ones
+    assert isinstance(result, Result)
+    pd.testing.assert_frame_equal(result.table, frame)
+    as_dict = result.to_dict()
+    assert as_dict["table"] == as_dict["clusters"]  # "clusters": the CLI's key, kept
+    assert as_dict["clusters"][0]["start"] == f"{frame['start'].iloc[0]:%Y-%m-%d}"
+    assert as_dict["pvalue"] == result.pvalue == frame["pvalue"].iloc[0]
+    assert result.rate_ratio == pytest.approx(frame["observed"].iloc[0] / frame["expected"].iloc[0])
+    page = result._repr_html_()
+    assert "Space-time permutation scan: 6 events" in page and "<table" in page
+    assert result.plot().get_xlabel() == "Longitude"
 
 
 @pytest.mark.parametrize(

@@ -38,6 +38,8 @@ CACHE = 64_000_000
 # cylinder with more events than expected is evaluated
 LEVEL_SHARE = 0.9
 RELEVEL = (10, 50)
+# replications whose circle counts are built together (fewer numpy calls per replication)
+BATCH = 10
 MIN_LEVEL = 0.5
 # cells of the grid of ln(mu) per unit (thresholds at a level are looked up on it)
 GRID = 2048
@@ -90,23 +92,28 @@ class Plan:
             order[:, :depth], radius[:, :depth], size[:, :depth], centres[first], steps[first]
         )
 
-    def cumulative(self, place, day, n_days, dtype) -> np.ndarray:
-        """(days + 1, circles) cumulative event counts over the days, for each circle."""
+    def cumulative(self, place, days, n_days, dtype) -> np.ndarray:
+        """(replications, days + 1, circles) cumulative event counts over the days.
+
+        ``days``: one row of event days per replication (the events' places stay).
+        """
         n_places, depth = self.order.shape
-        flat = np.bincount(place * (n_days + 1) + day + 1, minlength=n_places * (n_days + 1))
-        table = np.cumsum(flat.reshape(n_places, n_days + 1), axis=1, dtype=dtype)
-        out = np.empty((len(self.centre), n_days + 1), dtype=dtype)
+        batch = days.shape[0]
+        cell = (np.arange(batch)[:, None] * n_places + place[None, :]) * (n_days + 1) + days + 1
+        flat = np.bincount(cell.ravel(), minlength=batch * n_places * (n_days + 1))
+        table = np.cumsum(flat.reshape(batch, n_places, n_days + 1), axis=2, dtype=dtype)
+        out = np.empty((batch, len(self.centre), n_days + 1), dtype=dtype)
         # grow every centre's circle one neighbour at a time, keeping the circles scanned
         # (a loop over the depth: numpy's cumulative sum along a middle axis is slow)
         circles, centres, bounds = self._by_step
-        grown = np.zeros((n_places, n_days + 1), dtype=dtype)
+        grown = np.zeros((batch, n_places, n_days + 1), dtype=dtype)
         for k in range(depth):
-            grown += table[self.order[:, k]]
+            grown += table[:, self.order[:, k]]
             a, b = bounds[k], bounds[k + 1]
             if a < b:
-                out[circles[a:b]] = grown[centres[a:b]]
+                out[:, circles[a:b]] = grown[:, centres[a:b]]
         # days as rows: the counts over the intervals of one length are then two row slices
-        return np.ascontiguousarray(out.T)
+        return np.ascontiguousarray(out.transpose(0, 2, 1))
 
     def __post_init__(self):
         # the circles sorted by their depth, their centres, and where each depth begins
@@ -312,10 +319,18 @@ class Cylinders:
         n_days = len(self.day_totals)
         null = np.empty(replications)
         level = LEVEL_SHARE * guess
-        for r in range(replications):
-            if r in RELEVEL:
-                level = LEVEL_SHARE * float(np.quantile(null[:r], 0.1))
+        # replications whose counts are built together (bounded like a chunk)
+        batch = max(1, min(BATCH, CHUNK // (len(self.sizes) * (n_days + 1))))
+        relevel = list(RELEVEL)
+        for lo in range(0, replications, batch):
+            if relevel and lo >= relevel[0]:
+                relevel = [r for r in relevel if r > lo]
+                level = LEVEL_SHARE * float(np.quantile(null[:lo], 0.1))
                 self._thresholds, self._cached = {}, 0  # those of the old levels
-            shuffled = self.plan.cumulative(place, rng.permutation(day), n_days, self.dtype)
-            null[r] = self.largest(shuffled, level)
+            shuffled = np.stack(
+                [rng.permutation(day) for _ in range(min(batch, replications - lo))]
+            )
+            counts = self.plan.cumulative(place, shuffled, n_days, self.dtype)
+            for r, cumulative in enumerate(counts):
+                null[lo + r] = self.largest(cumulative, level)
         return null

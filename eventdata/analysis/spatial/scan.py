@@ -47,7 +47,6 @@ See :func:`space_time_scan`.
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -57,8 +56,10 @@ import pandas as pd
 from eventdata.analysis.spatial._cylinders import Cylinders, Plan
 from eventdata.core.errors import EventDataError, InsufficientDataError
 from eventdata.core.options import as_day, require_columns
+from eventdata.core.result import Result
 from eventdata.events.distance import places_frame
 from eventdata.events.geo import event_coordinates
+from eventdata.plot import cluster_map
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -84,12 +85,12 @@ _COLUMNS = [
 
 
 @dataclass(frozen=True, eq=False)
-class ScanResult:
+class ScanResult(Result):
     """The clusters a space-time permutation scan found, and how it ran.
 
     Attributes
     ----------
-    table : pandas.DataFrame
+    clusters : pandas.DataFrame
         One row per cluster, most likely first: ``rank``, ``centre`` (the
         centre location's name), ``latitude``, ``longitude`` (the centre),
         ``radius_km`` (to the farthest location in the circle), ``start`` and
@@ -97,6 +98,7 @@ class ScanResult:
         events, ``rate_ratio`` (observed / expected), ``test_statistic`` (the
         LLR), ``pvalue`` (Monte Carlo; NaN without replications),
         ``n_locations`` and ``locations`` (their names, nearest first).
+        :attr:`table` and :meth:`to_frame` give a copy.
     null_statistics : numpy.ndarray
         The largest LLR of each replication.
     n_events : int
@@ -107,7 +109,7 @@ class ScanResult:
         The options the scan ran with.
     """
 
-    table: pd.DataFrame
+    clusters: pd.DataFrame
     null_statistics: np.ndarray
     n_events: int
     n_locations: int
@@ -116,31 +118,34 @@ class ScanResult:
     @property
     def most_likely(self) -> pd.Series:
         """The most likely cluster (the first row of :attr:`table`)."""
-        if self.table.empty:
+        if self.clusters.empty:
             raise InsufficientDataError("the scan found no cylinder with more events than expected")
-        return self.table.iloc[0]
+        return self.clusters.iloc[0]
 
     @property
     def pvalue(self) -> float:
         """The most likely cluster's Monte Carlo p-value (NaN when none was found)."""
-        return float(self.table["pvalue"].iloc[0]) if len(self.table) else float("nan")
+        return float(self.clusters["pvalue"].iloc[0]) if len(self.clusters) else float("nan")
+
+    @property
+    def rate_ratio(self) -> float:
+        """The most likely cluster's observed / expected events (NaN when none was found)."""
+        return float(self.clusters["rate_ratio"].iloc[0]) if len(self.clusters) else float("nan")
 
     def to_frame(self) -> pd.DataFrame:
-        """The clusters as a tidy frame (a copy of :attr:`table`)."""
-        return self.table.copy()
+        """The clusters as a tidy frame (a copy of :attr:`clusters`)."""
+        return self.clusters.copy()
 
-    def to_dict(self) -> dict[str, Any]:
-        """Clusters (as records) and parameters, for JSON."""
-        table = self.table.assign(
-            start=self.table["start"].dt.strftime("%Y-%m-%d"),
-            end=self.table["end"].dt.strftime("%Y-%m-%d"),
-        )
+    def _headline_dict(self) -> dict[str, Any]:
+        # "clusters" is the key the CLI's JSON has always had; the protocol adds "table"
         return {
             "method": "space-time permutation scan (Kulldorff et al. 2005)",
             "n_events": self.n_events,
             "n_locations": self.n_locations,
+            "pvalue": self.pvalue,
+            "rate_ratio": self.rate_ratio,
             "parameters": dict(self.parameters),
-            "clusters": table.astype(object).where(table.notna(), None).to_dict(orient="records"),
+            "clusters": self.clusters,
         }
 
     def summary(self) -> str:
@@ -149,10 +154,10 @@ class ScanResult:
             f"Space-time permutation scan: {self.n_events} events at {self.n_locations} "
             f"locations, {self.parameters.get('replications', 0)} replications"
         )
-        if self.table.empty:
+        if self.clusters.empty:
             return head + "\nNo cylinder had more events than expected."
         lines = [head]
-        for row in self.table.itertuples(index=False):
+        for row in self.clusters.itertuples(index=False):
             lines.append(
                 f"{row.rank}. {row.centre} ({row.latitude:.4f}, {row.longitude:.4f}) "
                 f"r={row.radius_km:.2f} km, {row.start:%Y-%m-%d} to {row.end:%Y-%m-%d}: "
@@ -161,17 +166,12 @@ class ScanResult:
             )
         return "\n".join(lines)
 
-    def _repr_html_(self) -> str:
-        return "<pre>" + html.escape(self.summary()) + "</pre>"
-
     def plot(
-        self, *, ax: Axes | None = None, events: pd.DataFrame | None = None, **kwargs: Any
+        self, ax: Axes | None = None, *, events: pd.DataFrame | None = None, **kwargs: Any
     ) -> Axes:
         """Cluster map: the clusters' circles (and the events, when given); see
         :func:`eventdata.plot.cluster_map`."""
-        from eventdata import plot
-
-        return plot.cluster_map(self, events=events, ax=ax, **kwargs)
+        return cluster_map(self, events=events, ax=ax, **kwargs)
 
 
 def space_time_scan(
@@ -302,7 +302,8 @@ def space_time_scan(
         max_radius_km,
     )
     cylinders = Cylinders(plan, np.bincount(day, minlength=n_days), window, prospective, min_events)
-    observed = pd.DataFrame(cylinders.best(plan.cumulative(place, day, n_days, cylinders.dtype)))
+    counts = plan.cumulative(place, day[None], n_days, cylinders.dtype)[0]
+    observed = pd.DataFrame(cylinders.best(counts))
     null = cylinders.null_statistics(place, day, replications, rng, observed["llr"].max())
     calendar = (first, last, unit, prospective)
     table = _report(
