@@ -162,6 +162,32 @@ def test_finds_a_planted_cluster_at_its_place_and_time():
     assert top["observed"] > 2 * top["expected"]
 
 
+@pytest.mark.parametrize(
+    ("planted", "options"),
+    [
+        (0, {"max_days": 5}),
+        (30, {"max_days": 5}),  # a strong cluster: the replications are looked at far too high
+        (30, {"max_days": 8, "prospective": True, "min_events": 1}),
+    ],
+)
+def test_each_replication_is_the_largest_statistic_of_its_shuffled_days(planted, options):
+    # the replications prune cylinders that cannot reach a level; what they report must be
+    # what a full scan of the same shuffled days finds (events in the scan's own order:
+    # by place, then day; the replications shuffle the days with the seed's generator)
+    events = _towns(300, np.random.default_rng(4), days=40, planted=planted)
+    events = events.sort_values(["latitude", "longitude", "event_date"], ignore_index=True)
+    result = ed.space_time_scan(events, replications=15, seed=7, **options)
+    first = events["event_date"].min()
+    day = (events["event_date"] - first).dt.days.to_numpy()
+    rng = np.random.default_rng(7)
+    for null in result.null_statistics:
+        shuffled = events.assign(event_date=first + pd.to_timedelta(rng.permutation(day), "D"))
+        full = ed.space_time_scan(shuffled, replications=0, **options)
+        assert null == pytest.approx(full.table["test_statistic"].max(), rel=1e-12)
+    if planted:
+        assert result.most_likely["test_statistic"] > 2 * result.null_statistics.max()
+
+
 def test_the_result_does_not_depend_on_row_order():
     events = _towns(800, np.random.default_rng(5), days=60)
     one = ed.space_time_scan(events, replications=9, seed=4, max_days=14)

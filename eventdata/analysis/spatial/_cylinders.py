@@ -8,15 +8,19 @@ for the method). Two facts make the Monte Carlo replications cheap:
   the same in all replications; only the counts ``c`` change;
 - ``LLR(c, mu)`` grows with ``c`` (above ``mu``) and falls with ``mu``, so for a level
   ``L`` each cylinder has a least count ``T(mu)`` below which its LLR cannot reach ``L``.
-  The thresholds are worked out once (a table of the largest ``mu`` each count can beat,
-  searched for every cylinder). A replication then costs one integer subtraction and one
-  comparison per cylinder; the LLR itself is computed only for the few cylinders at or
-  above their threshold. When none of them reaches ``L``, the replication is scanned
-  again in full, so the largest LLR is always exact.
+  The thresholds are worked out once per level (the largest ``mu`` each count can beat,
+  by bisection, looked up on a fine grid of ``ln mu``, rounding down). A replication
+  then costs two integer subtractions and a maximum per cylinder (16-bit counts when
+  they fit); the LLR itself is computed only for the few cylinders at or above their
+  threshold. When none of them reaches ``L``, the replication is looked at again at
+  ``L / 2`` (and so on, down to every cylinder with more events than expected), so
+  the largest LLR is always exact.
 
-Circle counts come from one cumulative sum along each centre's neighbour order (a
-location x day table per replication), counts over intervals from differences of the
-cumulative sums over the days.
+The first level is a share of the observed largest LLR, then of a low quantile of the
+replications' own. Circle counts come from growing each centre's circle neighbour by
+neighbour over a location x day table of cumulative counts (ten replications at once);
+counts over the intervals of one length are differences of two row slices (days as
+rows).
 """
 
 from __future__ import annotations
@@ -34,12 +38,12 @@ CHUNK = 4_000_000
 # cylinders whose count thresholds are kept between replications
 CACHE = 64_000_000
 # the first level looked at: a share of the observed largest LLR, then, after RELEVEL
-# replications, of their largest LLRs' 10th percentile; below the least level, every
-# cylinder with more events than expected is evaluated
+# replications, of their largest LLRs' 10th percentile
 LEVEL_SHARE = 0.9
 RELEVEL = (10, 50)
 # replications whose circle counts are built together (fewer numpy calls per replication)
 BATCH = 10
+# below it, every cylinder with more events than expected is evaluated
 MIN_LEVEL = 0.5
 # cells of the grid of ln(mu) per unit (thresholds at a level are looked up on it)
 GRID = 2048
@@ -124,7 +128,7 @@ class Plan:
 
 @dataclass(frozen=True)
 class _Intervals:
-    """Intervals of one block: columns of the cumulative table where they start and end."""
+    """Intervals of one block: rows of the cumulative table where they start and end."""
 
     lo: slice | np.ndarray
     hi: slice | np.ndarray
