@@ -254,3 +254,18 @@ def test_too_few_events_is_insufficient_data(seed_events):
     no_dates = seed_events.assign(event_date=pd.NaT)
     with pytest.raises(ed.InsufficientDataError):
         ed.space_time_scan(no_dates, replications=0)
+
+
+def test_events_at_one_place_give_no_cluster_rather_than_an_error():
+    # the only circle holds every event, more than max_share: nothing to scan
+    events = pd.DataFrame(
+        {
+            "latitude": [35.0] * 6,
+            "longitude": [40.0] * 6,
+            "event_date": pd.to_datetime(["2022-01-01", "2022-01-02", "2022-01-02"] * 2),
+        }
+    )
+    result = ed.space_time_scan(events, replications=9, seed=1)
+    assert result.table.empty and np.isnan(result.pvalue)
+    assert (result.null_statistics == 0).all()
+    assert "No cylinder had more events than expected" in result.summary()

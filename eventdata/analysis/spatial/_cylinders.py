@@ -90,7 +90,7 @@ class Plan:
         # of circles holding the same events, SaTScan reports the one with the fewest locations
         by_size = np.lexsort((centres, steps, key[centres, steps]))
         keys = key[centres, steps][by_size]
-        first = np.sort(by_size[np.r_[True, keys[1:] != keys[:-1]]])
+        first = np.sort(by_size[np.r_[True, keys[1:] != keys[:-1]][: len(keys)]])
         depth = int(steps.max()) + 1 if len(steps) else 1
         return cls(
             order[:, :depth], radius[:, :depth], size[:, :depth], centres[first], steps[first]
@@ -157,7 +157,8 @@ class Cylinders:
         self.sizes = self.plan.size[self.plan.centre, self.plan.step].astype("float64")
         self._log_sizes = np.log(self.sizes)
         # no cylinder with an event expects less than one event's share of the smallest circle
-        self._log_floor = np.log(self.sizes.min() / self.total) - 1.0 / GRID
+        smallest = self.sizes.min() if len(self.sizes) else 1.0  # none: one place, too big
+        self._log_floor = np.log(smallest / self.total) - 1.0 / GRID
         self.blocks = self._blocks()
         longest = max(len(b.start) for b in self.blocks)
         step = max(1, CHUNK // longest)
@@ -324,7 +325,7 @@ class Cylinders:
         null = np.empty(replications)
         level = LEVEL_SHARE * guess
         # replications whose counts are built together (bounded like a chunk)
-        batch = max(1, min(BATCH, CHUNK // (len(self.sizes) * (n_days + 1))))
+        batch = max(1, min(BATCH, CHUNK // max(1, len(self.sizes) * (n_days + 1))))
         relevel = list(RELEVEL)
         for lo in range(0, replications, batch):
             if relevel and lo >= relevel[0]:
