@@ -129,19 +129,26 @@ def plain_scan(events, max_share=0.5, max_days=30):
 
 
 def median_time(runs, function, *args, **kwargs):
-    """Median wall time of ``runs`` calls of ``function(*args, **kwargs)``."""
-    times = []
+    """Median wall and CPU (this process) time of ``runs`` calls of ``function``."""
+    wall, cpu = [], []
     for _ in range(runs):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         function(*args, **kwargs)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        wall.append(time.perf_counter() - start)
+        cpu.append(time.process_time() - start_cpu)
+    return np.array([statistics.median(wall), statistics.median(cpu)])
 
 
 def speed(settings, replications, runs):
     print(
         f"## Speed (median of {runs} runs; one replication, then the whole scan with "
         f"{replications} replications)\n"
+    )
+    print(
+        "Wall-clock seconds, CPU seconds of this process in brackets (the CPU figures hold on a\n"
+        "shared machine, where other processes stretch the wall clock). Per replication: the\n"
+        "scan with replications minus the scan without, over their number. The previous\n"
+        f"engine's {replications} replications are projected from 5.\n"
     )
     previous = previous_engine()
     print(
@@ -158,27 +165,32 @@ def speed(settings, replications, runs):
         base = median_time(runs, scan, events, replications=0, **options)
         whole = median_time(runs, scan, events, replications=replications, seed=1, **options)
         ours = (whole - base) / replications
-        old, old_whole = np.nan, np.nan
+        old = old_whole = np.full(2, np.nan)
         if previous is not None:
-            few = 3
+            few = 5
             old_base = median_time(
                 runs, previous.space_time_scan, events, replications=0, **options
             )
             old_few = median_time(
                 runs, previous.space_time_scan, events, replications=few, seed=1, **options
             )
-            old = max(old_few - old_base, 0.0) / few
+            old = np.maximum(old_few - old_base, 0.0) / few
             old_whole = old_base + replications * old
         longest = options["max_days"] // unit if "max_days" in options else "half"
         plain = np.nan
         if unit == 1 and "locations" not in options:
             plain = median_time(
                 1, plain_scan, events, max_days=options.get("max_days", n_units // 2)
-            )
+            )[0]
+
+        def pair(values, scale=1.0, digits=1):
+            return f"{values[0] * scale:.{digits}f} ({values[1] * scale:.{digits}f})"
+
         print(
-            f"| {label} | {n_places} | {n_units} | {longest} | "
-            f"{old * 1e3:.1f} | {ours * 1e3:.2f} | {old / ours:.0f}x | {plain * 1e3:.0f} | "
-            f"{whole:.1f} | {old_whole:.0f} | {old_whole / whole:.0f}x |"
+            f"| {label} | {n_places} | {n_units} | {longest} | {pair(old, 1e3)} | "
+            f"{pair(ours, 1e3, 2)} | {old[0] / ours[0]:.0f}x ({old[1] / ours[1]:.0f}x) | "
+            f"{plain * 1e3:.0f} | {pair(whole)} | {pair(old_whole, digits=0)} | "
+            f"{old_whole[0] / whole[0]:.0f}x ({old_whole[1] / whole[1]:.0f}x) |"
         )
     print()
 
