@@ -232,10 +232,12 @@ class Cylinders:
         """The least count that can reach ``level``, on the grid of ``ln mu`` (cell 0: any)."""
         if level in self._grids:
             return self._grids[level]
-        c = np.arange(self.total + 1, dtype="float64")
+        # no cylinder holds more events than the largest circle
+        c = np.arange(int(self.sizes.max(initial=0)) + 1, dtype="float64")
         low, high = np.zeros_like(c), c.copy()  # LLR(c, 0+) is infinite, LLR(c, c) = 0
         target = level * (1 - 1e-9)  # a hair low: the exact LLR decides at the end
-        for _ in range(64):
+        # (high stays above the boundary: fewer steps only let a few more cylinders through)
+        for _ in range(40):
             middle = 0.5 * (low + high)
             reach = log_likelihood_ratio(c, middle, self.total) >= target
             low, high = np.where(reach, middle, low), np.where(reach, high, middle)
