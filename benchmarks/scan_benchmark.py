@@ -1,12 +1,18 @@
-"""Space-time permutation scan: speed against a plain per-circle scan, and calibration.
+"""Space-time permutation scan: speed against the previous engine, and calibration.
 
-Speed. Each setting times one Monte Carlo replication of ``space_time_scan``
-(vectorised: circles from cumulative sums along each centre's neighbour order,
-intervals from a sliding window, circles holding the same events scanned once,
-replication-invariant log terms kept) against a plain scan measured in the same
-run: a loop over centres and circle sizes that evaluates every interval of a
-circle with numpy, as a direct transcription of the method would. Then it
-times the whole scan with 999 replications.
+Speed. For each setting, the median (of ``--runs`` runs) of the whole scan with 999
+replications, and the cost of one replication, against two baselines measured in the same
+run:
+
+- the previous engine (commit ``c1fa2fa``, loaded from git history): every cylinder's LLR
+  evaluated in every replication (circles from cumulative sums along each centre's
+  neighbour order, intervals from a sliding window, log terms kept between replications);
+  its 999-replication time is projected from its per-replication cost;
+- a plain scan: a loop over centres and circle sizes that evaluates every interval of a
+  circle with numpy, as a direct transcription of the method would.
+
+The current engine compares integer counts with per-cylinder thresholds (the least count
+that could reach a level) and evaluates the LLR only where a cylinder can reach it.
 
 Calibration. Data without space-time interaction but uneven in both space
 (towns with very different activity) and time (a trend and a weekly cycle):
@@ -16,7 +22,7 @@ and whether the reported cluster is at its place and time.
 
 Run::
 
-    .venv/bin/python benchmarks/scan_benchmark.py            # ~10 min on a quiet 2-core machine
+    .venv/bin/python benchmarks/scan_benchmark.py            # ~5 min on a quiet 2-core machine
     .venv/bin/python benchmarks/scan_benchmark.py --quick    # fewer data sets and replications
 
 Writes ``benchmarks/figures/scan_calibration.png`` (p-value histogram under the null).
@@ -25,6 +31,11 @@ Writes ``benchmarks/figures/scan_calibration.png`` (p-value histogram under the 
 from __future__ import annotations
 
 import argparse
+import importlib.util
+import statistics
+import subprocess
+import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -34,6 +45,31 @@ import pandas as pd
 import eventdata as ed
 
 NYC = Path(__file__).resolve().parents[2] / "shared" / "data" / "reference" / "satscan-nycfever"
+ROOT = Path(__file__).resolve().parents[1]
+PREVIOUS = "c1fa2fa"  # the engine that evaluated every cylinder in every replication
+
+
+def previous_engine():
+    """The scan module of commit PREVIOUS, loaded from git history (None if unavailable)."""
+    try:
+        source = subprocess.run(
+            ["git", "show", f"{PREVIOUS}:eventdata/analysis/spatial/scan.py"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    # its coordinate helpers have since become public
+    source = source.replace("eventdata.events._geo", "eventdata.events.geo")
+    path = Path(tempfile.mkdtemp()) / "previous_scan.py"
+    path.write_text(source, encoding="utf-8")
+    spec = importlib.util.spec_from_file_location("previous_scan", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["previous_scan"] = module
+    spec.loader.exec_module(module)
+    return module
 
 
 def towns(rng, n_events, n_towns, n_days, planted=0, burst_town=0, burst_days=(40, 46)):
@@ -92,35 +128,69 @@ def plain_scan(events, max_share=0.5, max_days=30):
     return best
 
 
-def speed(settings, replications):
-    print("## Speed (one replication: ours vs a plain per-circle scan; then the whole scan)\n")
+def median_time(runs, function, *args, **kwargs):
+    """Median wall and CPU (this process) time of ``runs`` calls of ``function``."""
+    wall, cpu = [], []
+    for _ in range(runs):
+        start, start_cpu = time.perf_counter(), time.process_time()
+        function(*args, **kwargs)
+        wall.append(time.perf_counter() - start)
+        cpu.append(time.process_time() - start_cpu)
+    return np.array([statistics.median(wall), statistics.median(cpu)])
+
+
+def speed(settings, replications, runs):
     print(
-        "| data | locations | days | max days | ours (s/rep) | plain (s/rep) | ratio | "
-        f"{replications} replications (s) |"
+        f"## Speed (median of {runs} runs; one replication, then the whole scan with "
+        f"{replications} replications)\n"
     )
-    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    print(
+        "Wall-clock seconds, CPU seconds of this process in brackets (the CPU figures hold on a\n"
+        "shared machine, where other processes stretch the wall clock). Per replication: the\n"
+        "scan with replications minus the scan without, over their number. The previous\n"
+        f"engine's {replications} replications are projected from 5.\n"
+    )
+    previous = previous_engine()
+    print(
+        "| data | locations | units | max units | previous (ms/rep) | now (ms/rep) | ratio | "
+        f"plain (ms/rep) | {replications} reps now (s) | previous, projected (s) | ratio |"
+    )
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for label, events, options in settings:
         n_places = len(events[["latitude", "longitude"]].drop_duplicates())
-        n_days = (events["event_date"].max() - events["event_date"].min()).days + 1
-        ed.space_time_scan(events, replications=0, **options)  # warm-up
-        t0 = time.perf_counter()
-        ed.space_time_scan(events, replications=0, **options)
-        t1 = time.perf_counter()
-        ed.space_time_scan(events, replications=5, seed=0, **options)
-        t2 = time.perf_counter()
-        ours = ((t2 - t1) - (t1 - t0)) / 5
+        unit = options.get("days_per_unit", 1)
+        n_units = -(-((events["event_date"].max() - events["event_date"].min()).days + 1) // unit)
+        scan = ed.space_time_scan
+        scan(events, replications=0, **options)  # warm-up
+        base = median_time(runs, scan, events, replications=0, **options)
+        whole = median_time(runs, scan, events, replications=replications, seed=1, **options)
+        ours = (whole - base) / replications
+        old = old_whole = np.full(2, np.nan)
+        if previous is not None:
+            few = 5
+            old_base = median_time(
+                runs, previous.space_time_scan, events, replications=0, **options
+            )
+            old_few = median_time(
+                runs, previous.space_time_scan, events, replications=few, seed=1, **options
+            )
+            old = np.maximum(old_few - old_base, 0.0) / few
+            old_whole = old_base + replications * old
+        longest = options["max_days"] // unit if "max_days" in options else "half"
         plain = np.nan
-        if options.get("days_per_unit", 1) == 1 and "locations" not in options:
-            t3 = time.perf_counter()
-            plain_scan(events, max_days=options.get("max_days", n_days // 2))
-            plain = time.perf_counter() - t3
-        t4 = time.perf_counter()
-        ed.space_time_scan(events, replications=replications, seed=1, **options)
-        whole = time.perf_counter() - t4
-        ratio = plain / ours if np.isfinite(plain) else np.nan
+        if unit == 1 and "locations" not in options:
+            plain = median_time(
+                1, plain_scan, events, max_days=options.get("max_days", n_units // 2)
+            )[0]
+
+        def pair(values, scale=1.0, digits=1):
+            return f"{values[0] * scale:.{digits}f} ({values[1] * scale:.{digits}f})"
+
         print(
-            f"| {label} | {n_places} | {n_days} | {options.get('max_days', 'half')} | {ours:.3f} | "
-            f"{plain:.3f} | {ratio:.1f}x | {whole:.1f} |"
+            f"| {label} | {n_places} | {n_units} | {longest} | {pair(old, 1e3)} | "
+            f"{pair(ours, 1e3, 2)} | {old[0] / ours[0]:.0f}x ({old[1] / ours[1]:.0f}x) | "
+            f"{plain * 1e3:.0f} | {pair(whole)} | {pair(old_whole, digits=0)} | "
+            f"{old_whole[0] / whole[0]:.0f}x ({old_whole[1] / whole[1]:.0f}x) |"
         )
     print()
 
@@ -188,8 +258,8 @@ def calibration(n_sets, replications, out):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--runs", type=int, default=3, help="runs per timing (median)")
     args = parser.parse_args()
-    replications = 99 if args.quick else 999
     rng = np.random.default_rng(1)
     settings = []
     if (NYC / "cases.csv").exists():
@@ -207,7 +277,7 @@ def main() -> None:
     ten_k, _ = towns(rng, 10_000, 50, 365)
     settings.append(("10,000 events, weekly units", ten_k, {"days_per_unit": 7, "max_days": 56}))
     settings.append(("10,000 events, days", ten_k, {"max_days": 14}))
-    speed(settings, replications)
+    speed(settings, 999, 1 if args.quick else args.runs)
     calibration(
         40 if args.quick else 200,
         99 if args.quick else 199,

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from eventdata.core.errors import EventDataError
-from eventdata.events._geo import as_degrees, event_coordinates, haversine_km
+from eventdata.events.geo import as_degrees, event_coordinates, haversine_km
 
 __all__ = ["Places", "distance_km", "nearest_place", "places_frame", "select_near"]
 

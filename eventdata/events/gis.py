@@ -23,7 +23,7 @@ from typing import Any
 import pandas as pd
 
 from eventdata.core.errors import EventDataError
-from eventdata.events._geo import event_coordinates
+from eventdata.events.geo import event_coordinates
 
 __all__ = ["to_geopandas", "write_geopackage", "write_geoparquet"]
 

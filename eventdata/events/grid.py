@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from eventdata.core.errors import EventDataError
-from eventdata.events._geo import as_degrees, event_coordinates
+from eventdata.events.geo import as_degrees, event_coordinates
 
 __all__ = ["CELL_DEGREES", "h3_cells", "priogrid_centroid", "priogrid_gid", "with_priogrid"]
 

@@ -11,16 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-import numpy as np
 import pandas as pd
 
 from eventdata.core import codebook
 from eventdata.core.errors import EventDataError
 from eventdata.core.schema import CORE_SCHEMA
+from eventdata.events.geo import haversine_km
 
 __all__ = ["combine_sources", "match_events"]
-
-_EARTH_RADIUS_KM = 6371.0088
 
 
 def combine_sources(sources: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
@@ -114,8 +112,8 @@ def match_events(
     ]
     pairs = pd.concat(pieces, ignore_index=True)  # typed, even when empty
     pairs["days_apart"] = (pairs["event_date_b"] - pairs["event_date_a"]).dt.days.abs()
-    pairs["km_apart"] = _haversine_km(
-        pairs["latitude_a"], pairs["longitude_a"], pairs["latitude_b"], pairs["longitude_b"]
+    pairs["km_apart"] = haversine_km(
+        *(pairs[f"{c}_{s}"].to_numpy(float) for s in "ab" for c in ("latitude", "longitude"))
     )
     keep = pairs["km_apart"] <= km
     if same_class:
@@ -150,11 +148,3 @@ def _side(frame: pd.DataFrame, suffix: str) -> pd.DataFrame:
     side["class"] = side["event_type"].map(dict(codebook.COARSE_EVENT_CLASS)).astype("string")
     side["_day"] = (side["event_date"] - pd.Timestamp("1970-01-01")).dt.days
     return side.rename(columns={c: f"{c}_{suffix}" for c in side.columns if c != "_day"})
-
-
-def _haversine_km(lat1, lon1, lat2, lon2) -> np.ndarray:
-    p1, p2 = np.radians(lat1.to_numpy(float)), np.radians(lat2.to_numpy(float))
-    dlat = p2 - p1
-    dlon = np.radians(lon2.to_numpy(float) - lon1.to_numpy(float))
-    h = np.sin(dlat / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dlon / 2) ** 2
-    return 2 * _EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(h, 0, 1)))

@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 import eventdata as ed
-
-EARTH_RADIUS_KM = 6371.0088
+from eventdata.core.result import Result
+from eventdata.events.geo import EARTH_RADIUS_KM
 
 
 def _events(lat, lon, days):
@@ -115,6 +115,12 @@ def test_knox_result_protocol_and_errors(seed_events):
     assert result.to_frame()["observed"].sum() == result.n_pairs == 15
     assert "Knox test" in result.summary()
     assert result.to_dict()["permutations"] == 19
+    assert isinstance(result, Result)
+    as_dict = result.to_dict()
+    assert as_dict["pvalue"] == result.pvalue and as_dict["rate_ratio"] == result.rate_ratio
+    assert [row["observed"] for row in as_dict["table"]] == result.table["observed"].tolist()
+    assert "Knox test" in result._repr_html_() and "<table" in result._repr_html_()
+    assert result.plot().get_xlabel() == "Pairs close in space and time"
     with pytest.raises(ed.EventDataError, match="distance_km"):
         ed.knox_test(seed_events, distance_km=-1, days=1)
     with pytest.raises(ed.EventDataError, match="permutations"):

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 import eventdata as ed
+from eventdata.core.result import Result
 from tests.conftest import shared_file
 
 NYC = Path(__file__).resolve().parents[3] / "shared" / "data" / "reference" / "satscan-nycfever"
@@ -161,6 +162,32 @@ def test_finds_a_planted_cluster_at_its_place_and_time():
     assert top["observed"] > 2 * top["expected"]
 
 
+@pytest.mark.parametrize(
+    ("planted", "options"),
+    [
+        (0, {"max_days": 5}),
+        (30, {"max_days": 5}),  # a strong cluster: the replications are looked at far too high
+        (30, {"max_days": 8, "prospective": True, "min_events": 1}),
+    ],
+)
+def test_each_replication_is_the_largest_statistic_of_its_shuffled_days(planted, options):
+    # the replications prune cylinders that cannot reach a level; what they report must be
+    # what a full scan of the same shuffled days finds (events in the scan's own order:
+    # by place, then day; the replications shuffle the days with the seed's generator)
+    events = _towns(300, np.random.default_rng(4), days=40, planted=planted)
+    events = events.sort_values(["latitude", "longitude", "event_date"], ignore_index=True)
+    result = ed.space_time_scan(events, replications=15, seed=7, **options)
+    first = events["event_date"].min()
+    day = (events["event_date"] - first).dt.days.to_numpy()
+    rng = np.random.default_rng(7)
+    for null in result.null_statistics:
+        shuffled = events.assign(event_date=first + pd.to_timedelta(rng.permutation(day), "D"))
+        full = ed.space_time_scan(shuffled, replications=0, **options)
+        assert null == pytest.approx(full.table["test_statistic"].max(), rel=1e-12)
+    if planted:
+        assert result.most_likely["test_statistic"] > 2 * result.null_statistics.max()
+
+
 def test_the_result_does_not_depend_on_row_order():
     events = _towns(800, np.random.default_rng(5), days=60)
     one = ed.space_time_scan(events, replications=9, seed=4, max_days=14)
@@ -186,8 +213,18 @@ def test_result_protocol(seed_events):
     assert frame.columns[:3].tolist() == ["rank", "centre", "latitude"]
     assert "Space-time permutation scan" in result.summary()
     assert result.to_dict()["clusters"][0]["rank"] == 1
-    assert "<pre>" in result._repr_html_()
     assert result.parameters["left_out"] == 0
+    # the shared protocol: the clusters are the table; the headline names are the shared ones
+    assert isinstance(result, Result)
+    pd.testing.assert_frame_equal(result.table, frame)
+    as_dict = result.to_dict()
+    assert as_dict["table"] == as_dict["clusters"]  # "clusters": the CLI's key, kept
+    assert as_dict["clusters"][0]["start"] == f"{frame['start'].iloc[0]:%Y-%m-%d}"
+    assert as_dict["pvalue"] == result.pvalue == frame["pvalue"].iloc[0]
+    assert result.rate_ratio == pytest.approx(frame["observed"].iloc[0] / frame["expected"].iloc[0])
+    page = result._repr_html_()
+    assert "Space-time permutation scan: 6 events" in page and "<table" in page
+    assert result.plot().get_xlabel() == "Longitude"
 
 
 @pytest.mark.parametrize(
@@ -217,3 +254,18 @@ def test_too_few_events_is_insufficient_data(seed_events):
     no_dates = seed_events.assign(event_date=pd.NaT)
     with pytest.raises(ed.InsufficientDataError):
         ed.space_time_scan(no_dates, replications=0)
+
+
+def test_events_at_one_place_give_no_cluster_rather_than_an_error():
+    # the only circle holds every event, more than max_share: nothing to scan
+    events = pd.DataFrame(
+        {
+            "latitude": [35.0] * 6,
+            "longitude": [40.0] * 6,
+            "event_date": pd.to_datetime(["2022-01-01", "2022-01-02", "2022-01-02"] * 2),
+        }
+    )
+    result = ed.space_time_scan(events, replications=9, seed=1)
+    assert result.table.empty and np.isnan(result.pvalue)
+    assert (result.null_statistics == 0).all()
+    assert "No cylinder had more events than expected" in result.summary()

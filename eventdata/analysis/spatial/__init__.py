@@ -1,7 +1,9 @@
 """Where and who: distances, grid cells, actor roles, and space-time clustering.
 
-Modules, one concept each:
+The two space-time tests live here; the selection helpers they sit on live in the
+events layer and are re-exported for convenience. Modules, one concept each:
 
+- :mod:`~eventdata.events.geo`: coordinates from events, the sphere, haversine distances;
 - :mod:`~eventdata.events.distance`: great-circle distances and events near places;
 - :mod:`~eventdata.events.grid`: PRIO-GRID ids and centroids, H3 cells;
 - :mod:`~eventdata.events.actors`: actor roles, dyads, the long (monadic) form;
@@ -10,9 +12,9 @@ Modules, one concept each:
 - :mod:`~eventdata.events.gis`: GeoDataFrame, GeoParquet and GeoPackage export
   (optional ``geo`` extra: geopandas is imported when first used).
 
-They import only eventdata's core (errors, options), so the analysis and
-selection layers (:func:`eventdata.filter_events`, :func:`eventdata.counts`)
-can use them.
+The events-layer modules import only eventdata's core, so selection and counting
+(:func:`eventdata.filter_events`, :func:`eventdata.counts`) can use them; the tests
+here import those and :mod:`eventdata.plot` (for their results' ``plot``).
 """
 
 from __future__ import annotations

@@ -34,18 +34,17 @@ True
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
-from scipy.spatial import cKDTree
 
 from eventdata.core.errors import EventDataError, InsufficientDataError
 from eventdata.core.options import require_columns
-from eventdata.events._geo import EARTH_RADIUS_KM, event_coordinates, haversine_km
+from eventdata.core.result import Result
+from eventdata.events.geo import EARTH_RADIUS_KM, event_coordinates, haversine_km
+from eventdata.plot import knox_null
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -54,7 +53,7 @@ __all__ = ["KnoxResult", "knox_test"]
 
 
 @dataclass(frozen=True, eq=False)
-class KnoxResult:
+class KnoxResult(Result):
     """A Knox test: pairs close in space and time, against chance.
 
     Attributes
@@ -109,8 +108,7 @@ class KnoxResult:
             }
         )
 
-    def to_dict(self) -> dict[str, Any]:
-        """The numbers, for JSON."""
+    def _headline_dict(self) -> dict[str, Any]:
         return {
             "method": "Knox test (Monte Carlo)",
             "statistic": self.statistic,
@@ -136,15 +134,10 @@ class KnoxResult:
             f"({len(self.null_statistics)} permutations), Poisson p = {self.pvalue_poisson:.3g}"
         )
 
-    def _repr_html_(self) -> str:
-        return "<pre>" + html.escape(self.summary()) + "</pre>"
-
-    def plot(self, *, ax: Axes | None = None, **kwargs: Any) -> Axes:
+    def plot(self, ax: Axes | None = None, **kwargs: Any) -> Axes:
         """The permutation distribution and the observed statistic; see
         :func:`eventdata.plot.knox_null`."""
-        from eventdata import plot
-
-        return plot.knox_null(self, ax=ax, **kwargs)
+        return knox_null(self, ax=ax, **kwargs)
 
 
 def knox_test(
@@ -220,6 +213,8 @@ def knox_test(
         raise InsufficientDataError(
             f"the Knox test needs at least two located, dated events, not {n}"
         )
+    from scipy import stats  # heavy: loaded when first used
+
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     first, second = _space_pairs(lat, lon, float(distance_km))
     close_time = np.abs(day[first] - day[second]) <= days
@@ -254,6 +249,8 @@ def knox_test(
 
 def _space_pairs(lat, lon, distance_km) -> tuple[np.ndarray, np.ndarray]:
     """Index pairs (i < j) of points within ``distance_km`` on the sphere."""
+    from scipy.spatial import cKDTree  # heavy: loaded when first used
+
     phi, lmb = np.radians(lat), np.radians(lon)
     unit = np.column_stack([np.cos(phi) * np.cos(lmb), np.cos(phi) * np.sin(lmb), np.sin(phi)])
     angle = min(distance_km / EARTH_RADIUS_KM, np.pi)
