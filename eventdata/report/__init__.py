@@ -848,9 +848,9 @@ def _e(text: Any) -> str:
 
 def _window_text(window: tuple[int, int]) -> str:
     """(0, 6) -> "days 0 to +6" (the words of the plots' titles and legends)."""
-    from eventdata.plot import _window_days
+    from eventdata.plot import window_days
 
-    return _window_days(window)
+    return window_days(window)
 
 
 def _day(day: pd.Timestamp) -> str:

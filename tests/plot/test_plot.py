@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import matplotlib
+import matplotlib.dates
 
 matplotlib.use("Agg")
 
@@ -191,19 +192,30 @@ def test_timeline_refuses_a_badly_written_anniversary(daily):
         edplot.timeline(daily, anniversary="3 January")
 
 
+def shaded_spans(ax) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
+    """The (first day, day after the last) of each shaded anniversary window, left to right."""
+    spans = []
+    for patch in windows(ax):
+        x = patch.get_path().transformed(patch.get_patch_transform()).vertices[:, 0]
+        lo, hi = (matplotlib.dates.num2date(v).replace(tzinfo=None) for v in (x.min(), x.max()))
+        spans.append((pd.Timestamp(lo).round("h"), pd.Timestamp(hi).round("h")))
+    return sorted(spans)
+
+
 def test_anniversary_windows_cover_every_year_and_are_clipped_to_the_range():
-    spans = edplot._anniversary_windows(
-        "12-30", (0, 6), pd.Timestamp("2021-01-01"), pd.Timestamp("2023-01-01")
-    )
-    assert spans == [
+    days = pd.date_range("2021-01-01", "2022-12-31")
+    daily = pd.Series(np.ones(len(days)), index=days)
+    ax = edplot.timeline(daily, anniversary="12-30", window=(0, 6))
+    assert shaded_spans(ax) == [
         (pd.Timestamp("2021-01-01"), pd.Timestamp("2021-01-06")),
         (pd.Timestamp("2021-12-30"), pd.Timestamp("2022-01-06")),
         (pd.Timestamp("2022-12-30"), pd.Timestamp("2023-01-01")),
     ]
-    leap = edplot._anniversary_windows(
-        "02-29", (0, 0), pd.Timestamp("2019-01-01"), pd.Timestamp("2025-01-01")
+    days = pd.date_range("2019-01-01", "2024-12-31")
+    leap = edplot.timeline(
+        pd.Series(np.ones(len(days)), index=days), anniversary="02-29", window=(0, 0)
     )
-    assert [lo.year for lo, _ in leap] == [2020, 2024]
+    assert [lo.year for lo, _ in shaded_spans(leap)] == [2020, 2024]
 
 
 # --------------------------------------------------------------------------- heatmap
@@ -295,12 +307,26 @@ def test_calendar_is_a_day_of_year_by_year_grid(simulated, daily):
     assert months[0] == "Jan" and months[-1] == "Dec" and len(months) == 12
     (outline,) = windows(ax)
     assert (outline.get_x(), outline.get_width(), outline.get_height()) == (2, 7, 2)
-    assert legend_texts(ax) == ["Anniversary window (01-03, days 0 to +6)", "No data"]
+    # 2021 and 2022 are covered whole: 29 February, a day neither has, is blank, not "No data"
+    assert legend_texts(ax) == ["Anniversary window (01-03, days 0 to +6)"]
+    blanks = [p for p in ax.patches if p.get_gid() == "no-such-day"]
+    assert sorted((p.get_x(), p.get_y()) for p in blanks) == [(59, 0), (59, 1)]
     colour_bar = quadmesh(ax).colorbar
     assert colour_bar.ax.get_ylabel() == "Events per day"
     top = np.ceil(np.percentile(daily["count"], 99))
     assert colour_bar.vmax == top < daily["count"].max() and colour_bar.extend == "max"
     assert (ax.get_xlabel(), ax.get_ylabel()) == ("Day of the year", "Year")
+
+
+def test_calendar_blanks_29_february_only_in_common_years():
+    days = pd.date_range("2019-01-01", "2021-12-31")
+    ax = edplot.calendar(pd.Series(np.arange(len(days)) % 5, index=days))
+    blanks = [p for p in ax.patches if p.get_gid() == "no-such-day"]
+    assert sorted((p.get_x(), p.get_y()) for p in blanks) == [(59, 0), (59, 2)]  # not 2020
+    assert all(p.get_facecolor() == ax.figure.get_facecolor() for p in blanks)
+    grid = np.ma.asarray(quadmesh(ax).get_array()).reshape(3, 366)
+    assert not np.ma.is_masked(grid[1, 59])  # 29 February 2020 has its count
+    assert ax.get_legend() is None  # every day covered: nothing to key
 
 
 def test_calendar_leaves_days_outside_the_data_blank(seed_events):
@@ -543,11 +569,11 @@ def test_placebo_histogram_holds_every_pseudo_anniversary_and_marks_the_real_one
         ((0.1, 4.0), [0.1, 0.2, 0.3, 0.5, 0.7, 1, 1.5, 2, 3]),
     ],
 )
-def test_ratio_axes_have_plain_labels_finer_for_narrow_ranges(limits, expected):
+def test_ratio_axes_have_plain_labels_finer_for_narrow_ranges(limits, expected, anniversary_result):
     _, ax = plt.subplots()
-    ax.set_xscale("log")
-    ax.set_xlim(*limits)
-    edplot._format_ratio_axis(ax)
+    ax.set_xlim(*limits)  # fixed: the plot keeps these limits and ticks them
+    edplot.placebo(anniversary_result, ax=ax)
+    assert ax.get_xscale() == "log" and ax.get_xlim() == pytest.approx(limits)
     ticks = [t for t in ax.get_xticks() if limits[0] <= t <= limits[1]]
     assert ticks == pytest.approx(expected)
     labels = [ax.xaxis.get_major_formatter()(t) for t in ticks]
