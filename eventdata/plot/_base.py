@@ -206,6 +206,7 @@ def category_colors(order: Sequence[Any], column: str) -> dict[Any, Any]:
 
 
 def darker(color: tuple[float, float, float], factor: float = 0.65) -> tuple[float, ...]:
+    """The colour darkened (each channel times ``factor``): lines over bars of that colour."""
     return tuple(channel * factor for channel in color)
 
 
@@ -250,10 +251,12 @@ def plural(column: str) -> str:
 
 
 def column_label(column: str) -> str:
+    """A column's name as axes and legends print it: "admin1" -> "Province (admin1)"."""
     return LABELS.get(column, column.replace("_", " ").capitalize())
 
 
 def group_title(groups: Sequence[str]) -> str:
+    """The legend title of lines grouped by ``groups``: "Country / Event type"."""
     return " / ".join(column_label(g) for g in groups)
 
 

@@ -29,6 +29,7 @@ PERIOD_LENGTHS = {
 
 
 def check_events(events: pd.DataFrame, *columns: str) -> None:
+    """A clear error unless ``events`` is a non-empty frame with ``event_date`` and ``columns``."""
     if not isinstance(events, pd.DataFrame):
         raise EventDataError(f"expected a DataFrame of events, not {type(events).__name__}")
     require_columns(events, "event_date", *columns)
@@ -168,3 +169,18 @@ def period_edges(labels: pd.Index) -> tuple[Any, Any, str]:
     edges = starts.append(pd.DatetimeIndex([last]))
     middles = edges[:-1] + (edges[1:] - edges[:-1]) / 2
     return edges, middles, unit
+
+
+def result_table(result: Any, column: str, source: str) -> pd.DataFrame:
+    """A result's per-row table that holds ``column``: its ``table``, else its ``frame``.
+
+    ``table`` is the name issue 16 gives every result's table; ``frame`` is the
+    name some results used before (kept for a release as a deprecated alias,
+    which is read only when there is no ``table``). ``source`` names the
+    function whose result was expected, for the error.
+    """
+    for name in ("table", "frame"):
+        found = getattr(result, name, None)
+        if isinstance(found, pd.DataFrame) and column in found.columns:
+            return found
+    raise EventDataError(f"expected a result of {source}, not {type(result).__name__}")

@@ -26,6 +26,7 @@ from eventdata.plot._base import (
     palette,
     pvalue_text,
 )
+from eventdata.plot._data import result_table
 from eventdata.plot._windows import window_days, window_label
 
 if TYPE_CHECKING:
@@ -280,9 +281,7 @@ def event_study(
     """
     import matplotlib.ticker as mticker
 
-    frame = getattr(result, "frame", None)
-    if not isinstance(frame, pd.DataFrame) or "relative_day" not in frame.columns:
-        raise EventDataError(f"expected a result of event_study, not {type(result).__name__}")
+    frame = result_table(result, "relative_day", "event_study")
     days = frame["relative_day"].to_numpy(dtype=float)
     ratio = frame["rate_ratio"].to_numpy(dtype=float)
     ci_low = frame["ci_low"].to_numpy(dtype=float)

@@ -32,7 +32,7 @@ from eventdata.plot._base import (
     palette,
     pvalue_text,
 )
-from eventdata.plot._data import period_edges
+from eventdata.plot._data import period_edges, result_table
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -274,10 +274,15 @@ def _province_view(result: Any) -> dict[str, Any]:
             "expected a result of ed.province_frequency, ed.compare_periods or "
             f"ed.province_model, not {type(result).__name__}"
         )
-    fdr = f"flagged at FDR {result.alpha:g}"
+    # the false discovery rate is ``fdr`` (``alpha`` before issue 16 named it), the ratio
+    # ``rate_ratio`` (``ratio`` in the frequency test's table before)
+    rate = getattr(result, "fdr", None)
+    fdr = f"flagged at FDR {result.alpha if rate is None else rate:g}"
     by = column_label(result.by)
+    if "rate_ratio" in table.columns:
+        table = table.drop(columns="ratio", errors="ignore").rename(columns={"rate_ratio": "ratio"})
     if "count_before" in table.columns:  # PeriodComparison
-        frame = table.rename(columns={"rate_ratio": "ratio"})
+        frame = table
         after, before = (
             f"{day_text(lo)} to {day_text(hi)}" for lo, hi in (result.after, result.before)
         )
@@ -311,7 +316,7 @@ def _province_view(result: Any) -> dict[str, Any]:
         }
     # ProvinceModel
     return {
-        "table": table.rename(columns={"rate_ratio": "ratio"}),
+        "table": table,
         "flagged": ("higher", "lower"),
         "reference": "Ratio 1 (country's geometric mean)",
         "xlabel": "Rate relative to the country's provinces (log scale)",
@@ -483,12 +488,7 @@ def alerts(
     'Alert (1)'
     >>> import matplotlib.pyplot as plt; plt.close("all")
     """
-    frame = getattr(result, "frame", None)
-    if not isinstance(frame, pd.DataFrame) or "upper_bound" not in frame.columns:
-        raise EventDataError(
-            f"expected a result of ed.escalation_alerts, not {type(result).__name__}"
-        )
-    frame = _zoom(frame, start, end)
+    frame = _zoom(result_table(result, "upper_bound", "ed.escalation_alerts"), start, end)
     labels = pd.Index(frame.iloc[:, 0])
     edges, middles, unit = period_edges(labels)
     values = frame["count"].to_numpy(dtype=float)

@@ -743,3 +743,36 @@ def test_alerts_leave_a_gap_where_any_count_alerts(daily):
     assert np.isnan(drawn[np.isneginf(result.frame["upper_bound"])]).all()
     cusum = ed.escalation_alerts(daily.set_index("date")["count"], method="cusum")
     assert "In-control mean" in legend_texts(edplot.alerts(cusum, detail=True))
+
+
+# --------------------------------------------------------------------------- results read by name
+
+
+def test_result_plots_read_the_protocol_names_table_fdr_and_rate_ratio(daily_alerts, frequency):
+    # plot sits below the analysis layer and reads a result only through its attributes:
+    # the names of the result protocol (issue 16) draw as the old ones did
+    from types import SimpleNamespace
+
+    old = edplot.alerts(daily_alerts, detail=True)
+    table = daily_alerts.to_frame()
+    renamed = SimpleNamespace(table=table, method=daily_alerts.method, summary=daily_alerts.summary)
+    new = edplot.alerts(renamed, detail=True)
+    assert old.get_title() == new.get_title()
+    assert legend_texts(old) == legend_texts(new)
+    before = edplot.provinces(frequency)
+    fields = ("by", "within", "value", "expected", "level")
+    frame = frequency.to_frame()
+    if "rate_ratio" not in frame.columns:  # the frequency test's own table said "ratio"
+        frame = frame.rename(columns={"ratio": "rate_ratio"})
+    protocol = SimpleNamespace(
+        table=frame.drop(columns="ratio", errors="ignore"),
+        fdr=frequency.fdr if hasattr(frequency, "fdr") else frequency.alpha,
+        **{name: getattr(frequency, name) for name in fields},
+    )
+    after = edplot.provinces(protocol)
+    assert after.get_title() == before.get_title()
+    assert [t.get_text() for t in after.get_yticklabels()] == [
+        t.get_text() for t in before.get_yticklabels()
+    ]
+    with pytest.raises(EventDataError, match="escalation_alerts"):
+        edplot.alerts(SimpleNamespace(table=table.drop(columns="upper_bound")))
