@@ -50,7 +50,7 @@ def anniversary(
     Parameters
     ----------
     result : AnniversaryResult
-        From :func:`eventdata.analysis.anniversary.anniversary_test` with one anniversary
+        From :func:`eventdata.anniversary_test` with one anniversary
         (index several: ``tests["01-03"]``).
     ax : matplotlib.axes.Axes, optional
         Axes to draw on (default: a new figure's).
@@ -66,11 +66,10 @@ def anniversary(
     Examples
     --------
     >>> import eventdata as ed
-    >>> from eventdata.analysis.anniversary import anniversary_test
     >>> from eventdata.plot import anniversary
     >>> daily = ed.datasets.simulate_counts(
     ...     "2016-01-01", "2022-12-31", seed=4, anniversaries=["01-03"], effect=2.0)
-    >>> ax = anniversary(anniversary_test(daily, "01-03"))
+    >>> ax = anniversary(ed.anniversary_test(daily, "01-03"))
     >>> [t.get_text() for t in ax.get_xticklabels()][:2]
     ['2016', '2017']
     >>> import matplotlib.pyplot as plt; plt.close("all")
@@ -142,7 +141,7 @@ def placebo(
     Parameters
     ----------
     result : AnniversaryResult
-        From :func:`eventdata.analysis.anniversary.anniversary_test` with one anniversary.
+        From :func:`eventdata.anniversary_test` with one anniversary.
     ax : matplotlib.axes.Axes, optional
         Axes to draw on (default: a new figure's).
     bins : int
@@ -159,11 +158,10 @@ def placebo(
     Examples
     --------
     >>> import eventdata as ed
-    >>> from eventdata.analysis.anniversary import anniversary_test
     >>> from eventdata.plot import placebo
     >>> daily = ed.datasets.simulate_counts(
     ...     "2016-01-01", "2022-12-31", seed=4, anniversaries=["01-03"], effect=2.0)
-    >>> ax = placebo(anniversary_test(daily, "01-03"))
+    >>> ax = placebo(ed.anniversary_test(daily, "01-03"))
     >>> ax.get_legend().get_texts()[0].get_text()
     '292 pseudo-anniversaries'
     >>> import matplotlib.pyplot as plt; plt.close("all")
@@ -252,7 +250,7 @@ def event_study(
     Parameters
     ----------
     result : EventStudyResult
-        From :func:`eventdata.analysis.anniversary.event_study`.
+        From :func:`eventdata.event_study`.
     ax : matplotlib.axes.Axes, optional
         Axes to draw on (default: a new figure's).
     window : (int, int) or None
@@ -270,11 +268,10 @@ def event_study(
     Examples
     --------
     >>> import eventdata as ed
-    >>> from eventdata.analysis.anniversary import event_study as study
     >>> from eventdata.plot import event_study
     >>> daily = ed.datasets.simulate_counts(
     ...     "2016-01-01", "2022-12-31", seed=4, anniversaries=["01-03"], effect=2.0)
-    >>> ax = event_study(study(daily, "01-03"))
+    >>> ax = event_study(ed.event_study(daily, "01-03"))
     >>> ax.get_xlabel()
     'Days from the anniversary (01-03)'
     >>> import matplotlib.pyplot as plt; plt.close("all")

@@ -418,16 +418,12 @@ def planted() -> pd.Series:
 
 @pytest.fixture(scope="module")
 def anniversary_result(planted):
-    from eventdata.analysis.anniversary import anniversary_test
-
-    return anniversary_test(planted, "01-03", window=(0, 6))
+    return ed.anniversary_test(planted, "01-03", window=(0, 6))
 
 
 @pytest.fixture(scope="module")
 def study(planted):
-    from eventdata.analysis.anniversary import event_study
-
-    return event_study(planted, "01-03", window=(-10, 12))
+    return ed.event_study(planted, "01-03", window=(-10, 12))
 
 
 @pytest.fixture(scope="module")
@@ -531,9 +527,7 @@ def test_anniversary_bars_are_the_observed_and_expected_counts_per_year(annivers
 
 
 def test_anniversary_asks_for_one_of_several(planted):
-    from eventdata.analysis.anniversary import anniversary_test
-
-    tests = anniversary_test(planted, ["01-03", "07-04"])
+    tests = ed.anniversary_test(planted, ["01-03", "07-04"])
     with pytest.raises(EventDataError, match=r"tests\['01-03'\]"):
         edplot.anniversary(tests)
     assert edplot.anniversary(tests["07-04"]).get_title().startswith("Anniversary 07-04")
