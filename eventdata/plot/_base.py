@@ -95,9 +95,6 @@ LABELS = {
 }
 
 
-# --------------------------------------------------------------------------- the Axes
-
-
 def axes_for(ax: Axes | None, *, figsize: tuple[float, float] = (8, 4)) -> Axes:
     """The Axes given, or those of a new figure (constrained layout) of ``figsize`` inches."""
     if ax is not None:
