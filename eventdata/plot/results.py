@@ -141,6 +141,7 @@ def provinces(
         n_low = min(len(low), max(max_rows // 2, max_rows - len(high)))
         high, low = high.head(max_rows - n_low), low.head(n_low)
         hidden = len(table) - len(high) - len(low)
+        drawn = pd.concat([high, low])
         for block in (high, low):
             if block is low:
                 rows.append(("gap", f"\u2026 {hidden} provinces not shown \u2026"))
@@ -158,7 +159,9 @@ def provinces(
                 rows.append(("heading", str(country)))
             block = block.sort_values("ratio", ascending=False, kind="stable")
             rows += [("province", row) for row in block.itertuples(index=False)]
-    positive = pd.concat([table["ratio"], table["ci_low"], table["ci_high"]])
+    # the scale of the rows drawn: a province left out must not squeeze them to one side
+    drawn = drawn if hidden else table
+    positive = pd.concat([drawn["ratio"], drawn["ci_low"], drawn["ci_high"]])
     positive = positive[np.isfinite(positive) & (positive > 0)]
     low = min(float(positive.min()) if len(positive) else 1.0, 1.0) / 1.25
     high = max(float(positive.max()) if len(positive) else 1.0, 1.0) * 1.25

@@ -649,6 +649,53 @@ def test_provinces_colours_and_markers_tell_higher_from_lower(frequency):
     assert higher.get_color() != lower.get_color()
 
 
+def test_provinces_many_rows_draw_the_extremes_a_gap_and_a_note_on_their_own_scale():
+    from types import SimpleNamespace
+
+    # ten provinces; "Quiet" is as expected with an interval down to 1e-8 (one event): it is
+    # left out of the six drawn, and so is its interval from the scale of the x-axis
+    ratio = [4.0, 3.0, 2.0, 1.5, 1.1, 1.0, 0.9, 0.6, 0.4, 0.2]
+    names = ["A", "B", "C", "D", "E", "Quiet", "G", "H", "I", "J"]
+    table = pd.DataFrame(
+        {
+            "admin1": names,
+            "country": "Iraq",
+            "count": 10.0,
+            "expected": 10.0,
+            "rate_ratio": ratio,
+            "ci_low": [r / 1.5 for r in ratio],
+            "ci_high": [r * 1.5 for r in ratio],
+            "pvalue": [0.001, 0.01, 0.02, 0.3, 0.8, 0.99, 0.8, 0.2, 0.01, 0.001],
+            "flag": ["higher"] * 3 + ["as expected"] * 4 + ["lower"] * 3,
+        }
+    )
+    table.loc[5, "ci_low"] = 1e-8
+    result = SimpleNamespace(
+        table=table,
+        by="admin1",
+        within="country",
+        value="events",
+        expected="uniform",
+        level=0.95,
+        fdr=0.05,
+    )
+    ax = edplot.provinces(result, max_rows=6)
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert labels == [
+        "A (10), Iraq",
+        "B (10), Iraq",
+        "C (10), Iraq",
+        "\u2026 4 provinces not shown \u2026",
+        "H (10), Iraq",
+        "I (10), Iraq",
+        "J (10), Iraq",
+    ]
+    assert [t.get_fontstyle() for t in ax.get_yticklabels()].count("italic") == 1
+    assert any("4 of 10 provinces not shown" in text.get_text() for text in ax.texts)
+    # the x-axis spans the rows drawn (and 1), not the provinces left out
+    assert ax.get_xlim() == pytest.approx((0.2 / 1.5 / 1.25, 4.0 * 1.5 * 1.25))
+
+
 def test_provinces_only_flagged(frequency):
     ax = edplot.provinces(frequency, only_flagged=True)
     flagged = frequency.table["flag"].isin(["higher", "lower"]).sum()
