@@ -6,7 +6,7 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["day_text", "selection_text", "window_text"]
+__all__ = ["day_text", "selection_text"]
 
 #: Selection keys -> the words that introduce them ("countries Iraq; from 2020-01-01").
 _SELECTION_WORDS = {
@@ -16,18 +16,6 @@ _SELECTION_WORDS = {
     "start": "from",
     "end": "to",
 }
-
-
-def window_text(window: tuple[int, int]) -> str:
-    """Days relative to an anniversary in words, as the figures write them.
-
-    Examples
-    --------
-    >>> window_text((0, 6)), window_text((-3, 3)), window_text((-1, -1))
-    ('days 0 to +6', 'days -3 to +3', 'day -1')
-    """
-    first, last = (f"{day:+d}" if day else "0" for day in window)
-    return f"day {first}" if window[0] == window[1] else f"days {first} to {last}"
 
 
 def day_text(day: pd.Timestamp) -> str:

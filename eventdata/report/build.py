@@ -31,7 +31,8 @@ from eventdata.core.options import as_day
 from eventdata.core.progress import Progress, ProgressOption
 from eventdata.core.validation import Quarantine, validate
 from eventdata.events.counts import counts, filter_events
-from eventdata.report._words import day_text, selection_text, window_text
+from eventdata.plot import window_days
+from eventdata.report._words import day_text, selection_text
 from eventdata.report.document import Report
 
 __all__ = ["build_report"]
@@ -192,7 +193,7 @@ def build_report(
                     reason = skipped.pop(f"event-study-{name}")
                     shrunk.append(
                         f"The event study around {name} shows the tested window "
-                        f"({window_text(window)}) instead of {window_text(study_window)}: "
+                        f"({window_days(window)}) instead of {window_days(study_window)}: "
                         f"{reason}"
                     )
             if study is not None:

@@ -32,7 +32,8 @@ from eventdata.analysis.provinces import ProvinceResult
 from eventdata.core.result import Result, jsonable
 from eventdata.core.validation import Quarantine
 from eventdata.core.version import __version__
-from eventdata.report._words import day_text, selection_text, window_text
+from eventdata.plot import window_days
+from eventdata.report._words import day_text, selection_text
 from eventdata.report.reading import interpretation
 
 __all__ = ["PDF_TABLE_ROWS", "Report"]
@@ -259,7 +260,7 @@ class Report(Result):
             f"{day_text(self.period[1])}",
         ]
         lines += [
-            f"{r.anniversary}, {window_text(r.window)}: {r.observed:g} events, "
+            f"{r.anniversary}, {window_days(r.window)}: {r.observed:g} events, "
             f"{r.expected:.1f} expected, rate ratio {r.rate_ratio:.2f} ({r.level:.0%} CI "
             f"{format_ratio(r.ci[0])} to {format_ratio(r.ci[1])}), p "
             f"{format_pvalue(r.pvalue, equals=True)} ({r.method})"
@@ -334,7 +335,7 @@ class Report(Result):
         names = ", ".join(r.anniversary for r in self.anniversaries)
         parts = [
             '<section id="anniversary"><h2>Anniversary test</h2>',
-            f"<p>Did the selected events rise in the window of {window_text(self.window)} "
+            f"<p>Did the selected events rise in the window of {window_days(self.window)} "
             f"around {_e(names)}, beyond what the trend, the day of the week and the season "
             "predict? The expectation comes from a model of the whole daily series fitted "
             "without the anniversary windows; the rate ratio is observed over expected, "

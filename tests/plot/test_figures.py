@@ -408,6 +408,10 @@ def test_plots_run_over_the_sources_coverage_not_only_the_events(seed_events):
     calendar = edplot.calendar(events)
     cells = quadmesh_values(calendar)
     assert np.isnan(cells).sum() == 1  # only 29 February, which 2022 has not: December is in
+    assert calendar.get_legend() is None  # so no "No data" key: 29 February is blank, not grey
+    assert [(p.get_x(), p.get_y()) for p in calendar.patches if p.get_gid() == "no-such-day"] == [
+        (59, 0)
+    ]
     months = edplot.heatmap(events, rows="country", cols="month")
     assert len(months.get_xticklabels()) >= 4  # the months of 2022, not January alone
     assert not [p for p in months.patches if p.get_gid() == "partial-period"]
@@ -492,3 +496,29 @@ def test_import_eventdata_loads_no_plotting_library():
     code = "import sys, eventdata; print('matplotlib' in sys.modules, 'seaborn' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]
+
+
+def test_import_eventdata_plot_loads_matplotlib_and_seaborn_only_when_a_plot_is_drawn():
+    # the analysis results import eventdata.plot at module level for their plot(): it must
+    # cost no plotting library until a figure is drawn
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "import eventdata.plot as plot\n"
+        "print('matplotlib' in sys.modules, 'seaborn' in sys.modules)\n"
+        "import eventdata as ed\n"
+        "plot.heatmap(ed.datasets.load_seed_incidents(), rows='country', cols='weekday')\n"
+        "print('matplotlib' in sys.modules, 'seaborn' in sys.modules)\n"
+    )
+    env = os.environ | {"MPLBACKEND": "Agg"}
+    out = subprocess.run(
+        [sys.executable, "-W", "ignore", "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
+    )
+    assert out.stdout.split() == ["False", "False", "True", "True"]

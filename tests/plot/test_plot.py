@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import matplotlib
+import matplotlib.dates
 
 matplotlib.use("Agg")
 
@@ -191,19 +192,30 @@ def test_timeline_refuses_a_badly_written_anniversary(daily):
         edplot.timeline(daily, anniversary="3 January")
 
 
+def shaded_spans(ax) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
+    """The (first day, day after the last) of each shaded anniversary window, left to right."""
+    spans = []
+    for patch in windows(ax):
+        x = patch.get_path().transformed(patch.get_patch_transform()).vertices[:, 0]
+        lo, hi = (matplotlib.dates.num2date(v).replace(tzinfo=None) for v in (x.min(), x.max()))
+        spans.append((pd.Timestamp(lo).round("h"), pd.Timestamp(hi).round("h")))
+    return sorted(spans)
+
+
 def test_anniversary_windows_cover_every_year_and_are_clipped_to_the_range():
-    spans = edplot._anniversary_windows(
-        "12-30", (0, 6), pd.Timestamp("2021-01-01"), pd.Timestamp("2023-01-01")
-    )
-    assert spans == [
+    days = pd.date_range("2021-01-01", "2022-12-31")
+    daily = pd.Series(np.ones(len(days)), index=days)
+    ax = edplot.timeline(daily, anniversary="12-30", window=(0, 6))
+    assert shaded_spans(ax) == [
         (pd.Timestamp("2021-01-01"), pd.Timestamp("2021-01-06")),
         (pd.Timestamp("2021-12-30"), pd.Timestamp("2022-01-06")),
         (pd.Timestamp("2022-12-30"), pd.Timestamp("2023-01-01")),
     ]
-    leap = edplot._anniversary_windows(
-        "02-29", (0, 0), pd.Timestamp("2019-01-01"), pd.Timestamp("2025-01-01")
+    days = pd.date_range("2019-01-01", "2024-12-31")
+    leap = edplot.timeline(
+        pd.Series(np.ones(len(days)), index=days), anniversary="02-29", window=(0, 0)
     )
-    assert [lo.year for lo, _ in leap] == [2020, 2024]
+    assert [lo.year for lo, _ in shaded_spans(leap)] == [2020, 2024]
 
 
 # --------------------------------------------------------------------------- heatmap
@@ -295,12 +307,26 @@ def test_calendar_is_a_day_of_year_by_year_grid(simulated, daily):
     assert months[0] == "Jan" and months[-1] == "Dec" and len(months) == 12
     (outline,) = windows(ax)
     assert (outline.get_x(), outline.get_width(), outline.get_height()) == (2, 7, 2)
-    assert legend_texts(ax) == ["Anniversary window (01-03, days 0 to +6)", "No data"]
+    # 2021 and 2022 are covered whole: 29 February, a day neither has, is blank, not "No data"
+    assert legend_texts(ax) == ["Anniversary window (01-03, days 0 to +6)"]
+    blanks = [p for p in ax.patches if p.get_gid() == "no-such-day"]
+    assert sorted((p.get_x(), p.get_y()) for p in blanks) == [(59, 0), (59, 1)]
     colour_bar = quadmesh(ax).colorbar
     assert colour_bar.ax.get_ylabel() == "Events per day"
     top = np.ceil(np.percentile(daily["count"], 99))
     assert colour_bar.vmax == top < daily["count"].max() and colour_bar.extend == "max"
     assert (ax.get_xlabel(), ax.get_ylabel()) == ("Day of the year", "Year")
+
+
+def test_calendar_blanks_29_february_only_in_common_years():
+    days = pd.date_range("2019-01-01", "2021-12-31")
+    ax = edplot.calendar(pd.Series(np.arange(len(days)) % 5, index=days))
+    blanks = [p for p in ax.patches if p.get_gid() == "no-such-day"]
+    assert sorted((p.get_x(), p.get_y()) for p in blanks) == [(59, 0), (59, 2)]  # not 2020
+    assert all(p.get_facecolor() == ax.figure.get_facecolor() for p in blanks)
+    grid = np.ma.asarray(quadmesh(ax).get_array()).reshape(3, 366)
+    assert not np.ma.is_masked(grid[1, 59])  # 29 February 2020 has its count
+    assert ax.get_legend() is None  # every day covered: nothing to key
 
 
 def test_calendar_leaves_days_outside_the_data_blank(seed_events):
@@ -392,16 +418,17 @@ def planted() -> pd.Series:
 
 @pytest.fixture(scope="module")
 def anniversary_result(planted):
-    from eventdata.analysis.anniversary import anniversary_test
+    return ed.anniversary_test(planted, "01-03", window=(0, 6))
 
-    return anniversary_test(planted, "01-03", window=(0, 6))
+
+@pytest.fixture(scope="module")
+def two_anniversaries(planted):
+    return ed.anniversary_test(planted, ["01-03", "07-04"])
 
 
 @pytest.fixture(scope="module")
 def study(planted):
-    from eventdata.analysis.anniversary import event_study
-
-    return event_study(planted, "01-03", window=(-10, 12))
+    return ed.event_study(planted, "01-03", window=(-10, 12))
 
 
 @pytest.fixture(scope="module")
@@ -504,10 +531,8 @@ def test_anniversary_bars_are_the_observed_and_expected_counts_per_year(annivers
     assert (ax.get_xlabel(), ax.get_ylabel()) == ("Year", "Events in the window")
 
 
-def test_anniversary_asks_for_one_of_several(planted):
-    from eventdata.analysis.anniversary import anniversary_test
-
-    tests = anniversary_test(planted, ["01-03", "07-04"])
+def test_anniversary_asks_for_one_of_several(two_anniversaries):
+    tests = two_anniversaries
     with pytest.raises(EventDataError, match=r"tests\['01-03'\]"):
         edplot.anniversary(tests)
     assert edplot.anniversary(tests["07-04"]).get_title().startswith("Anniversary 07-04")
@@ -528,10 +553,11 @@ def test_placebo_histogram_holds_every_pseudo_anniversary_and_marks_the_real_one
     ]
     assert ax.get_xscale() == "log"
     assert f"p = {anniversary_result.pvalue:.2g}" in ax.get_title()
-    with pytest.raises(EventDataError, match="pick one"):
-        from eventdata.analysis.anniversary import AnniversaryTests
 
-        edplot.placebo(AnniversaryTests(results=(anniversary_result,), correction="none"))
+
+def test_placebo_asks_for_one_of_several(two_anniversaries):
+    with pytest.raises(EventDataError, match="pick one"):
+        edplot.placebo(two_anniversaries)
 
 
 @pytest.mark.parametrize(
@@ -543,11 +569,11 @@ def test_placebo_histogram_holds_every_pseudo_anniversary_and_marks_the_real_one
         ((0.1, 4.0), [0.1, 0.2, 0.3, 0.5, 0.7, 1, 1.5, 2, 3]),
     ],
 )
-def test_ratio_axes_have_plain_labels_finer_for_narrow_ranges(limits, expected):
+def test_ratio_axes_have_plain_labels_finer_for_narrow_ranges(limits, expected, anniversary_result):
     _, ax = plt.subplots()
-    ax.set_xscale("log")
-    ax.set_xlim(*limits)
-    edplot._format_ratio_axis(ax)
+    ax.set_xlim(*limits)  # fixed: the plot keeps these limits and ticks them
+    edplot.placebo(anniversary_result, ax=ax)
+    assert ax.get_xscale() == "log" and ax.get_xlim() == pytest.approx(limits)
     ticks = [t for t in ax.get_xticks() if limits[0] <= t <= limits[1]]
     assert ticks == pytest.approx(expected)
     labels = [ax.xaxis.get_major_formatter()(t) for t in ticks]
@@ -621,6 +647,53 @@ def test_provinces_colours_and_markers_tell_higher_from_lower(frequency):
     higher, lower = points(ax, "province-higher"), points(ax, "province-lower")
     assert higher.get_marker() == "^" and lower.get_marker() == "v"
     assert higher.get_color() != lower.get_color()
+
+
+def test_provinces_many_rows_draw_the_extremes_a_gap_and_a_note_on_their_own_scale():
+    from types import SimpleNamespace
+
+    # ten provinces; "Quiet" is as expected with an interval down to 1e-8 (one event): it is
+    # left out of the six drawn, and so is its interval from the scale of the x-axis
+    ratio = [4.0, 3.0, 2.0, 1.5, 1.1, 1.0, 0.9, 0.6, 0.4, 0.2]
+    names = ["A", "B", "C", "D", "E", "Quiet", "G", "H", "I", "J"]
+    table = pd.DataFrame(
+        {
+            "admin1": names,
+            "country": "Iraq",
+            "count": 10.0,
+            "expected": 10.0,
+            "rate_ratio": ratio,
+            "ci_low": [r / 1.5 for r in ratio],
+            "ci_high": [r * 1.5 for r in ratio],
+            "pvalue": [0.001, 0.01, 0.02, 0.3, 0.8, 0.99, 0.8, 0.2, 0.01, 0.001],
+            "flag": ["higher"] * 3 + ["as expected"] * 4 + ["lower"] * 3,
+        }
+    )
+    table.loc[5, "ci_low"] = 1e-8
+    result = SimpleNamespace(
+        table=table,
+        by="admin1",
+        within="country",
+        value="events",
+        expected="uniform",
+        level=0.95,
+        fdr=0.05,
+    )
+    ax = edplot.provinces(result, max_rows=6)
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert labels == [
+        "A (10), Iraq",
+        "B (10), Iraq",
+        "C (10), Iraq",
+        "\u2026 4 provinces not shown \u2026",
+        "H (10), Iraq",
+        "I (10), Iraq",
+        "J (10), Iraq",
+    ]
+    assert [t.get_fontstyle() for t in ax.get_yticklabels()].count("italic") == 1
+    assert any("4 of 10 provinces not shown" in text.get_text() for text in ax.texts)
+    # the x-axis spans the rows drawn (and 1), not the provinces left out
+    assert ax.get_xlim() == pytest.approx((0.2 / 1.5 / 1.25, 4.0 * 1.5 * 1.25))
 
 
 def test_provinces_only_flagged(frequency):
@@ -717,3 +790,36 @@ def test_alerts_leave_a_gap_where_any_count_alerts(daily):
     assert np.isnan(drawn[np.isneginf(result.frame["upper_bound"])]).all()
     cusum = ed.escalation_alerts(daily.set_index("date")["count"], method="cusum")
     assert "In-control mean" in legend_texts(edplot.alerts(cusum, detail=True))
+
+
+# --------------------------------------------------------------------------- results read by name
+
+
+def test_result_plots_read_the_protocol_names_table_fdr_and_rate_ratio(daily_alerts, frequency):
+    # plot sits below the analysis layer and reads a result only through its attributes:
+    # the names of the result protocol (issue 16) draw as the old ones did
+    from types import SimpleNamespace
+
+    old = edplot.alerts(daily_alerts, detail=True)
+    table = daily_alerts.to_frame()
+    renamed = SimpleNamespace(table=table, method=daily_alerts.method, summary=daily_alerts.summary)
+    new = edplot.alerts(renamed, detail=True)
+    assert old.get_title() == new.get_title()
+    assert legend_texts(old) == legend_texts(new)
+    before = edplot.provinces(frequency)
+    fields = ("by", "within", "value", "expected", "level")
+    frame = frequency.to_frame()
+    if "rate_ratio" not in frame.columns:  # the frequency test's own table said "ratio"
+        frame = frame.rename(columns={"ratio": "rate_ratio"})
+    protocol = SimpleNamespace(
+        table=frame.drop(columns="ratio", errors="ignore"),
+        fdr=frequency.fdr if hasattr(frequency, "fdr") else frequency.alpha,
+        **{name: getattr(frequency, name) for name in fields},
+    )
+    after = edplot.provinces(protocol)
+    assert after.get_title() == before.get_title()
+    assert [t.get_text() for t in after.get_yticklabels()] == [
+        t.get_text() for t in before.get_yticklabels()
+    ]
+    with pytest.raises(EventDataError, match="escalation_alerts"):
+        edplot.alerts(SimpleNamespace(table=table.drop(columns="upper_bound")))
