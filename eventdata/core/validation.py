@@ -14,7 +14,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -30,6 +30,7 @@ from eventdata.core.coercion import (
     text_buffers,
 )
 from eventdata.core.errors import CodebookWarning, ValidationError
+from eventdata.core.result import Result
 from eventdata.core.schema import ACLED_SCHEMA, SCHEMAS, IncidentSchema
 from eventdata.core.validity import mark_valid
 from eventdata.core.warn import warn_at_caller
@@ -40,7 +41,7 @@ Errors = Literal["raise", "quarantine"]
 
 
 @dataclass(frozen=True)
-class Quarantine:
+class Quarantine(Result):
     """The outcome of validating with ``errors="quarantine"``.
 
     Attributes
@@ -110,6 +111,14 @@ class Quarantine:
     def to_frame(self) -> pd.DataFrame:
         """Tidy summary: one row per (column, rule) with the number of rows that broke it."""
         return self.by_rule()
+
+    def _headline_dict(self) -> dict[str, Any]:
+        return {
+            "n_rows": self.n_rows,
+            "n_valid": self.n_valid,
+            "n_rejected": self.n_rejected,
+            "n_skipped": self.n_skipped,
+        }
 
     def summary(self) -> str:
         """A short text report: rows read, valid, rejected, and rejections by rule."""

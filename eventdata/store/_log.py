@@ -7,11 +7,12 @@ from typing import Any
 
 import pandas as pd
 
+from eventdata.core.result import Result
 from eventdata.store._manifest import LOG_COLUMNS
 
 
 @dataclass(frozen=True)
-class StoreChange:
+class StoreChange(Result):
     """What one write did to a store: one entry of :meth:`EventStore.log`.
 
     Attributes
@@ -86,6 +87,9 @@ class StoreChange:
         """One row with every count, as in :meth:`EventStore.log`."""
         return log_frame([entry_record(self)])
 
+    def _headline_dict(self) -> dict[str, Any]:
+        return entry_record(self)
+
     def summary(self) -> str:
         """A short text report of the change."""
         lines = [
@@ -114,7 +118,7 @@ class StoreChange:
 
 
 @dataclass(frozen=True)
-class SyncResult:
+class SyncResult(Result):
     """What :meth:`EventStore.sync` did.
 
     Attributes
@@ -142,6 +146,9 @@ class SyncResult:
     def to_frame(self) -> pd.DataFrame:
         """The change as one tidy row (see :meth:`StoreChange.to_frame`)."""
         return self.change.to_frame().assign(rejected=len(self.rejected), since=self.since)
+
+    def _headline_dict(self) -> dict[str, Any]:
+        return {**entry_record(self.change), "rejected": len(self.rejected), "since": self.since}
 
 
 def entry_record(change: StoreChange) -> dict[str, Any]:
