@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from eventdata.core.errors import EventDataError
+from eventdata.datasets.geography import admin1_lines
 from eventdata.events.grid import CELL_DEGREES, priogrid_gid
 from eventdata.plot._base import (
     COUNT_COLOR,
@@ -40,7 +41,7 @@ def map(
     sizes: tuple[float, float] = (20.0, 300.0),
     title: str | None = None,
     borders: Any = True,
-    admin1: Any = None,
+    admin1: Any = True,
     **kwargs: Any,
 ) -> Axes:
     """Events at their coordinates over country borders, sized by fatalities, coloured by type.
@@ -55,8 +56,12 @@ def map(
     The bundled outlines are Natural Earth's 1:10m countries (version 5.1.1,
     public domain), simplified (to about 2 km for Iraq, Syria, their
     neighbours and Afghanistan, about 20 km elsewhere); see
-    ``tools/natural_earth_outlines.py``. No admin1 outlines are bundled: pass
-    your own as ``admin1`` (e.g. a GeoDataFrame read with geopandas).
+    ``tools/natural_earth_outlines.py``. Province (admin1) boundaries are
+    bundled for Iraq, Syria, Afghanistan and their neighbours: Natural Earth's
+    1:10m admin-1 boundary lines, simplified to about 2 km (see
+    :func:`eventdata.datasets.admin1_lines`; Natural Earth lacks most of the
+    boundaries between Iraq's northern governorates). Elsewhere pass your own
+    as ``admin1`` (e.g. a GeoDataFrame read with geopandas).
 
     Parameters
     ----------
@@ -83,9 +88,10 @@ def map(
         shapely polygons or lines, or a DataFrame of vertices with columns
         ``longitude``, ``latitude`` and ``ring`` (rows of one ring together,
         in order).
-    admin1 : boundaries, optional
-        Province outlines drawn thinner over the countries (same forms as
-        ``borders``).
+    admin1 : bool or boundaries
+        Province outlines drawn thinner over the countries: ``True``, the
+        bundled ones (where the view has any); ``False`` or ``None``: none;
+        or your own (same forms as ``borders``).
     **kwargs
         Passed to :func:`seaborn.scatterplot` (e.g. ``alpha=``, ``style=``).
 
@@ -148,7 +154,10 @@ def map(
     for layer, gid, width, edge, face in layers:
         if layer is None or layer is False:
             continue
-        rings = _country_rings() if layer is True else _boundary_rings(layer)
+        if layer is True:
+            rings = _country_rings() if gid == "country-borders" else _admin1_rings()
+        else:
+            rings = _boundary_rings(layer)
         _draw_rings(ax, rings, view, gid=gid, linewidth=width, edgecolor=edge, facecolor=face)
     # the view, widened along one side to fill the Axes at the aspect ratio of the latitude
     ax.update_datalim([(view[0], view[1]), (view[2], view[3])])
@@ -164,6 +173,12 @@ def map(
             if not artist.get_label().startswith("_") and _empty(artist):
                 artist.remove()
     return finish(ax, title=title or "Event locations", xlabel="Longitude", ylabel="Latitude")
+
+
+@functools.cache
+def _admin1_rings() -> list[tuple[np.ndarray, bool]]:
+    """The bundled admin1 boundary lines as (vertices, is_hole) rings, read once."""
+    return _boundary_rings(admin1_lines())
 
 
 def _empty(artist: Any) -> bool:

@@ -823,3 +823,23 @@ def test_result_plots_read_the_protocol_names_table_fdr_and_rate_ratio(daily_ale
     ]
     with pytest.raises(EventDataError, match="escalation_alerts"):
         edplot.alerts(SimpleNamespace(table=table.drop(columns="upper_bound")))
+
+
+def test_map_draws_the_bundled_province_boundaries_by_default():
+    import matplotlib.pyplot as plt
+
+    events = ed.datasets.load_seed_incidents()
+    ax = ed.plot.map(events)
+    drawn = [c for c in ax.collections if c.get_gid() == "admin1-borders"]
+    assert drawn and len(drawn[0].get_paths()) >= 5  # Iraq's and Syria's lines in the view
+    west, east = ax.get_xlim()
+    inside = [
+        p
+        for p in drawn[0].get_paths()
+        if ((p.vertices[:, 0] > west) & (p.vertices[:, 0] < east)).any()
+    ]
+    assert inside
+    plt.close(ax.figure)
+    ax = ed.plot.map(events, admin1=False)
+    assert not [c for c in ax.collections if c.get_gid() == "admin1-borders"]
+    plt.close(ax.figure)
