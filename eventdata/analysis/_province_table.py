@@ -27,7 +27,8 @@ if TYPE_CHECKING:
 __all__ = ["DEPRECATED_COLUMNS", "ProvinceTable", "finish_table", "with_deprecated_columns"]
 
 # Columns renamed in issue 16, kept in ``table`` and ``countries`` for one release under their
-# old names (after the others); ``to_frame()`` leaves them out.
+# old names (after the others); ``to_frame()`` and ``to_dict()`` have only the new names.
+# (A column cannot warn when it is read: code reading ``result.table["ratio"]`` keeps working.)
 DEPRECATED_COLUMNS = {"ratio": "rate_ratio", "qvalue": "pvalue_adjusted", "alpha": "nb_dispersion"}
 
 

@@ -167,9 +167,11 @@ class EscalationAlerts(Result):
     Attributes
     ----------
     method : str
-        ``"ears-c1"``, ``"ears-c2"``, ``"ears-c3"`` or ``"cusum"``.
+        ``"ears-c1"``, ``"ears-c2"``, ``"ears-c3"``, ``"cusum"``, ``"nb-cusum"`` or
+        ``"farrington"``.
     threshold : float
-        The statistic's alert threshold (3 for C1 and C2, 2 for C3, ``h`` for CUSUM).
+        The statistic's alert threshold (3 for C1 and C2, 2 for C3, ``h`` for the
+        CUSUMs, 1 for Farrington's score).
     parameters : dict
         Everything else the detector used: EARS ``baseline``, ``guard``,
         ``min_sd``; CUSUM ``in_control_mean``, ``shift``, ``k``, ``h``,
@@ -288,9 +290,12 @@ class EscalationAlerts(Result):
             "threshold": self.threshold,
             "n_alerts": self.n_alerts,
             "alerts": list(self.alerts),
-            "parameters": {k: v for k, v in self.parameters.items() if k != "alpha"}
-            if self.method == "nb-cusum"
-            else self.parameters,
+            # (the negative-binomial CUSUM's old key "alpha" is left to ``parameters``)
+            "parameters": {
+                key: value
+                for key, value in self.parameters.items()
+                if not (self.method == "nb-cusum" and key == "alpha")
+            },
         }
 
     def plot(self, ax: Axes | None = None, **kwargs: Any) -> Axes:

@@ -75,6 +75,9 @@ class InterruptedTimeSeries(Result):
         Confidence interval of ``step_rate_ratio``.
     step_pvalue : float
         Two-sided p-value of no level change (Wald, normal reference).
+    rate_ratio, ci, pvalue : float, (float, float), float
+        The same as ``step_rate_ratio``, ``step_ci`` and ``step_pvalue``: the
+        headline effect under the names every result uses.
     slope_rate_ratio, slope_ci, slope_pvalue : float, (float, float), float or None
         Change in the rate ratio per period after the interruption (the ratio of
         the after-trend to the before-trend); ``None`` without ``slope_change``.
@@ -147,6 +150,21 @@ class InterruptedTimeSeries(Result):
     model: Any
 
     alpha = renamed_attribute("alpha", "nb_dispersion")
+
+    @property
+    def rate_ratio(self) -> float:
+        """The headline effect, as every result names it: ``step_rate_ratio``."""
+        return self.step_rate_ratio
+
+    @property
+    def ci(self) -> tuple[float, float]:
+        """The interval of ``rate_ratio``: ``step_ci``."""
+        return self.step_ci
+
+    @property
+    def pvalue(self) -> float:
+        """The p-value of ``rate_ratio``: ``step_pvalue``."""
+        return self.step_pvalue
 
     def to_frame(self) -> pd.DataFrame:
         """The effects as a tidy table, one row per term.

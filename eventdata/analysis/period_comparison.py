@@ -101,14 +101,13 @@ class PeriodComparison(ProvinceTable):
 
     def _headline_dict(self) -> dict[str, Any]:
         """The options, the periods and the per-country table; the base adds ``table``."""
-        countries = self.countries.drop(columns=["alpha"], errors="ignore")
         return {
             **self._options(),
             "before": self.before,
             "after": self.after,
             "days_before": self.days_before,
             "days_after": self.days_after,
-            "countries": countries,
+            "countries": self.countries.drop(columns=["alpha"]),
         }
 
 

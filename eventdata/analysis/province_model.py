@@ -81,7 +81,7 @@ class ProvinceModel(ProvinceTable):
         """The options and the per-country table; the base adds ``table``."""
         return {
             **self._options(),
-            "countries": self.countries.drop(columns=["alpha"], errors="ignore"),
+            "countries": self.countries.drop(columns=["alpha"]),
         }
 
 

@@ -269,8 +269,8 @@ class ProvinceResult(ProvinceTable):
         table) and ``flag`` ("higher", "lower", "as expected", or "not tested"
         where a province is alone in its country or has no expected events).
         For one release the table also holds ``ratio`` and ``qvalue``, the old
-        names of ``rate_ratio`` and ``pvalue_adjusted`` (deprecated; not in
-        :meth:`to_frame`).
+        (deprecated) names of ``rate_ratio`` and ``pvalue_adjusted``, last; they
+        are not in :meth:`to_frame`.
     countries : pandas.DataFrame
         One row per country: ``provinces``, ``total`` (events or fatalities), ``periods``;
         ``dispersion`` (phi, at least 1) and ``dispersion_df``; the

@@ -978,7 +978,7 @@ def _province_view(result: Any) -> dict[str, Any]:
             "expected a result of ed.province_frequency, ed.compare_periods or "
             f"ed.province_model, not {type(result).__name__}"
         )
-    fdr = f"flagged at FDR {result.alpha:g}"
+    fdr = f"flagged at FDR {result.fdr:g}"
     by = _label(result.by)
     if "count_before" in table.columns:  # PeriodComparison
         frame = table.rename(columns={"rate_ratio": "ratio"})
@@ -1219,7 +1219,7 @@ def alerts(
     'Alert (1)'
     >>> import matplotlib.pyplot as plt; plt.close("all")
     """
-    frame = getattr(result, "frame", None)
+    frame = getattr(result, "table", None)
     if not isinstance(frame, pd.DataFrame) or "upper_bound" not in frame.columns:
         raise EventDataError(
             f"expected a result of ed.escalation_alerts, not {type(result).__name__}"

@@ -392,7 +392,7 @@ class Report:
                 "<p>Which provinces have more or fewer of the selected events than an even "
                 "spread over their country's provinces predicts? Tests allow for the "
                 "clustering of events in time (a dispersion estimated from monthly counts) "
-                f"and flags control the false discovery rate at {result.alpha:g} over the "
+                f"and flags control the false discovery rate at {result.fdr:g} over the "
                 "table. An even spread is a yardstick, not a model of where violence should "
                 "be: population and front lines differ between provinces.</p>",
                 "<p>Per country: the goodness-of-fit test of an even spread (Pearson's "

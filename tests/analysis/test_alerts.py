@@ -255,6 +255,7 @@ def test_the_result_protocol_and_the_old_names():
     new = escalation_alerts(long, method="nb-cusum", nb_dispersion=0.2, h=5.0)
     assert old.parameters["nb_dispersion"] == new.parameters["nb_dispersion"] == 0.2
     assert old.parameters["alpha"] == 0.2  # the old key, kept for one release
+    assert new.to_dict()["parameters"]["nb_dispersion"] == 0.2
     assert "alpha" not in new.to_dict()["parameters"]
     pd.testing.assert_frame_equal(old.table, new.table)
 

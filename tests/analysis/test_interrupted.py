@@ -195,6 +195,11 @@ def test_the_result_protocol(sicily):
 
     fit = sicily_fit(sicily, slope_change=True)
     assert isinstance(fit, Result)
+    assert (fit.rate_ratio, fit.ci, fit.pvalue) == (
+        fit.step_rate_ratio,
+        fit.step_ci,
+        fit.step_pvalue,
+    )
     as_dict = fit.to_dict()
     assert as_dict["rate_ratio"] == fit.step_rate_ratio and as_dict["ci"] == list(fit.step_ci)
     assert as_dict["pvalue"] == fit.step_pvalue and as_dict["nb_dispersion"] is None

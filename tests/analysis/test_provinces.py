@@ -707,7 +707,8 @@ def test_province_results_follow_the_result_protocol(uniform_result):
     for result in (uniform_result, change, model):
         assert isinstance(result, Result)
         frame = result.to_frame()
-        assert "qvalue" not in frame.columns and "pvalue_adjusted" in frame.columns
+        assert "qvalue" not in frame.columns and "ratio" not in frame.columns
+        assert result.table.columns[-1] == "qvalue"  # the old name, for one release, last
         as_dict = result.to_dict()
         assert len(as_dict["table"]) == len(frame)
         assert "<table" in result._repr_html_()
@@ -716,3 +717,4 @@ def test_province_results_follow_the_result_protocol(uniform_result):
         assert headline["fdr"] == 0.05 and headline["by"] == "admin1"
         assert "nb_dispersion" in headline["countries"][0]
         assert "alpha" not in headline["countries"][0]
+        assert (result.countries["alpha"] == result.countries["nb_dispersion"]).all()
