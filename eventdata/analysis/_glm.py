@@ -1,25 +1,46 @@
-"""Log-link count GLMs (Poisson, NB2 with known alpha) fitted robustly, with offsets.
+"""The analysis layer's one count-GLM core: log-link Poisson and NB2 fits, NB2 dispersion.
 
-Shared by the anniversary test and the event study. Iteratively reweighted
-least squares with step-halving (McCullagh and Nelder 1989, section 2.5; R's
-``glm.fit`` halves a step that raises the deviance or leaves it non-finite),
-falling back to statsmodels' GLM, and a message naming what to try when
-neither converges.
+- :func:`log_glm` / :func:`fit_log_glm`: a log-link Poisson (``alpha = 0``) or NB2 GLM at a
+  known dispersion, with offsets, by iteratively reweighted least squares with step-halving
+  (McCullagh and Nelder 1989, section 2.5; R's ``glm.fit`` halves a step that raises the
+  deviance or leaves it non-finite), falling back to statsmodels' GLM, and a message naming
+  what to try when neither converges. Fast enough for the loops that refit many times (the
+  anniversary test's placebo dates, the province model's profile likelihood).
+- :func:`nb2_dispersion`: THE estimator of the NB2 dispersion ``alpha`` (variance
+  ``mu + alpha mu^2``) given the means: maximum likelihood (``method="ml"``) or the Pearson
+  moment equation (``method="pearson"``); :func:`nb2_alpha` is its maximum-likelihood form.
+- :func:`fit_nb2`: the NB2 GLM with ``alpha`` by maximum likelihood too (the profile
+  likelihood over :func:`log_glm` fits), as R's ``MASS::glm.nb``.
+
+Where a caller needs the statsmodels results object (robust covariances, ``summary()``) it
+fits statsmodels' GLM at the dispersion these functions find. scipy and statsmodels are
+imported when a function runs.
 """
 
 from __future__ import annotations
 
 import warnings
+from dataclasses import dataclass
 
 import numpy as np
-from scipy import optimize, special
 
 from eventdata.core.errors import EventDataError
 
-__all__ = ["fit_log_glm", "nb2_alpha", "nb2_loglik", "poisson_deviance"]
+__all__ = [
+    "LogGLMFit",
+    "fit_log_glm",
+    "fit_nb2",
+    "log_glm",
+    "nb2_alpha",
+    "nb2_dispersion",
+    "nb2_loglik",
+    "poisson_deviance",
+]
 
 # log mean bounds: exp(-30) is no event in 10^13 days, exp(30) more than any count
 _ETA_LIMIT = 30.0
+# the range of log(alpha) searched by maximum likelihood
+_LOG_ALPHA_BOUNDS = (-12.0, 4.0)
 
 
 def poisson_deviance(y: np.ndarray, mu: np.ndarray) -> float:
@@ -34,7 +55,15 @@ def nb2_loglik(y: np.ndarray, mu: np.ndarray, alpha: float) -> float:
 
     Written with the success probability ``p = 1 / (1 + alpha mu)`` of the
     negative binomial with size ``1 / alpha``; counts may be fractional.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> round(nb2_loglik(np.array([0.0, 2.0, 5.0]), np.array([1.0, 2.0, 3.0]), 0.5), 4)
+    -5.0799
     """
+    from scipy import special
+
     if alpha <= 0:
         return float(np.sum(special.xlogy(y, mu) - mu - special.gammaln(y + 1)))
     size = 1 / alpha
@@ -47,6 +76,79 @@ def _objective(y: np.ndarray, mu: np.ndarray, alpha: float) -> float:
     return poisson_deviance(y, mu) if alpha <= 0 else -2 * nb2_loglik(y, mu, alpha)
 
 
+@dataclass(frozen=True, eq=False)
+class LogGLMFit:
+    """A fitted log-link GLM at a known dispersion.
+
+    Attributes
+    ----------
+    params : ndarray
+        The coefficients.
+    cov : ndarray
+        Their covariance: the inverse Fisher information at ``alpha``.
+    mu : ndarray
+        The fitted means (offset included).
+    loglik : float
+        The NB2 (Poisson at ``alpha = 0``) log-likelihood.
+    alpha : float
+        The dispersion the model was fitted at.
+    converged : bool
+        Whether IRLS (or statsmodels' fallback) converged.
+    """
+
+    params: np.ndarray
+    cov: np.ndarray
+    mu: np.ndarray
+    loglik: float
+    alpha: float
+    converged: bool
+
+
+def log_glm(
+    X: np.ndarray,
+    y: np.ndarray,
+    *,
+    offset: np.ndarray | None = None,
+    alpha: float = 0.0,
+    start: np.ndarray | None = None,
+    tol: float = 1e-10,
+    max_iter: int = 100,
+    step_tol: float | None = None,
+) -> LogGLMFit:
+    """Maximum likelihood of a log-link Poisson (``alpha = 0``) or NB2 GLM, with its covariance.
+
+    Parameters are those of :func:`fit_log_glm`.
+
+    Returns
+    -------
+    LogGLMFit
+
+    Raises
+    ------
+    EventDataError
+        If neither IRLS with step-halving nor statsmodels' GLM converges.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> y = np.array([2.0, 3.0, 9.0, 11.0])
+    >>> x = np.column_stack([np.ones(4), [0, 0, 1, 1]])
+    >>> fit = log_glm(x, y)
+    >>> np.exp(fit.params).round(3).tolist()  # mean 2.5, then ratio 10 / 2.5
+    [2.5, 4.0]
+    """
+    X = np.asarray(X, dtype="float64")
+    y = np.asarray(y, dtype="float64")
+    params = fit_log_glm(
+        X, y, offset=offset, alpha=alpha, start=start, tol=tol, max_iter=max_iter, step_tol=step_tol
+    )
+    offset = np.zeros(len(y)) if offset is None else np.asarray(offset, dtype="float64")
+    mu = np.exp(np.clip(X @ params + offset, -_ETA_LIMIT - 20, _ETA_LIMIT))
+    weight = mu / (1 + alpha * mu)
+    cov = np.linalg.inv((X.T * weight) @ X)
+    return LogGLMFit(params, cov, mu, nb2_loglik(y, mu, alpha), float(alpha), True)
+
+
 def fit_log_glm(
     X: np.ndarray,
     y: np.ndarray,
@@ -56,6 +158,7 @@ def fit_log_glm(
     start: np.ndarray | None = None,
     tol: float = 1e-10,
     max_iter: int = 100,
+    step_tol: float | None = None,
 ) -> np.ndarray:
     """Maximum likelihood of a log-link Poisson (``alpha = 0``) or NB2 GLM.
 
@@ -71,6 +174,13 @@ def fit_log_glm(
         NB2 dispersion, held fixed.
     start : ndarray, shape (p,), optional
         Starting coefficients (default: from the data).
+    tol : float
+        Converged when an iteration changes the deviance by at most ``tol`` of it.
+    max_iter : int
+        Iterations before statsmodels is tried instead.
+    step_tol : float, optional
+        Converged instead when no coefficient moves by more than ``step_tol`` (a stricter
+        rule, for fits compared with statsmodels' to 1e-6).
 
     Returns
     -------
@@ -84,7 +194,7 @@ def fit_log_glm(
         message says what to try.
     """
     offset = np.zeros(len(y)) if offset is None else offset
-    beta = _irls(X, y, offset, alpha, start, tol, max_iter)
+    beta = _irls(X, y, offset, alpha, start, tol, max_iter, step_tol)
     if beta is not None:
         return beta
     beta = _statsmodels(X, y, offset, alpha)
@@ -106,6 +216,7 @@ def _irls(
     start: np.ndarray | None,
     tol: float,
     max_iter: int,
+    step_tol: float | None = None,
 ) -> np.ndarray | None:
     if start is None:
         mu = (y + max(float(y.mean()), 1e-3)) / 2
@@ -140,8 +251,11 @@ def _irls(
         else:
             return None
         change = abs(deviance - value)
+        step = np.inf if beta is None else float(np.max(np.abs(new - beta)))
         beta, eta, mu = new, np.maximum(eta_new, -_ETA_LIMIT - 20), mu_new
-        if change <= tol * (abs(value) + 0.1):
+        if step_tol is None and change <= tol * (abs(value) + 0.1):
+            return beta
+        if step_tol is not None and step < step_tol:
             return beta
         deviance = value
     return None
@@ -164,12 +278,167 @@ def _statsmodels(
     return params if converged and np.isfinite(params).all() else None
 
 
-def nb2_alpha(y: np.ndarray, mu: np.ndarray) -> float:
-    """Maximum-likelihood NB2 dispersion given the means (0 when Poisson fits best)."""
+def nb2_dispersion(
+    y: np.ndarray,
+    mu: np.ndarray | float,
+    *,
+    method: str = "ml",
+    df: float | None = None,
+    bounds: tuple[float, float] = _LOG_ALPHA_BOUNDS,
+    xatol: float = 1e-5,
+) -> float | np.ndarray:
+    """The NB2 dispersion ``alpha`` (variance ``mu + alpha mu^2``) of counts given their means.
+
+    Parameters
+    ----------
+    y : ndarray
+        Counts.
+    mu : ndarray or float
+        Their means (as fitted by a model).
+    method : {"ml", "pearson"}
+        ``"ml"``: maximum likelihood given the means, searched over ``log(alpha)`` in
+        ``bounds`` (``xatol`` the tolerance on ``log(alpha)``); 0 when the Poisson
+        likelihood is as high. ``"pearson"``: the moment estimate solving
+        ``sum (y - mu)^2 / (mu (1 + alpha mu)) = df`` (0 when the Poisson Pearson
+        chi-square is already at most ``df``). With a constant mean per row (``mu`` a
+        scalar, or constant along the last axis of a 2-D ``y``) this has the closed form
+        ``max(0, (s^2 - m) / m^2)``, computed for each row.
+    df : float, optional
+        ``"pearson"``: residual degrees of freedom (default ``n - 1``, one mean fitted).
+
+    Returns
+    -------
+    float, or ndarray of one value per row for the Pearson estimate of a 2-D ``y``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> y = np.array([0.0, 1, 3, 9, 2, 0, 7, 1])
+    >>> round(float(nb2_dispersion(y, y.mean(), method="pearson")), 4)  # (s^2 - m) / m^2
+    1.0154
+    >>> round(nb2_dispersion(y, np.full(8, y.mean())), 3)
+    1.046
+    """
+    y = np.asarray(y, dtype="float64")
+    if method == "ml":
+        return _ml_alpha(
+            y, np.broadcast_to(np.asarray(mu, dtype="float64"), y.shape), bounds, xatol
+        )
+    if method != "pearson":
+        raise ValueError(f"method must be 'ml' or 'pearson', not {method!r}")
+    mu = np.broadcast_to(np.asarray(mu, dtype="float64"), y.shape)
+    if np.ndim(y) == 2 or np.all(mu == mu.flat[0]):
+        return _pearson_constant_mean(y, mu, df)
+    return _pearson_alpha(y, mu, df)
+
+
+def _pearson_constant_mean(y: np.ndarray, mu: np.ndarray, df: float | None) -> float | np.ndarray:
+    n = y.shape[-1]
+    df = n - 1 if df is None else df
+    mean = mu[..., 0]
+    squares = np.sum((y - mu) ** 2, axis=-1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        alpha = np.where(mean > 0, np.maximum(0.0, (squares / df - mean) / mean**2), 0.0)
+    return alpha if np.ndim(alpha) else float(alpha)
+
+
+def _pearson_alpha(y: np.ndarray, mu: np.ndarray, df: float | None) -> float:
+    from scipy import optimize
+
+    positive = mu > 0
+    y, mu = y[positive], mu[positive]
+    df = len(y) - 1 if df is None else df
+    if df <= 0:
+        return 0.0
+
+    def excess(a: float) -> float:
+        return float(np.sum((y - mu) ** 2 / (mu * (1 + a * mu))) - df)
+
+    if excess(0.0) <= 0:
+        return 0.0
+    upper = 1.0
+    while excess(upper) > 0 and upper < 1e8:
+        upper *= 10
+    return float(optimize.brentq(excess, 0.0, upper, xtol=1e-12))
+
+
+def _ml_alpha(y: np.ndarray, mu: np.ndarray, bounds: tuple[float, float], xatol: float) -> float:
+    from scipy import optimize
 
     def negative(log_alpha: float) -> float:
         return -nb2_loglik(y, mu, float(np.exp(log_alpha)))
 
-    found = optimize.minimize_scalar(negative, bounds=(-12.0, 4.0), method="bounded")
+    found = optimize.minimize_scalar(
+        negative, bounds=bounds, method="bounded", options={"xatol": xatol}
+    )
     alpha = float(np.exp(found.x))
     return alpha if nb2_loglik(y, mu, alpha) > nb2_loglik(y, mu, 0.0) else 0.0
+
+
+def nb2_alpha(y: np.ndarray, mu: np.ndarray) -> float:
+    """Maximum-likelihood NB2 dispersion given the means (0 when Poisson fits best).
+
+    :func:`nb2_dispersion` with ``method="ml"``.
+    """
+    return float(nb2_dispersion(y, mu, method="ml"))
+
+
+def fit_nb2(
+    X: np.ndarray,
+    y: np.ndarray,
+    *,
+    offset: np.ndarray | None = None,
+    bounds: tuple[float, float] = (np.log(1e-6), np.log(1e3)),
+    xatol: float = 1e-6,
+    step_tol: float | None = 1e-10,
+) -> tuple[LogGLMFit, LogGLMFit, bool]:
+    """The NB2 GLM with the dispersion by maximum likelihood, and the Poisson GLM.
+
+    The profile likelihood: the GLM at each ``alpha`` (:func:`log_glm`, each fit
+    starting where the previous ended), maximised over ``log(alpha)`` in ``bounds``.
+    When Dean's score ``sum((y - mu)^2 - y)`` at the Poisson fit is not positive the
+    likelihood is highest at the boundary ``alpha = 0`` and the Poisson fit is returned.
+    Each fit stops when no coefficient moves by more than ``step_tol``.
+
+    Returns
+    -------
+    (LogGLMFit, LogGLMFit, bool)
+        The NB2 fit (its ``alpha`` the estimate, 0 at the boundary), the Poisson fit,
+        and whether the search converged.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(1)
+    >>> y = rng.negative_binomial(2, 0.2, size=300).astype(float)  # alpha 0.5
+    >>> nb, poisson, converged = fit_nb2(np.ones((300, 1)), y)
+    >>> round(nb.alpha, 2), converged
+    (0.52, True)
+    """
+    from scipy import optimize
+
+    X = np.asarray(X, dtype="float64")
+    y = np.asarray(y, dtype="float64")
+    poisson = log_glm(X, y, offset=offset, step_tol=step_tol)
+    # d loglik / d alpha at alpha = 0 is half the sum of (y - mu)^2 - y (Dean's score):
+    # when it is not positive the likelihood is highest at the Poisson boundary
+    if np.sum((y - poisson.mu) ** 2 - y) <= 0:
+        return poisson, poisson, True
+    warm = [poisson.params]
+    fits: dict[float, LogGLMFit] = {}
+
+    def negative_loglik(log_alpha: float) -> float:
+        fit = log_glm(
+            X, y, offset=offset, alpha=float(np.exp(log_alpha)), start=warm[0], step_tol=step_tol
+        )
+        warm[0] = fit.params
+        fits[log_alpha] = fit
+        return -fit.loglik
+
+    search = optimize.minimize_scalar(
+        negative_loglik, bounds=bounds, method="bounded", options={"xatol": xatol}
+    )
+    best = fits.get(float(search.x)) or log_glm(
+        X, y, offset=offset, alpha=float(np.exp(search.x)), start=warm[0], step_tol=step_tol
+    )
+    return best, poisson, bool(search.success)

@@ -129,17 +129,26 @@ length. Biometrika 1972;59(3):539-549.
 from __future__ import annotations
 
 import html
-import warnings
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-import numpy as np
 import pandas as pd
-from numpy.lib.stride_tricks import sliding_window_view
-from scipy import stats
 
+from eventdata import plot
+from eventdata.analysis._alert_columns import COLUMNS
+from eventdata.analysis._cusum import cusum_detector
+from eventdata.analysis._deprecation import renamed_attribute, renamed_keyword
+from eventdata.analysis._ears import GUARD, ears_detector
+from eventdata.analysis._farrington import (
+    FARRINGTON_DEFAULTS,
+    farrington_detector,
+    is_weekly,
+    season_of,
+)
+from eventdata.analysis._nb_cusum import nb_cusum_detector
 from eventdata.core.errors import EventDataError
-from eventdata.core.periods import format_label, index_freq, label_name
+from eventdata.core.periods import format_label, label_name
+from eventdata.core.result import Result
 from eventdata.events.series import check_counts, check_regular, count_series
 
 if TYPE_CHECKING:
@@ -148,54 +157,33 @@ if TYPE_CHECKING:
 __all__ = ["FARRINGTON_DEFAULTS", "EscalationAlerts", "escalation_alerts"]
 
 Method = Literal["ears-c1", "ears-c2", "ears-c3", "cusum", "nb-cusum", "farrington"]
-_METHODS = ("ears-c1", "ears-c2", "ears-c3", "cusum", "nb-cusum", "farrington")
-# Noufaily et al. (2013)'s settings of the flexible Farrington method (R surveillance's
-# farringtonFlexible with these controls).
-FARRINGTON_DEFAULTS: dict[str, Any] = {
-    "b": 5,
-    "w": 3,
-    "periods": 10,
-    "past_excluded": 26,
-    "reweight": True,
-    "weights_threshold": 2.58,
-    "trend": True,
-    "p_trend": 0.05,
-    "limit54": (5, 4),
-}
-_GUARD = {"ears-c1": 0, "ears-c2": 2, "ears-c3": 2}
-_THRESHOLD = {"ears-c1": 3.0, "ears-c2": 3.0, "ears-c3": 2.0}
-_COLUMNS = [
-    "count",
-    "baseline_mean",
-    "baseline_sd",
-    "statistic",
-    "threshold",
-    "upper_bound",
-    "alert",
-]
-# Grid points of the run-length Markov chain per in-control standard deviation
-# (or per k, if smaller), and the most in-control states it may have.
-_GRID_PER_SD = 20
-_MAX_STATES = 4000
-_MIN_NB_REFERENCE = 56
+METHODS = ("ears-c1", "ears-c2", "ears-c3", "cusum", "nb-cusum", "farrington")
 
 
-@dataclass(frozen=True, eq=False)
-class EscalationAlerts:
+@dataclass(frozen=True, eq=False, slots=True)
+class EscalationAlerts(Result):
     """Per-period detector output and the parameters it ran with.
 
     Attributes
     ----------
     method : str
-        ``"ears-c1"``, ``"ears-c2"``, ``"ears-c3"`` or ``"cusum"``.
+        ``"ears-c1"``, ``"ears-c2"``, ``"ears-c3"``, ``"cusum"``, ``"nb-cusum"`` or
+        ``"farrington"``.
     threshold : float
-        The statistic's alert threshold (3 for C1 and C2, 2 for C3, ``h`` for CUSUM).
+        The statistic's alert threshold (3 for C1 and C2, 2 for C3, ``h`` for the
+        CUSUMs, 1 for Farrington's score).
     parameters : dict
         Everything else the detector used: EARS ``baseline``, ``guard``,
         ``min_sd``; CUSUM ``in_control_mean``, ``shift``, ``k``, ``h``,
-        ``arl0`` (None when ``h`` was given) and ``reference`` periods.
-    frame : pandas.DataFrame
-        One row per period: the index label (``date`` for dates), ``count``,
+        ``arl0`` (None when ``h`` was given) and ``reference`` periods; the
+        negative-binomial CUSUM also ``nb_dispersion`` (its NB2 alpha; for one
+        release also under the old key ``alpha``), ``block_length`` and
+        ``n_bootstrap``; Farrington its options, ``alpha`` (the tail
+        probability of the threshold) and per period ``dispersion``,
+        ``trend_used`` and ``pvalue``.
+    table : pandas.DataFrame
+        One row per period (``frame`` is its deprecated name): the index label
+        (``date`` for dates), ``count``,
         ``baseline_mean`` (EARS window mean, or CUSUM ``mu0``), ``baseline_sd``
         (EARS window standard deviation after the ``min_sd`` floor; NaN for
         CUSUM), ``statistic`` (C1/C2/C3 or ``S_t``), ``threshold``,
@@ -220,25 +208,27 @@ class EscalationAlerts:
     method: str
     threshold: float
     parameters: dict[str, Any] = field(repr=False)
-    frame: pd.DataFrame = field(repr=False)
+    table: pd.DataFrame = field(repr=False)
+
+    frame = renamed_attribute("frame", "table")
 
     @property
     def n_alerts(self) -> int:
         """How many periods alert."""
-        return int(self.frame["alert"].sum())
+        return int(self.table["alert"].sum())
 
     @property
     def alerts(self) -> pd.Index:
         """Labels of the periods that alert."""
-        return pd.Index(self.frame.loc[self.frame["alert"], self.frame.columns[0]])
+        return pd.Index(self.table.loc[self.table["alert"], self.table.columns[0]])
 
     def to_frame(self) -> pd.DataFrame:
-        """The per-period table (a copy): see ``frame``."""
-        return self.frame.copy()
+        """The per-period table (a copy): see ``table``."""
+        return self.table.copy()
 
     def summary(self) -> str:
         """A few lines of text: the detector, its parameters and the alerts."""
-        monitored = int(self.frame["statistic"].notna().sum())
+        monitored = int(self.table["statistic"].notna().sum())
         shown = ", ".join(format_label(label) for label in self.alerts[:10])
         more = f" and {self.n_alerts - 10} more" if self.n_alerts > 10 else ""
         return "\n".join(
@@ -251,7 +241,7 @@ class EscalationAlerts:
 
     def _repr_html_(self) -> str:
         head = html.escape(f"Escalation alerts: {self._describe()}; {self.n_alerts} alert(s)")
-        alerting = self.frame.loc[self.frame["alert"]].head(20)
+        alerting = self.table.loc[self.table["alert"]].head(20)
         table = alerting.to_html(index=False, float_format=lambda x: f"{x:.3g}")
         return f"<div><p><strong>{head}</strong></p>{table}</div>"
 
@@ -271,7 +261,7 @@ class EscalationAlerts:
             )
             return (
                 f"negative-binomial CUSUM, in-control mean {p['in_control_mean']:.4g} and "
-                f"alpha {p['alpha']:.3g} from the first {p['reference']} periods, shift "
+                f"alpha {p['nb_dispersion']:.3g} from the first {p['reference']} periods, shift "
                 f"x{p['shift']:g} (k = {p['k']:.4g}), {how}"
             )
         if self.method == "farrington":
@@ -293,13 +283,26 @@ class EscalationAlerts:
             f"guard {p['guard']}, minimum sd {p['min_sd']:g}"
         )
 
-    def plot(self, *, ax: Axes | None = None, **kwargs: Any) -> Axes:
+    def _headline_dict(self) -> dict[str, Any]:
+        """The detector, its threshold and parameters, and the periods that alert."""
+        return {
+            "method": self.method,
+            "threshold": self.threshold,
+            "n_alerts": self.n_alerts,
+            "alerts": list(self.alerts),
+            # (the negative-binomial CUSUM's old key "alpha" is left to ``parameters``)
+            "parameters": {
+                key: value
+                for key, value in self.parameters.items()
+                if not (self.method == "nb-cusum" and key == "alpha")
+            },
+        }
+
+    def plot(self, ax: Axes | None = None, **kwargs: Any) -> Axes:
         """Counts with the alert threshold and the alerts marked.
 
         See :func:`eventdata.plot.alerts`; returns the Axes.
         """
-        from eventdata import plot
-
         return plot.alerts(self, ax=ax, **kwargs)
 
 
@@ -319,9 +322,10 @@ def escalation_alerts(
     alpha: float = 0.01,
     farrington: dict[str, Any] | None = None,
     surveillance_compatible: bool = False,
-    nb_alpha: float | None = None,
+    nb_dispersion: float | None = None,
     n_bootstrap: int = 200,
     seed: int = 0,
+    nb_alpha: float | None = None,
 ) -> EscalationAlerts:
     """Flag periods whose count is unusually high for the recent past.
 
@@ -374,11 +378,13 @@ def escalation_alerts(
     surveillance_compatible : bool
         Reproduce R surveillance 1.20.3's dispersion after reweighting (see the
         module notes); False uses the model's.
-    nb_alpha : float, optional
+    nb_dispersion : float, optional
         "nb-cusum" NB2 alpha (variance ``mu + alpha mu^2``; 0 is Poisson);
         default estimated from the reference periods.
     n_bootstrap, seed : int
         "nb-cusum" bootstrap replicates for ``h`` and their seed.
+    nb_alpha : float, optional
+        Deprecated name of ``nb_dispersion``.
 
     Returns
     -------
@@ -406,6 +412,7 @@ def escalation_alerts(
     >>> result.to_frame()["statistic"].round(2).tolist()[9:]
     [0.59, 16.83, 1.54]
     """
+    nb_dispersion = renamed_keyword(nb_dispersion, nb_alpha, "nb_alpha", "nb_dispersion")
     series = count_series(series)
     _refuse_gaps(series)
     counts = check_counts(series)
@@ -414,34 +421,34 @@ def escalation_alerts(
     chosen = None
     if method is None:
         method, chosen = _default_method(series.index, len(counts), season)
-    if method in _GUARD:
-        detector = _ears(counts, method, baseline, threshold, min_sd)
+    if method in GUARD:
+        detector = ears_detector(counts, method, baseline, threshold, min_sd)
     elif method == "cusum":
         reference = 28 if reference is None else reference
         arl0 = 365.0 if arl0 is None else arl0
-        detector = _cusum(counts, in_control_mean, reference, shift, h, arl0)
+        detector = cusum_detector(counts, in_control_mean, reference, shift, h, arl0)
     elif method == "nb-cusum":
         arl0 = 730.0 if arl0 is None else arl0
-        detector = _nb_cusum(
-            counts, reference, shift, h, arl0, n_bootstrap, seed, in_control_mean, nb_alpha
+        detector = nb_cusum_detector(
+            counts, reference, shift, h, arl0, n_bootstrap, seed, in_control_mean, nb_dispersion
         )
     elif method == "farrington":
         options = {**FARRINGTON_DEFAULTS, **(farrington or {})}
         unknown = set(options) - set(FARRINGTON_DEFAULTS)
         if unknown:
             raise ValueError(f"unknown farrington options {sorted(unknown)}")
-        detector = _farrington(
-            counts, _season(series.index, season), alpha, options, surveillance_compatible
+        detector = farrington_detector(
+            counts, season_of(series.index, season), alpha, options, surveillance_compatible
         )
     else:
-        raise ValueError(f"method must be one of {', '.join(_METHODS)}, not {method!r}")
+        raise ValueError(f"method must be one of {', '.join(METHODS)}, not {method!r}")
     columns, limit, parameters = detector
     if chosen is not None:
         parameters["default"] = chosen
     columns["count"] = series.to_numpy()  # as given (integers stay integers)
     label = label_name(series.index)
-    frame = pd.DataFrame({label: series.index, **columns})[[label, *_COLUMNS]]
-    return EscalationAlerts(method=method, threshold=limit, parameters=parameters, frame=frame)
+    table = pd.DataFrame({label: series.index, **columns})[[label, *COLUMNS]]
+    return EscalationAlerts(method=method, threshold=limit, parameters=parameters, table=table)
 
 
 def _refuse_gaps(series: pd.Series) -> None:
@@ -456,359 +463,10 @@ def _refuse_gaps(series: pd.Series) -> None:
     )
 
 
-def _ears(
-    counts: np.ndarray, method: str, baseline: int, threshold: float | None, min_sd: float
-) -> tuple[dict[str, np.ndarray], float, dict[str, Any]]:
-    if not isinstance(baseline, int | np.integer) or baseline < 2:
-        raise ValueError(f"baseline must be an integer of at least 2, not {baseline!r}")
-    if not min_sd >= 0:
-        raise ValueError(f"min_sd must be non-negative, not {min_sd!r}")
-    limit = _THRESHOLD[method] if threshold is None else float(threshold)
-    guard = _GUARD[method]
-    n = len(counts)
-    lag = baseline + guard
-    needed = lag + (3 if method == "ears-c3" else 1)
-    if n < needed:
-        raise EventDataError(f"{method} needs at least {needed} periods, the series has {n}")
-    mean = np.full(n, np.nan)
-    sd = np.full(n, np.nan)
-    windows = sliding_window_view(counts, baseline)[: n - lag]
-    mean[lag:] = windows.mean(axis=1)
-    sd[lag:] = np.maximum(windows.std(axis=1, ddof=1), min_sd)
-    c2 = _standardised(counts, mean, sd)
-    if method == "ears-c3":
-        excess = np.maximum(c2 - 1.0, 0.0)  # NaN stays NaN
-        before = np.full(n, np.nan)
-        before[2:] = excess[1:-1] + excess[:-2]
-        statistic = before + excess
-        with np.errstate(invalid="ignore"):
-            upper = np.where(
-                before > limit, -np.inf, mean + sd * (1.0 + limit - np.minimum(before, limit))
-            )
-        upper[np.isnan(before)] = np.nan
-    else:
-        statistic = c2
-        upper = mean + limit * sd
-    columns = _columns(counts, mean, sd, statistic, limit, upper)
-    return columns, limit, {"baseline": int(baseline), "guard": guard, "min_sd": float(min_sd)}
-
-
-def _standardised(counts: np.ndarray, mean: np.ndarray, sd: np.ndarray) -> np.ndarray:
-    """(y - mean) / sd, with 0/0 as 0 and y/0 as +-inf (a flat baseline, no floor)."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        z = (counts - mean) / sd
-    return np.where((sd == 0) & (counts == mean), 0.0, z)
-
-
-def _cusum(
-    counts: np.ndarray,
-    in_control_mean: float | None,
-    reference: int,
-    shift: float,
-    h: float | None,
-    arl0: float,
-) -> tuple[dict[str, np.ndarray], float, dict[str, Any]]:
-    if not shift > 1:
-        raise ValueError(f"shift must be above 1 (the rise to detect), not {shift!r}")
-    n = len(counts)
-    start = 0
-    if in_control_mean is None:
-        if not isinstance(reference, int | np.integer) or reference < 1:
-            raise ValueError(f"reference must be a positive integer, not {reference!r}")
-        if n <= reference:
-            raise EventDataError(
-                f"the CUSUM estimates its in-control mean from the first {reference} periods "
-                f"and monitors the rest; the series has only {n}"
-            )
-        mu0 = float(counts[:reference].mean())
-        start = int(reference)
-    else:
-        mu0 = float(in_control_mean)
-    if not mu0 > 0:
-        raise EventDataError(
-            "the CUSUM in-control mean must be positive (no events in the reference periods?)"
-        )
-    exact_k = _reference_value(mu0, shift)
-    grid = _grid(mu0, exact_k)
-    # k on the run-length chain's grid, so that the chain is exact for the CUSUM run
-    # (the rounding is at most 1/40 of k or of an in-control standard deviation).
-    k = round(exact_k * grid) / grid
-    if h is None:
-        if not arl0 > 1:
-            raise ValueError(f"arl0 must be above 1 period, not {arl0!r}")
-        h = _decision_interval(mu0, k, arl0, grid)
-        target: float | None = float(arl0)
-    else:
-        target = None
-        if not h > 0:
-            raise ValueError(f"h must be positive, not {h!r}")
-    h = float(h)
-    statistic, upper = _run_cusum(counts, start, k, h)
-    mean = np.where(np.arange(n) >= start, mu0, np.nan)
-    columns = _columns(counts, mean, np.full(n, np.nan), statistic, h, upper)
-    parameters = {
-        "in_control_mean": mu0,
-        "shift": float(shift),
-        "k": k,
-        "h": h,
-        "arl0": target,
-        "reference": start,
-    }
-    return columns, h, parameters
-
-
-def _run_cusum(counts: np.ndarray, start: int, k: float, h: float) -> tuple[np.ndarray, np.ndarray]:
-    """S_t from ``start`` on, restarted after each alert, and the count that would alert."""
-    n = len(counts)
-    statistic = np.full(n, np.nan)
-    upper = np.full(n, np.nan)
-    cumulative = 0.0
-    for t in range(start, n):
-        upper[t] = h + k - cumulative
-        cumulative = max(0.0, cumulative + counts[t] - k)
-        statistic[t] = cumulative
-        if cumulative > h:
-            cumulative = 0.0  # restart after an alert
-    return statistic, upper
-
-
-def _reference_value(mu0: float, shift: float) -> float:
-    """Lucas's k: the count at which the Poisson log-likelihood ratio of mu1 to mu0 is 0."""
-    mu1 = shift * mu0
-    return (mu1 - mu0) / (np.log(mu1) - np.log(mu0))
-
-
-def _grid(mu0: float, k: float) -> int:
-    """Grid points per event of the run-length chain: 20 per standard deviation or per k."""
-    return int(np.ceil(_GRID_PER_SD / min(max(np.sqrt(mu0), 0.5), k)))
-
-
-def _decision_interval(mu0: float, k: float, arl0: float, grid: int) -> float:
-    """An h whose in-control ARL is the first on the chain's grid to reach arl0.
-
-    With k on the grid, S moves on it too; h is put half a step above the last
-    in-control level so that rounding in S cannot flip a comparison.
-    """
-    low, high = -1, grid
-    while _run_length(mu0, k, high, grid) < arl0:
-        low, high = high, 2 * high
-        if high > _MAX_STATES:
-            raise ValueError(
-                f"arl0={arl0:g} needs a decision threshold beyond what can be computed here; "
-                "give h instead"
-            )
-    while high - low > 1:
-        middle = (low + high) // 2
-        if _run_length(mu0, k, middle, grid) < arl0:
-            low = middle
-        else:
-            high = middle
-    return (high + 0.5) / grid
-
-
-def _run_length(mu0: float, k: float, states: int, grid: int) -> float:
-    """In-control ARL from S = 0 of the Poisson CUSUM with h = states / grid.
-
-    S lives on multiples of 1 / grid (k rounded to that grid); states 0..states
-    are in control, anything above alerts (Brook and Evans 1972).
-    """
-    step = round(k * grid)
-    level = np.arange(states + 1)
-    # From level s a count y goes to s + grid * y - step (or 0); at most this many counts matter.
-    top = int((states + step) // grid) + 1
-    pmf = stats.poisson.pmf(np.arange(top + 1), mu0)
-    cdf = np.cumsum(pmf)
-    transition = np.zeros((states + 1, states + 1))
-    # To 0: every count with s + grid * y - step <= 0.
-    floor_count = np.floor((step - level) / grid).astype(int)
-    transition[:, 0] = np.where(floor_count >= 0, cdf[np.clip(floor_count, 0, top)], 0.0)
-    for y in range(top + 1):
-        target = level + grid * y - step
-        inside = (target > 0) & (target <= states)
-        transition[level[inside], target[inside]] += pmf[y]
-    try:
-        run = np.linalg.solve(np.eye(states + 1) - transition, np.ones(states + 1))[0]
-    except np.linalg.LinAlgError:  # false alerts too rare to tell from none in floating point
-        return np.inf
-    return float(run) if np.isfinite(run) and run >= 1 else np.inf
-
-
-def _columns(
-    counts: np.ndarray,
-    mean: np.ndarray,
-    sd: np.ndarray,
-    statistic: np.ndarray,
-    limit: float,
-    upper: np.ndarray,
-) -> dict[str, np.ndarray]:
-    with np.errstate(invalid="ignore"):
-        alert = np.nan_to_num(statistic, nan=-np.inf) > limit
-    return {
-        "count": counts,
-        "baseline_mean": mean,
-        "baseline_sd": sd,
-        "statistic": statistic,
-        "threshold": np.full(len(counts), limit),
-        "upper_bound": upper,
-        "alert": alert,
-    }
-
-
-# --------------------------------------------------------------------------- Farrington
-
-
-def _farrington_blocks(t0: int, n: int, season: int, b: int, w: int, periods: int) -> np.ndarray:
-    """Seasonal factor level of every period for the fit at ``t0`` (NaN: not in the baseline).
-
-    As R surveillance's ``blocks``: the window of ``2 w + 1`` periods around the
-    same period of each of the ``b`` past seasons is level ``periods``; with
-    ``periods > 1`` the stretch between two windows is cut into ``periods - 1``
-    nearly equal blocks, levels 1 to ``periods - 1`` (earlier blocks one longer).
-    """
-    level = np.full(n, np.nan)
-    level[t0 - w : t0 + 1] = periods
-    for i in range(1, b + 1):
-        ref = t0 - season * i
-        level[ref - w : ref + w + 1] = periods
-        if periods != 1:
-            gap = (t0 - season * (i - 1)) - 2 * w - 1 - ref
-            if gap < periods - (2 * w + 1):
-                raise ValueError(f"periods={periods} is too many for season={season}, w={w}")
-            lengths = np.full(periods - 1, gap // (periods - 1))
-            lengths[: gap % (periods - 1)] += 1
-            edges = ref + w + 1 + np.concatenate([[0], np.cumsum(lengths)])
-            for j in range(1, periods):
-                level[edges[j - 1] : edges[j]] = j
-    return level
-
-
-def _quasi_poisson(y: np.ndarray, design: np.ndarray, weights: np.ndarray | None = None):
-    """Quasi-Poisson GLM (log link, prior weights) by statsmodels; None if it fails."""
-    import statsmodels.api as sm
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            model = sm.GLM(y, design, family=sm.families.Poisson(), var_weights=weights)
-            fit = model.fit(scale="X2", tol=1e-10, maxiter=100)
-        except (ValueError, np.linalg.LinAlgError, FloatingPointError):
-            return None
-    if not fit.converged or not np.all(np.isfinite(fit.params)):
-        return None
-    return fit
-
-
-def _coefficient_cov(fit, o: dict) -> np.ndarray:
-    """Covariance of the coefficients: the quasi-likelihood one, or R surveillance's.
-
-    surveillance 1.20.3 stores the reweighting weights in the fitted model's
-    ``weights`` (the IRLS working weights), so ``summary.glm`` and
-    ``predict.glm`` then estimate the dispersion as
-    ``sum(omega (y - mu)^2 / mu^2) / df``, about the model's own divided by
-    the mean count: its trend tests and prediction standard errors are too
-    small. ``surveillance_compatible=True`` reproduces that.
-    """
-    if o["compatible"] and fit.model.var_weights is not None:
-        y, mu = fit.model.endog, fit.mu
-        scale = np.sum(fit.model.var_weights * (y - mu) ** 2 / mu**2) / fit.df_resid
-        return fit.normalized_cov_params * scale
-    return fit.cov_params()
-
-
-def _farrington_design(time: np.ndarray, level: np.ndarray, levels: np.ndarray, trend: bool):
-    """Intercept, time (with ``trend``) and indicators of all levels but the first (as R's)."""
-    columns = [np.ones(len(time))] + ([time] if trend else [])
-    columns += [(level == value).astype(float) for value in levels[1:]]
-    return np.column_stack(columns)
-
-
-def _farrington_fit(y: np.ndarray, time: np.ndarray, level: np.ndarray, trend: bool, o: dict):
-    """One Farrington fit: quasi-Poisson GLM, then reweighted by Anscombe residuals.
-
-    Returns the statsmodels fit and the design row of the period monitored.
-    """
-    levels = np.unique(level)
-    design = _farrington_design(time, level, levels, trend)
-    now = _farrington_design(np.array([o["now"]]), np.array([o["periods"]]), levels, trend)[0]
-    fit = _quasi_poisson(y, design)
-    if fit is None:
-        return None
-    weights = None
-    if o["reweight"]:
-        phi = max(fit.scale, 1.0)
-        mu = fit.mu
-        hat = fit.get_hat_matrix_diag()
-        with np.errstate(divide="ignore", invalid="ignore"):
-            s = 1.5 * (y ** (2 / 3) * mu ** (-1 / 6) - np.sqrt(mu)) / np.sqrt(phi * (1 - hat))
-        high = s > o["weights_threshold"]
-        inverse = np.ones_like(s)
-        inverse[high] = s[high] ** -2.0
-        weights = inverse * len(s) / inverse.sum()
-        fit = _quasi_poisson(y, design, weights)
-        if fit is None:
-            return None
-    return fit, now
-
-
-def _farrington_one(counts: np.ndarray, t0: int, o: dict) -> tuple[float, ...]:
-    """Expected count, upper bound, score, p-value, phi and trend (0/1) for period t0."""
-    n = len(counts)
-    level = _farrington_blocks(t0, n, o["season"], o["b"], o["w"], o["periods"])
-    level[t0 - o["past_excluded"] : t0 + 1] = np.nan
-    used = np.flatnonzero(~np.isnan(level))
-    y, lv, time = counts[used], level[used], used.astype(float)
-    nan = (np.nan,) * 6
-    o = {**o, "now": float(t0)}
-    fitted = _farrington_fit(y, time, lv, True, o) if o["trend"] else None
-    with_trend = False
-    if fitted is not None and fitted[0].params.shape[0] > 1:
-        fit, x0 = fitted
-        mu0 = float(np.exp(x0 @ fit.params))
-        se_trend = np.sqrt(_coefficient_cov(fit, o)[1, 1])
-        pvalue = 2 * stats.t.sf(abs(fit.params[1] / se_trend), fit.df_resid)
-        with_trend = bool(o["b"] >= 3 and pvalue < o["p_trend"] and mu0 <= y.max())
-    if not with_trend:
-        fitted = _farrington_fit(y, time, lv, False, o)
-        if fitted is None:
-            return nan
-        fit, x0 = fitted
-    phi = max(float(fit.scale), 1.0)
-    eta = float(x0 @ fit.params)
-    mu0 = float(np.exp(eta))
-    se_fit = mu0 * float(np.sqrt(x0 @ _coefficient_cov(fit, o) @ x0))
-    tau = phi + se_fit**2 / mu0
-    se = np.sqrt(4 / 9 * mu0 ** (1 / 3) * tau)
-    upper = float((mu0 ** (2 / 3) + stats.norm.ppf(1 - o["alpha"]) * se) ** 1.5)
-    cases, span = o["limit54"]
-    if counts[max(0, t0 - span + 1) : t0 + 1].sum() < cases:
-        return (np.nan, np.nan, np.nan, np.nan, phi, float(with_trend))
-    score = (counts[t0] - mu0) / (upper - mu0)
-    pvalue = float(stats.norm.sf(counts[t0] ** (2 / 3), mu0 ** (2 / 3), se))
-    return (mu0, upper, score, pvalue, phi, float(with_trend))
-
-
-def _season(index: pd.Index, season: int | None) -> int:
-    """Periods per year: given, or 52 for a weekly calendar."""
-    if season is not None:
-        if not isinstance(season, int | np.integer) or season < 2:
-            raise ValueError(f"season must be an integer of at least 2 periods, not {season!r}")
-        return int(season)
-    if _is_weekly(index):
-        return 52
-    raise EventDataError(
-        "the Farrington method needs a weekly series (ed.counts(..., freq='W')) or season= "
-        "(periods per year)"
-    )
-
-
-def _is_weekly(index: pd.Index) -> bool:
-    return index_freq(index) == "W"
-
-
 def _default_method(index: pd.Index, n: int, season: int | None) -> tuple[str, str]:
     """The default detector and why (issue 15: EARS C2 was the default before)."""
     o = FARRINGTON_DEFAULTS
-    weekly = season is not None or _is_weekly(index)
+    weekly = season is not None or is_weekly(index)
     length = (season or 52) * o["b"] + o["w"] + 1
     if weekly and n >= length:
         return "farrington", (
@@ -819,205 +477,3 @@ def _default_method(index: pd.Index, n: int, season: int | None) -> tuple[str, s
         "default (EARS C2 was the default before; it is not calibrated on overdispersed "
         "counts)" + ("" if not weekly else f"; Farrington needs at least {length} weeks")
     )
-
-
-def _farrington(
-    counts: np.ndarray, season: int, alpha: float, o: dict[str, Any], compatible: bool
-) -> tuple[dict[str, np.ndarray], float, dict[str, Any]]:
-    if not 0 < alpha < 1:
-        raise ValueError(f"alpha must be between 0 and 1, not {alpha!r}")
-    n = len(counts)
-    first = season * o["b"] + o["w"]
-    if n <= first:
-        raise EventDataError(
-            f"the Farrington method needs {o['b']} past seasons of {season} periods and "
-            f"{o['w']} more before the first period it monitors ({first + 1}); the series "
-            f"has {n}"
-        )
-    options = {**o, "season": season, "alpha": float(alpha), "compatible": compatible}
-    out = np.full((n, 6), np.nan)
-    for t0 in range(first, n):
-        out[t0] = _farrington_one(counts, t0, options)
-    expected, upper, score = out[:, 0], out[:, 1], out[:, 2]
-    columns = _columns(counts, expected, np.full(n, np.nan), score, 1.0, upper)
-    columns["alert"] &= counts > 0  # as surveillance: no alert on a zero count
-    parameters = {
-        **{k: (list(v) if isinstance(v, tuple) else v) for k, v in o.items()},
-        "season": season,
-        "alpha": float(alpha),
-        "surveillance_compatible": compatible,
-        "dispersion": out[:, 4],
-        "trend_used": out[:, 5],
-        "pvalue": out[:, 3],
-        "failed_fits": int(np.sum(np.isnan(out[first:, 4]))),
-    }
-    return columns, 1.0, parameters
-
-
-def _nb_reference_value(mu0: float, alpha: float, shift: float) -> float:
-    """k of the negative-binomial CUSUM: the count where the NB2 log-likelihood ratio is 0.
-
-    The NB2 (variance ``mu + alpha mu^2``) log-likelihood ratio of ``shift mu0``
-    against ``mu0`` is ``y a - c`` with ``a = log(shift (r + mu0) / (r + shift mu0))``
-    and ``c = r log((r + shift mu0) / (r + mu0))``, ``r = 1 / alpha``; ``k = c / a``.
-    alpha = 0 is Lucas's Poisson k.
-    """
-    if alpha <= 0:
-        return _reference_value(mu0, shift)
-    r = 1.0 / alpha
-    mu1 = shift * mu0
-    return r * np.log((r + mu1) / (r + mu0)) / np.log(shift * (r + mu0) / (r + mu1))
-
-
-def _moment_alpha(y: np.ndarray) -> np.ndarray:
-    """NB2 alpha of each row by the Pearson moment equation, ``max(0, (s2 - m) / m^2)``.
-
-    The one-series case of :func:`eventdata.analysis.provinces._nb2_moment_alpha` (there
-    solved numerically for many units and period lengths), in closed form so
-    that bootstrap replicates go as one array.
-    """
-    mean = y.mean(axis=-1)
-    var = y.var(axis=-1, ddof=1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(mean > 0, np.maximum(0.0, (var - mean) / mean**2), 0.0)
-
-
-def _block_length(y: np.ndarray) -> int:
-    """Block length of the circular block bootstrap: three times the first lag whose
-    autocorrelation is within 1 / sqrt(n) of 0, at most a quarter of the series.
-
-    Long blocks: with a persistent latent rate (AR(1), phi 0.9) blocks of twice
-    the lag where the autocorrelation looked negligible at 2 / sqrt(n) gave 2.7
-    false alerts a year for a nominal 1, these 2.1 (benchmarks/alerts_calibration.py).
-    """
-    n = len(y)
-    x = y - y.mean()
-    total = float(x @ x)
-    lag = 1
-    if total > 0:
-        while lag < n // 4 and abs(float(x[:-lag] @ x[lag:]) / total) >= 1 / np.sqrt(n):
-            lag += 1
-    return int(np.clip(3 * lag, 1, max(1, n // 4)))
-
-
-def _circular_blocks(
-    y: np.ndarray, length: int, block: int, size: int, rng: np.random.Generator
-) -> np.ndarray:
-    """``size`` series of ``length`` periods glued from circular blocks of ``y``."""
-    n = len(y)
-    starts = rng.integers(0, n, size=(size, -(-length // block)))
-    index = (starts[:, :, None] + np.arange(block)) % n
-    return y[index.reshape(size, -1)[:, :length]]
-
-
-def _alarm_rate(increments: np.ndarray, h: float) -> float:
-    """False alerts per period of CUSUMs (one per row) restarted after each alert."""
-    s = np.zeros(increments.shape[0])
-    alarms = 0
-    for t in range(increments.shape[1]):
-        s = np.maximum(0.0, s + increments[:, t])
-        hit = s > h
-        alarms += int(hit.sum())
-        s[hit] = 0.0
-    return alarms / increments.size
-
-
-def _bootstrap_h(
-    reference: np.ndarray, shift: float, arl0: float, n_bootstrap: int, seed: int
-) -> tuple[float, int]:
-    """Decision interval whose bootstrap false-alert rate is at most 1 / arl0.
-
-    Each replicate draws a reference period from the reference counts by a
-    circular block bootstrap (keeping their autocorrelation), estimates the
-    in-control mean and alpha from it as the chart does, and runs that chart
-    on another block-bootstrap path of the reference: the rate counts the
-    error of the estimated mean and dispersion as well as overdispersion and
-    autocorrelation. Returns h and the block length.
-    """
-    rng = np.random.default_rng(seed)
-    n = len(reference)
-    block = _block_length(reference)
-    samples = _circular_blocks(reference, n, block, n_bootstrap, rng)
-    means = samples.mean(axis=1)
-    alphas = _moment_alpha(samples)
-    keep = means > 0
-    ks = np.array(
-        [_nb_reference_value(m, a, shift) for m, a in zip(means[keep], alphas[keep], strict=True)]
-    )
-    length = int(np.ceil(max(200 * arl0 / keep.sum(), 2 * arl0)))
-    paths = _circular_blocks(reference, length, block, int(keep.sum()), rng)
-    increments = paths - ks[:, None]
-    target = 1.0 / arl0
-    low, high = 0.0, max(1.0, float(reference.std()))
-    while _alarm_rate(increments, high) > target:
-        low, high = high, 2 * high
-        if high > 1e6:
-            raise ValueError(f"arl0={arl0:g} cannot be reached; give h instead")
-    for _ in range(30):
-        middle = (low + high) / 2
-        if _alarm_rate(increments, middle) > target:
-            low = middle
-        else:
-            high = middle
-        if high - low < 1e-3 * high:
-            break
-    return high, block
-
-
-def _nb_cusum(
-    counts: np.ndarray,
-    reference: int | None,
-    shift: float,
-    h: float | None,
-    arl0: float,
-    n_bootstrap: int,
-    seed: int,
-    in_control_mean: float | None = None,
-    nb_alpha: float | None = None,
-) -> tuple[dict[str, np.ndarray], float, dict[str, Any]]:
-    if not shift > 1:
-        raise ValueError(f"shift must be above 1 (the rise to detect), not {shift!r}")
-    n = len(counts)
-    if reference is None:
-        reference = min(365, n // 2)
-    if not isinstance(reference, int | np.integer) or reference < 1:
-        raise ValueError(f"reference must be a positive integer, not {reference!r}")
-    if reference < _MIN_NB_REFERENCE or n <= reference:
-        raise EventDataError(
-            f"the negative-binomial CUSUM estimates its in-control mean, dispersion and "
-            f"threshold from a reference period of at least {_MIN_NB_REFERENCE} periods and "
-            f"monitors the rest: the series has {n} periods, reference={reference}"
-        )
-    base = counts[:reference]
-    mu0 = float(base.mean()) if in_control_mean is None else float(in_control_mean)
-    if not mu0 > 0:
-        raise EventDataError("no events in the reference periods: nothing to compare with")
-    alpha = float(_moment_alpha(base)) if nb_alpha is None else float(nb_alpha)
-    if not alpha >= 0:
-        raise ValueError(f"nb_alpha must be non-negative, not {nb_alpha!r}")
-    k = float(_nb_reference_value(mu0, alpha, shift))
-    block = None
-    if h is None:
-        if not arl0 > 1:
-            raise ValueError(f"arl0 must be above 1 period, not {arl0!r}")
-        h, block = _bootstrap_h(base.astype(float), shift, arl0, n_bootstrap, seed)
-        target: float | None = float(arl0)
-    else:
-        target = None
-        if not h > 0:
-            raise ValueError(f"h must be positive, not {h!r}")
-    statistic, upper = _run_cusum(counts, reference, k, float(h))
-    mean = np.where(np.arange(n) >= reference, mu0, np.nan)
-    columns = _columns(counts, mean, np.full(n, np.nan), statistic, float(h), upper)
-    parameters = {
-        "in_control_mean": mu0,
-        "alpha": alpha,
-        "shift": float(shift),
-        "k": k,
-        "h": float(h),
-        "arl0": target,
-        "reference": int(reference),
-        "block_length": block,
-        "n_bootstrap": int(n_bootstrap) if target is not None else None,
-    }
-    return columns, float(h), parameters

@@ -34,7 +34,6 @@ interrupted time series studies in medication use research. J Clin Pharm Ther
 
 from __future__ import annotations
 
-import html
 import warnings
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
@@ -42,12 +41,13 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
-from scipy.optimize import minimize_scalar
-from scipy.special import gammaln
 
+from eventdata import plot
+from eventdata.analysis._deprecation import renamed_attribute
+from eventdata.analysis._glm import fit_nb2
 from eventdata.core.errors import CoverageWarning, EventDataError
 from eventdata.core.periods import format_label, label_name, periods_per_year
+from eventdata.core.result import Result
 from eventdata.events.series import check_counts, check_regular, count_series
 
 if TYPE_CHECKING:
@@ -57,12 +57,10 @@ __all__ = ["InterruptedTimeSeries", "interrupted_time_series"]
 
 Family = Literal["poisson", "quasipoisson", "negbin"]
 _FAMILIES = ("poisson", "quasipoisson", "negbin")
-# Search range of log(alpha) when estimating the negative binomial dispersion.
-_LOG_ALPHA_BOUNDS = (-12.0, 5.0)
 
 
 @dataclass(frozen=True, eq=False)
-class InterruptedTimeSeries:
+class InterruptedTimeSeries(Result):
     """The fitted segmented regression and its rate ratios.
 
     Attributes
@@ -77,6 +75,9 @@ class InterruptedTimeSeries:
         Confidence interval of ``step_rate_ratio``.
     step_pvalue : float
         Two-sided p-value of no level change (Wald, normal reference).
+    rate_ratio, ci, pvalue : float, (float, float), float
+        The same as ``step_rate_ratio``, ``step_ci`` and ``step_pvalue``: the
+        headline effect under the names every result uses.
     slope_rate_ratio, slope_ci, slope_pvalue : float, (float, float), float or None
         Change in the rate ratio per period after the interruption (the ratio of
         the after-trend to the before-trend); ``None`` without ``slope_change``.
@@ -86,9 +87,10 @@ class InterruptedTimeSeries:
         Pearson chi-squared over residual degrees of freedom: about 1 if the
         family's variance is right, above 1 for overdispersion. Quasi-Poisson
         standard errors are the Poisson ones times its square root.
-    alpha : float or None
-        Negative binomial dispersion (variance = mean + alpha * mean**2),
-        estimated by maximum likelihood; ``None`` for the other families.
+    nb_dispersion : float or None
+        Negative binomial dispersion ``alpha`` (variance = mean + alpha *
+        mean**2), estimated by maximum likelihood; ``None`` for the other
+        families. ``alpha`` is its deprecated name.
     family : str
         ``"poisson"``, ``"quasipoisson"`` or ``"negbin"``.
     at : hashable
@@ -133,7 +135,7 @@ class InterruptedTimeSeries:
     trend: float
     trend_ci: tuple[float, float]
     dispersion: float
-    alpha: float | None
+    nb_dispersion: float | None
     family: str
     at: Hashable
     n_before: int
@@ -146,6 +148,23 @@ class InterruptedTimeSeries:
     fitted: pd.Series
     counterfactual: pd.Series
     model: Any
+
+    alpha = renamed_attribute("alpha", "nb_dispersion")
+
+    @property
+    def rate_ratio(self) -> float:
+        """The headline effect, as every result names it: ``step_rate_ratio``."""
+        return self.step_rate_ratio
+
+    @property
+    def ci(self) -> tuple[float, float]:
+        """The interval of ``rate_ratio``: ``step_ci``."""
+        return self.step_ci
+
+    @property
+    def pvalue(self) -> float:
+        """The p-value of ``rate_ratio``: ``step_pvalue``."""
+        return self.step_pvalue
 
     def to_frame(self) -> pd.DataFrame:
         """The effects as a tidy table, one row per term.
@@ -192,7 +211,11 @@ class InterruptedTimeSeries:
             f"interruption at {format_label(self.at)}: {self.n_before} periods before, "
             f"{self.n_after} from it",
             f"seasonality: {self._season()}; dispersion {self.dispersion:.3f}"
-            + (f"; negative binomial alpha {self.alpha:.4g}" if self.alpha is not None else ""),
+            + (
+                f"; negative binomial alpha {self.nb_dispersion:.4g}"
+                if self.nb_dispersion is not None
+                else ""
+            ),
         ]
         for row in self.to_frame().itertuples(index=False):
             lines.append(
@@ -201,16 +224,28 @@ class InterruptedTimeSeries:
             )
         return "\n".join(lines)
 
-    def _headline(self) -> str:
-        return (
-            f"Interrupted time series at {format_label(self.at)} "
-            f"({self.family}, {self._errors()}; "
-            f"seasonality: {self._season()}; dispersion {self.dispersion:.3f})"
-        )
-
-    def _repr_html_(self) -> str:
-        table = self.to_frame().to_html(index=False, float_format=lambda x: f"{x:.4g}")
-        return f"<div><p><strong>{html.escape(self._headline())}</strong></p>{table}</div>"
+    def _headline_dict(self) -> dict[str, Any]:
+        """The step (and slope) effect, the model's options and checks; the base adds ``table``."""
+        return {
+            "rate_ratio": self.step_rate_ratio,
+            "ci": self.step_ci,
+            "pvalue": self.step_pvalue,
+            "slope_rate_ratio": self.slope_rate_ratio,
+            "slope_ci": self.slope_ci,
+            "slope_pvalue": self.slope_pvalue,
+            "trend": self.trend,
+            "trend_ci": self.trend_ci,
+            "family": self.family,
+            "at": self.at,
+            "n_before": self.n_before,
+            "n_after": self.n_after,
+            "harmonics": self.harmonics,
+            "period": self.period,
+            "hac_lags": self.hac_lags,
+            "level": self.level,
+            "dispersion": self.dispersion,
+            "nb_dispersion": self.nb_dispersion,
+        }
 
     def __repr__(self) -> str:
         return (
@@ -229,13 +264,11 @@ class InterruptedTimeSeries:
             f"{p:g}" for p in self.period
         )
 
-    def plot(self, *, ax: Axes | None = None, **kwargs: Any) -> Axes:
+    def plot(self, ax: Axes | None = None, **kwargs: Any) -> Axes:
         """Observed, fitted and counterfactual counts, the interruption marked.
 
         See :func:`eventdata.plot.its`; returns the Axes.
         """
-        from eventdata import plot
-
         return plot.its(self, ax=ax, **kwargs)
 
 
@@ -290,9 +323,9 @@ def interrupted_time_series(
         R's ``glm(family=quasipoisson)``. ``"poisson"``: unscaled, right only
         if the variance equals the mean. ``"negbin"``: negative binomial (NB2,
         variance ``mu + alpha * mu**2``) with ``alpha`` estimated by maximum
-        likelihood by alternating, as R's ``MASS::glm.nb``: the GLM at a given
-        ``alpha``, then ``alpha`` by maximum likelihood given its fitted means,
-        until ``alpha`` settles (the joint maximum). Standard errors are those
+        likelihood, as R's ``MASS::glm.nb``: the profile likelihood of the GLM
+        at each ``alpha``, maximised over ``alpha`` (the joint maximum, by the
+        analysis layer's one NB2 fit). Standard errors are those
         of the GLM at that ``alpha``: they ignore the uncertainty in ``alpha``,
         which is asymptotically independent of the other estimates.
     slope_change : bool
@@ -401,7 +434,7 @@ def interrupted_time_series(
         trend=trend,
         trend_ci=trend_ci,
         dispersion=float(results.pearson_chi2 / results.df_resid),
-        alpha=alpha,
+        nb_dispersion=alpha,
         family=family,
         at=index[n_before],
         n_before=n_before,
@@ -424,7 +457,14 @@ def _fit(
     family: str,
     hac_lags: int | None,
 ) -> tuple[Any, float | None]:
-    """The GLM results (and the negative binomial alpha) for a family."""
+    """The statsmodels GLM results (and the negative binomial alpha) for a family.
+
+    The negative binomial ``alpha`` comes from the analysis layer's one NB2 fit
+    (:func:`eventdata.analysis._glm.fit_nb2`, the joint maximum likelihood); statsmodels
+    then fits the GLM at it, for the results object and its (robust) covariances.
+    """
+    import statsmodels.api as sm
+
     covariance: dict[str, Any] = {}
     if hac_lags is not None:
         covariance = {"cov_type": "HAC", "cov_kwds": {"maxlags": int(hac_lags)}}
@@ -436,42 +476,11 @@ def _fit(
         return glm(sm.families.Poisson()).fit(**covariance), None
     if family == "quasipoisson":
         return glm(sm.families.Poisson()).fit(scale="X2", **covariance), None
-
-    # Maximum likelihood by alternating, as R's MASS::glm.nb: the GLM at the current
-    # alpha, then alpha by maximum likelihood given the fitted means, until alpha settles.
-    fit = glm(sm.families.Poisson()).fit()
-    log_alpha = np.nan
-    for _ in range(100):
-        previous = log_alpha
-        log_alpha = _alpha_given_means(counts, fit.mu)
-        fit = glm(sm.families.NegativeBinomial(alpha=float(np.exp(log_alpha)))).fit(
-            start_params=fit.params.to_numpy()
-        )
-        if abs(log_alpha - previous) < 1e-7:
-            break
-    alpha = float(np.exp(log_alpha))
-    nb = glm(sm.families.NegativeBinomial(alpha=alpha))
-    return nb.fit(start_params=fit.params.to_numpy(), **covariance), alpha
-
-
-def _alpha_given_means(counts: np.ndarray, mu: np.ndarray) -> float:
-    """log(alpha) maximising the negative binomial (NB2) likelihood for fixed means."""
-
-    def minus_loglik(log_alpha: float) -> float:
-        size = np.exp(-log_alpha)  # 1 / alpha
-        return -float(
-            np.sum(
-                gammaln(counts + size)
-                - gammaln(size)
-                + size * np.log(size / (size + mu))
-                + counts * np.log(mu / (size + mu))
-            )
-        )
-
-    best = minimize_scalar(
-        minus_loglik, bounds=_LOG_ALPHA_BOUNDS, method="bounded", options={"xatol": 1e-9}
-    )
-    return float(best.x)
+    nb, _, _ = fit_nb2(design.to_numpy(), counts, offset=offset, xatol=1e-9)
+    if nb.alpha <= 0:  # the likelihood is highest at the Poisson boundary
+        return glm(sm.families.Poisson()).fit(**covariance), 0.0
+    model = glm(sm.families.NegativeBinomial(alpha=nb.alpha))
+    return model.fit(start_params=nb.params, **covariance), nb.alpha
 
 
 def _design(

@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from eventdata.analysis.alerts import EscalationAlerts, _run_length, escalation_alerts
+from eventdata.analysis._cusum import run_length
+from eventdata.analysis.alerts import EscalationAlerts, escalation_alerts
 from eventdata.core.errors import EventDataError
 from eventdata.datasets import simulate_counts
 
@@ -146,7 +147,7 @@ def _chain_run_length(mean: float, k: float, h: float) -> float:
         steps = k * grid
         level = h * grid - 0.5
         if abs(steps - round(steps)) < 1e-6 and abs(level - round(level)) < 1e-6:
-            return _run_length(mean, k, round(level), grid)
+            return run_length(mean, k, round(level), grid)
     raise AssertionError("k and h are not on a common grid")
 
 
@@ -222,13 +223,41 @@ def test_result_views():
     expected = "date count baseline_mean baseline_sd statistic threshold upper_bound alert"
     assert list(frame.columns) == expected.split()
     frame.loc[0, "count"] = -1
-    assert result.frame.loc[0, "count"] == 4  # to_frame is a copy
+    assert result.table.loc[0, "count"] == 4  # to_frame is a copy
     assert "2023-03-11" in result.summary() and "EARS C2" in result.summary()
     assert "<table" in result._repr_html_()
     cusum = escalation_alerts(counts, method="cusum", in_control_mean=4.5)
     assert "Poisson CUSUM" in cusum.summary() and "in-control ARL 365" in cusum.summary()
     named = escalation_alerts(counts.rename_axis("week"), method="ears-c1").to_frame()
     assert named.columns[0] == "week"
+
+
+def test_the_result_protocol_and_the_old_names():
+    import json
+
+    from eventdata.core.result import Result
+
+    days = pd.date_range("2023-03-01", periods=12, freq="D")
+    counts = pd.Series([4, 5, 3, 6, 4, 5, 4, 5, 3, 5, 21, 6], index=days)
+    result = escalation_alerts(counts, method="ears-c2")
+    assert isinstance(result, Result)
+    as_dict = result.to_dict()
+    assert as_dict["method"] == "ears-c2" and as_dict["n_alerts"] == 1
+    assert as_dict["alerts"] == ["2023-03-11"] and len(as_dict["table"]) == 12
+    assert as_dict["parameters"] == {"baseline": 7, "guard": 2, "min_sd": 0.5}
+    json.dumps(as_dict)
+    assert result.table.equals(result.to_frame())
+    with pytest.warns(DeprecationWarning, match="'table'"):
+        assert result.frame is result.table
+    long = pd.Series(np.random.default_rng(4).poisson(5, 200))
+    with pytest.warns(DeprecationWarning, match="keyword 'nb_alpha'"):
+        old = escalation_alerts(long, method="nb-cusum", nb_alpha=0.2, h=5.0)
+    new = escalation_alerts(long, method="nb-cusum", nb_dispersion=0.2, h=5.0)
+    assert old.parameters["nb_dispersion"] == new.parameters["nb_dispersion"] == 0.2
+    assert old.parameters["alpha"] == 0.2  # the old key, kept for one release
+    assert new.to_dict()["parameters"]["nb_dispersion"] == 0.2
+    assert "alpha" not in new.to_dict()["parameters"]
+    pd.testing.assert_frame_equal(old.table, new.table)
 
 
 def test_inputs_are_checked():

@@ -73,7 +73,7 @@ def test_nb_cusum_statistic_equals_r_glrnb_with_known_theta(alpha):
         r = 1 / alpha
         a = np.log(shift * (r + mu0) / (r + shift * mu0))
     result = escalation_alerts(
-        y, method="nb-cusum", reference=56, nb_alpha=alpha, shift=shift, h=call["c_ARL"] / a
+        y, method="nb-cusum", reference=56, nb_dispersion=alpha, shift=shift, h=call["c_ARL"] / a
     )
     frame = result.to_frame()
     rows = np.array(call["range"]) - 1

@@ -188,6 +188,26 @@ def test_result_views(sicily):
     assert "step_rate_ratio=0.8765" in repr(fit)
 
 
+def test_the_result_protocol(sicily):
+    import json
+
+    from eventdata.core.result import Result
+
+    fit = sicily_fit(sicily, slope_change=True)
+    assert isinstance(fit, Result)
+    assert (fit.rate_ratio, fit.ci, fit.pvalue) == (
+        fit.step_rate_ratio,
+        fit.step_ci,
+        fit.step_pvalue,
+    )
+    as_dict = fit.to_dict()
+    assert as_dict["rate_ratio"] == fit.step_rate_ratio and as_dict["ci"] == list(fit.step_ci)
+    assert as_dict["pvalue"] == fit.step_pvalue and as_dict["nb_dispersion"] is None
+    assert [row["term"] for row in as_dict["table"]] == ["step", "slope", "trend"]
+    json.dumps(as_dict, allow_nan=False)
+    assert fit.table.equals(fit.to_frame())
+
+
 def monthly_counts(seed: int, *, effect: float = 1.0, alpha: float = 0.0) -> pd.Series:
     """Six years of monthly counts around 40 a month, seasonal, with a step from month 48."""
     rng = np.random.default_rng(seed)
@@ -286,7 +306,9 @@ def test_negbin_matches_the_discrete_negative_binomial_maximum_likelihood():
     direct = NegativeBinomial(series.to_numpy(), x, loglike_method="nb2", offset=np.log(exposure))
     direct = direct.fit(disp=0, method="newton", maxiter=200)
     assert fit.model.params.to_numpy() == pytest.approx(direct.params[:-1], rel=1e-6)
-    assert fit.alpha == pytest.approx(direct.params[-1], rel=1e-5)
+    assert fit.nb_dispersion == pytest.approx(direct.params[-1], rel=1e-5)
+    with pytest.warns(DeprecationWarning, match="'nb_dispersion'"):
+        assert fit.alpha == fit.nb_dispersion
     assert fit.model.llf == pytest.approx(direct.llf, rel=1e-10)
     # standard errors at the estimated alpha, close to the joint ones
     assert fit.model.bse["step"] == pytest.approx(direct.bse[2], rel=0.05)

@@ -272,30 +272,32 @@ def test_without_overdispersion_the_province_test_is_the_g_test_of_province_vs_r
     assert table.loc["Anbar", "flag"] == "higher" and table.loc["Erbil", "flag"] == "lower"
 
 
-def test_table_columns_flags_and_qvalues(uniform_result):
-    table = uniform_result.table
+def test_table_columns_flags_and_adjusted_pvalues(uniform_result):
+    table = uniform_result.to_frame()
     assert list(table.columns) == [
         "country",
         "admin1",
         "count",
         "share",
         "expected",
-        "ratio",
+        "rate_ratio",
         "ci_low",
         "ci_high",
         "dispersion",
         "statistic",
         "pvalue",
-        "qvalue",
+        "pvalue_adjusted",
         "flag",
     ]
     assert len(table) == 32
-    np.testing.assert_allclose(table["qvalue"], multipletests(table["pvalue"], method="fdr_bh")[1])
+    np.testing.assert_allclose(
+        table["pvalue_adjusted"], multipletests(table["pvalue"], method="fdr_bh")[1]
+    )
     assert table.groupby("country")["share"].sum().tolist() == pytest.approx([1.0, 1.0])
     assert table.groupby("country")["expected"].sum().tolist() == pytest.approx(
         table.groupby("country")["count"].sum().tolist()
     )
-    flagged = table["qvalue"] < 0.05
+    flagged = table["pvalue_adjusted"] < 0.05
     assert (table.loc[flagged, "flag"].isin(["higher", "lower"])).all()
     assert (table.loc[~flagged, "flag"] == "as expected").all()
 
@@ -304,7 +306,9 @@ def test_result_views(uniform_years):
     events = ed.datasets.simulate(*YEAR, seed=21, hot_provinces=["Idleb"], hot_factor=3.0)
     result = province_frequency(events)
     frame = result.to_frame()
-    assert frame.equals(result.table) and frame is not result.table
+    # the table without the columns kept under their old names for one release
+    assert frame.equals(result.table.drop(columns=["ratio", "qvalue"]))
+    assert frame is not result.table
     text = result.summary()
     assert "Idleb" in text and "Syria" in text and "dispersion" in text
     html = result._repr_html_()
@@ -484,7 +488,9 @@ def test_compare_periods_rates_and_spread_test(two_years):
         assert row["statistic"] == pytest.approx(reference.statistic)
         assert row["pvalue"] == pytest.approx(reference.pvalue)
         assert row["df"] == reference.dof
-    np.testing.assert_allclose(table["qvalue"], multipletests(table["pvalue"], method="fdr_bh")[1])
+    np.testing.assert_allclose(
+        table["pvalue_adjusted"], multipletests(table["pvalue"], method="fdr_bh")[1]
+    )
     assert "Syria" in change.summary() and "<table" in change._repr_html_()
 
 
@@ -508,7 +514,7 @@ def test_without_overdispersion_the_rate_test_is_the_poisson_score_test():
         freq="W",
         complete=False,
     )
-    assert change.countries.loc[0, "alpha"] == 0
+    assert change.countries.loc[0, "nb_dispersion"] == 0
     for row in change.table.itertuples():
         test = rates.test_poisson_2indep(row.count_after, 56, row.count_before, 56, method="score")
         assert row.statistic == pytest.approx(test.statistic)
@@ -527,7 +533,7 @@ def test_nb2_alpha_solves_the_pearson_equation_of_the_negative_binomial_glm():
     change = compare_periods(
         iraq, before=("2021-01-04", "2021-06-27"), after=("2021-06-28", "2021-12-26"), freq="W"
     )
-    alpha = change.countries.loc[0, "alpha"]
+    alpha = change.countries.loc[0, "nb_dispersion"]
     assert alpha > 0
     weekly = ed.counts(iraq, freq="W", by="admin1", precision="keep")
     weekly["era"] = np.where(weekly["date"] < "2021-06-28", "before", "after")
@@ -636,7 +642,7 @@ def test_province_model_matches_statsmodels_negative_binomial_mle():
         )
     alpha = reference.params[-1]
     row = model.countries.iloc[0]
-    assert row["alpha"] == pytest.approx(alpha, rel=1e-3)
+    assert row["nb_dispersion"] == pytest.approx(alpha, rel=1e-3)
     assert row["loglik"] == pytest.approx(reference.llf, rel=1e-7)
     effects = reference.params[wide.shape[1] : -1]
     log_ratio = np.log(model.table["rate_ratio"].to_numpy())
@@ -669,3 +675,46 @@ def test_province_model_recovers_a_planted_rate_ratio(uniform_years):
     assert np.mean(null_covered) >= 0.9
     text = province_model(uniform_years[0]).summary()
     assert "alpha" in text and "Idleb" in text
+
+
+def test_old_names_still_work_for_one_release_and_warn(uniform_result):
+    table = uniform_result.table
+    # the renamed columns stay in the table under their old names, after the others
+    assert list(table.columns[-2:]) == ["ratio", "qvalue"]
+    pd.testing.assert_series_equal(table["ratio"], table["rate_ratio"], check_names=False)
+    pd.testing.assert_series_equal(table["qvalue"], table["pvalue_adjusted"], check_names=False)
+    with pytest.warns(DeprecationWarning, match="'fdr'"):
+        assert uniform_result.alpha == uniform_result.fdr == 0.05
+    events = _monthly_events({("Iraq", "Anbar"): [9, 3, 7], ("Iraq", "Basrah"): [2, 8, 1]})
+    with pytest.warns(DeprecationWarning, match="keyword 'alpha'"):
+        old = province_frequency(events, alpha=0.2, complete=False)
+    assert old.fdr == 0.2
+    new = province_frequency(events, fdr=0.2, complete=False)
+    pd.testing.assert_frame_equal(old.table, new.table)
+
+
+def test_province_results_follow_the_result_protocol(uniform_result):
+    from eventdata.core.result import Result
+
+    events = _monthly_events({("Iraq", "Anbar"): [9, 3, 7, 5], ("Iraq", "Basrah"): [2, 8, 1, 4]})
+    change = compare_periods(
+        events,
+        before=("2021-01-01", "2021-02-28"),
+        after=("2021-03-01", "2021-04-30"),
+        complete=False,
+    )
+    model = province_model(events, freq="M", complete=False)
+    for result in (uniform_result, change, model):
+        assert isinstance(result, Result)
+        frame = result.to_frame()
+        assert "qvalue" not in frame.columns and "ratio" not in frame.columns
+        assert result.table.columns[-1] == "qvalue"  # the old name, for one release, last
+        as_dict = result.to_dict()
+        assert len(as_dict["table"]) == len(frame)
+        assert "<table" in result._repr_html_()
+    for result in (change, model):
+        headline = result.to_dict()
+        assert headline["fdr"] == 0.05 and headline["by"] == "admin1"
+        assert "nb_dispersion" in headline["countries"][0]
+        assert "alpha" not in headline["countries"][0]
+        assert (result.countries["alpha"] == result.countries["nb_dispersion"]).all()

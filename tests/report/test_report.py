@@ -189,7 +189,9 @@ def test_json_has_the_numbers(report):
     study = numbers["event_studies"]["01-03"]
     assert [d["relative_day"] for d in study] == list(range(-14, 15))
     provinces = numbers["provinces"]["table"]
-    assert [p["ratio"] for p in provinces] == pytest.approx(report.provinces.table["ratio"])
+    assert [p["rate_ratio"] for p in provinces] == pytest.approx(
+        report.provinces.table["rate_ratio"]
+    )
     assert numbers["selection"]["events"] == report.validation.n_valid
     assert numbers["period"] == ["2019-01-01", "2022-12-31"]
 
