@@ -13,15 +13,8 @@ from __future__ import annotations
 from eventdata import datasets
 from eventdata.analysis import spatial
 from eventdata.analysis.alerts import EscalationAlerts, escalation_alerts
-from eventdata.analysis.anniversary import (
-    AnniversaryResult,
-    AnniversaryTests,
-    EventStudyResult,
-    RateRatioTest,
-    anniversary_test,
-    event_study,
-    rate_ratio_test,
-)
+from eventdata.analysis.anniversary import AnniversaryResult, AnniversaryTests, anniversary_test
+from eventdata.analysis.event_study import EventStudyResult, event_study
 from eventdata.analysis.interrupted import InterruptedTimeSeries, interrupted_time_series
 from eventdata.analysis.provinces import (
     PeriodComparison,
@@ -31,6 +24,7 @@ from eventdata.analysis.provinces import (
     province_frequency,
     province_model,
 )
+from eventdata.analysis.rate_ratio import RateRatioTest, rate_ratio_test
 from eventdata.analysis.spatial import (
     distance_km,
     dyads,

@@ -41,12 +41,11 @@ import pandas as pd
 from eventdata.analysis.anniversary import (
     AnniversaryResult,
     AnniversaryTests,
-    EventStudyResult,
     anniversary_test,
-    event_study,
     format_pvalue,
     format_ratio,
 )
+from eventdata.analysis.event_study import EventStudyResult, event_study
 from eventdata.analysis.provinces import ProvinceResult, province_frequency
 from eventdata.core.coverage import CoverageLike, covered_span, frame_coverage
 from eventdata.core.errors import EventDataError

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import eventdata as ed
-from eventdata.analysis import anniversary
+from eventdata.analysis import _baseline, _calendar, _placebo
 from eventdata.cli import main
 from eventdata.core.progress import Progress, ProgressStep
 
@@ -94,7 +94,7 @@ def test_placebo_steps_are_batches_that_add_up_to_every_pseudo_anniversary(daily
     assert all(s.total == total and s.description == "placebo dates" for s in seen)
     assert [s.done for s in seen] == list(pd.Series([s.n for s in seen]).cumsum())
     assert seen[-1].done == total
-    assert all(0 < s.n <= anniversary._PLACEBO_BATCH for s in seen)
+    assert all(0 < s.n <= _placebo.PLACEBO_BATCH for s in seen)
     for label, n in n_placebo.items():
         assert sum(s.n for s in seen if s.note == label) == n
     assert [s.note for s in seen] == sorted((s.note for s in seen), key=list(n_placebo).index)
@@ -116,17 +116,15 @@ def test_anniversary_results_do_not_depend_on_progress(daily) -> None:
 def test_batches_give_the_same_sums_as_one_solve(daily) -> None:
     """Each pseudo-anniversary's numbers do not depend on the others in its batch."""
     values = daily.to_numpy(dtype="float64")
-    years, positions = anniversary._anchors(daily.index, 1, 3)
-    fit_rows = ~anniversary._cover(positions, (0, 6), len(values))
-    baseline = anniversary._Baseline.fit(
-        daily.index, values, fit_rows, trend_df=None, harmonics=None
-    )
-    _, anchors = anniversary._tested(daily.index, years, positions, (0, 6), None, "01-03")
-    forbidden = anniversary._cover(positions, (-30, 36), len(values))
-    shifts = anniversary._placebo_shifts(anchors, (0, 6), forbidden, len(values))
-    assert len(shifts) > anniversary._PLACEBO_BATCH
-    batched = baseline.left_out_sums(anchors, shifts, (0, 6))
-    at_once = baseline._left_out_batch(anchors, shifts, (0, 6))
+    years, positions = _calendar.anniversary_anchors(daily.index, 1, 3)
+    fit_rows = ~_calendar.window_days(positions, (0, 6), len(values))
+    baseline = _baseline.Baseline.fit(daily.index, values, fit_rows, trend_df=None, harmonics=None)
+    _, anchors = _calendar.years_to_test(daily.index, years, positions, (0, 6), None, "01-03")
+    forbidden = _calendar.window_days(positions, (-30, 36), len(values))
+    shifts = _placebo.placebo_shifts(anchors, (0, 6), forbidden, len(values))
+    assert len(shifts) > _placebo.PLACEBO_BATCH
+    batched = _placebo.left_out_sums(baseline, anchors, shifts, (0, 6))
+    at_once = _placebo.left_out_batch(baseline, anchors, shifts, (0, 6))
     for field in ("observed", "expected", "model_variance"):
         assert (getattr(batched, field) == getattr(at_once, field)).all()
 

@@ -1,0 +1,189 @@
+"""The placebo machinery: pseudo-anniversaries, their leave-window-out sums, the reference.
+
+A pseudo-anniversary is a whole-day shift of the tested anniversaries (:func:`placebo_shifts`);
+its windows' expectation comes from the model fitted without them (:func:`left_out_sums`, by
+the deletion formula); :class:`PlaceboReference` studentises and ranks the log ratios
+(see :mod:`eventdata.analysis.anniversary` for the reasoning).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from eventdata.analysis._baseline import Baseline, WindowSums
+
+# Fewer pseudo-anniversaries than this and the smallest attainable p-value
+# (1 / (1 + n)) is above 0.01: "auto" then falls back to quasi-Poisson.
+MIN_PLACEBO = 99
+# Pseudo-anniversaries whose leave-window-out sums are solved together: a step
+# of the progress report, and a bound on the memory of the stacked hat matrices.
+PLACEBO_BATCH = 128
+# A window without events counts as half an event on the log scale.
+HALF_EVENT = 0.5
+
+
+def left_out_sums(
+    baseline: Baseline,
+    anchors: np.ndarray,
+    shifts: np.ndarray,
+    window: tuple[int, int],
+    advance: Callable[[int], object] | None = None,
+) -> WindowSums:
+    """Events and leave-window-out expectation at each pseudo-anniversary.
+
+    Solved :data:`PLACEBO_BATCH` shifts at a time (each shift's numbers do
+    not depend on the others in its batch), calling ``advance(len(batch))``
+    after each batch.
+    """
+    if not len(shifts):
+        return WindowSums(np.zeros(0), np.zeros(0), np.zeros(0))
+    parts = []
+    for first in range(0, len(shifts), PLACEBO_BATCH):
+        batch = shifts[first : first + PLACEBO_BATCH]
+        parts.append(left_out_batch(baseline, anchors, batch, window))
+        if advance is not None:
+            advance(len(batch))
+    return WindowSums(
+        np.concatenate([p.observed for p in parts]),
+        np.concatenate([p.expected for p in parts]),
+        np.concatenate([p.model_variance for p in parts]),
+    )
+
+
+def left_out_batch(
+    baseline: Baseline, anchors: np.ndarray, shifts: np.ndarray, window: tuple[int, int]
+) -> WindowSums:
+    """:func:`left_out_sums` of a batch of shifts, solved together.
+
+    For shift ``s`` the window days ``S`` are ``anchors + s + window``; their
+    expectation comes from the fit without them, by the deletion formula of
+    weighted least squares at the Poisson fit's final weights ``mu``:
+    ``beta_(-S) = beta - A X_S' W_S^(1/2) (I - H_SS)^(-1) W_S^(1/2) e_S``,
+    with ``A`` the inverse information, ``e`` the working residuals
+    ``(y - mu) / mu`` and ``H_SS`` the hat matrix's block of the window. The
+    expectation's variance uses ``A_(-S) = A + A X~_S' (I - H_SS)^(-1) X~_S A``.
+    """
+    offsets = np.arange(window[0], window[1] + 1)
+    rows = (shifts[:, None, None] + anchors[None, :, None] + offsets[None, None, :]).reshape(
+        len(shifts), -1
+    )
+    mu = baseline.mu[rows]
+    root = np.sqrt(mu)
+    design = baseline.X[rows]  # (shift, day, parameter)
+    weighted = design * root[..., None]
+    projected = weighted @ baseline.info_inverse
+    hat = projected @ np.swapaxes(weighted, 1, 2)
+    residual = (baseline.y[rows] - mu) / root
+    complement = np.eye(rows.shape[1]) - hat
+    solved = np.linalg.solve(complement, residual[..., None])[..., 0]
+    delta = np.einsum("sdp,sd->sp", projected, solved)
+    left_out = np.exp(np.log(mu) - np.einsum("sdp,sp->sd", design, delta))
+    # v = X_S' mu_(-S) = X~_S' h; v' A_(-S) v = h'H h + (H h)' (I - H)^(-1) (H h)
+    h = left_out / root
+    hat_h = np.einsum("sde,se->sd", hat, h)
+    correction = np.linalg.solve(complement, hat_h[..., None])[..., 0]
+    variance = np.einsum("sd,sd->s", h, hat_h) + np.einsum("sd,sd->s", hat_h, correction)
+    expected = left_out.sum(axis=1)
+    return WindowSums(baseline.y[rows].sum(axis=1), expected, variance / expected**2)
+
+
+@dataclass(frozen=True)
+class PlaceboReference:
+    """The null distribution from pseudo-anniversaries, studentised.
+
+    A window's log ratio ``log(O / E)`` has variance about ``1 / E`` (Poisson
+    counting) + ``v`` (the expectation's error) + ``c`` (overdispersion and
+    autocorrelation, relative to the mean). ``c`` is the placebo log ratios'
+    variance beyond the first two. Dividing by the square root of the sum puts
+    windows with more and fewer expected events (the real one sits in one
+    season, the placebo ones in all) on one scale before they are ranked.
+    """
+
+    z: np.ndarray
+    excess: float
+
+    @classmethod
+    def from_sums(cls, placebo: WindowSums) -> PlaceboReference:
+        log_ratio = log_rate_ratio(placebo.observed, placebo.expected)
+        known = 1 / placebo.expected + placebo.model_variance
+        excess = max(0.0, float(np.var(log_ratio) - np.mean(known)))
+        return cls(z=log_ratio / np.sqrt(known + excess), excess=excess)
+
+    def scale(self, sums: WindowSums, log_ratio: np.ndarray | float = 0.0) -> np.ndarray:
+        """Standard deviation of the log ratio when the true ratio is ``exp(log_ratio)``."""
+        poisson = 1 / (sums.expected * np.exp(log_ratio))
+        return np.sqrt(poisson + sums.model_variance + self.excess)
+
+    def pvalues(self, sums: WindowSums) -> dict[str, np.ndarray]:
+        """Share of placebo windows at least as extreme, each way (1 + k) / (1 + n)."""
+        z = np.atleast_1d(log_rate_ratio(sums.observed, sums.expected) / self.scale(sums))
+        tolerance = 1e-12  # equal ratios (e.g. two empty windows) count as at least as extreme
+        n = len(self.z)
+        larger = (1 + (self.z[None, :] >= z[:, None] - tolerance).sum(axis=1)) / (1 + n)
+        smaller = (1 + (self.z[None, :] <= z[:, None] + tolerance).sum(axis=1)) / (1 + n)
+        both = np.minimum(1.0, 2 * np.minimum(larger, smaller))
+        return {"increase": larger, "decrease": smaller, "two-sided": both}
+
+    def interval(self, sums: WindowSums, level: float) -> tuple[np.ndarray, np.ndarray]:
+        """The ratios that neither one-sided placebo test rejects at ``(1 - level) / 2``.
+
+        The bounds solve ``(log(O / E) - log rho) / scale(rho) = q``, with ``q``
+        the placebo z at the rank where the p-value ``(1 + k) / (1 + n)`` crosses
+        ``(1 - level) / 2``; unbounded when there are too few placebo windows.
+        """
+        statistic = log_rate_ratio(sums.observed, sums.expected)
+        ordered = np.sort(self.z)
+        rank = int(np.floor((1 - level) / 2 * (len(ordered) + 1) - 1))  # tail count kept
+        if rank < 0:
+            infinite = np.full(np.shape(statistic), np.inf)
+            return np.zeros(np.shape(statistic)), infinite
+        bounds = []
+        for q in (ordered[-(rank + 1)], ordered[rank]):
+            log_rho = statistic - q * self.scale(sums, statistic)
+            for _ in range(200):  # a contraction wherever E * rho is above about 1
+                new = np.clip(statistic - q * self.scale(sums, log_rho), -30.0, 30.0)
+                if np.all(np.abs(new - log_rho) < 1e-10):
+                    break
+                log_rho = new
+            bounds.append(np.exp(new))
+        return bounds[0], bounds[1]
+
+
+def placebo_minimum(level: float) -> int:
+    """Pseudo-anniversaries for a bounded interval at ``level``: ``2 / (1 - level) - 1``."""
+    return int(np.ceil(2 / (1 - level) - 1 - 1e-9))
+
+
+def log_rate_ratio(observed: np.ndarray | float, expected: np.ndarray | float) -> np.ndarray:
+    return np.log(np.maximum(observed, HALF_EVENT) / expected)
+
+
+def placebo_shifts(
+    anchors: np.ndarray, window: tuple[int, int], forbidden: np.ndarray, n: int
+) -> np.ndarray:
+    """Shifts of the tested anchors that make admissible pseudo-anniversaries.
+
+    Every shifted window lies in the series and touches no forbidden day (real
+    windows and their buffer); of these, at most one year's worth of
+    consecutive shifts (one per calendar date), the span holding the most.
+    """
+    low, high = -(anchors.min() + window[0]), n - 1 - (anchors.max() + window[1])
+    if high < low:
+        return np.array([], dtype=int)
+    shifts = np.arange(low, high + 1)
+    starts = shifts[:, None] + anchors[None, :] + window[0]
+    ends = starts + (window[1] - window[0]) + 1
+    blocked = np.concatenate([[0], np.cumsum(forbidden)])
+    ok = ((blocked[ends] - blocked[starts]) == 0).all(axis=1)
+    if len(shifts) > 365:
+        running = np.concatenate([[0], np.cumsum(ok)])
+        totals = running[365:] - running[:-365]
+        first = shifts[: len(totals)]
+        # most admissible shifts; among equals, the span centred nearest the real dates
+        best = np.lexsort((np.abs(first + 182), -totals))[0]
+        keep = (shifts >= first[best]) & (shifts < first[best] + 365)
+        ok &= keep
+    return shifts[ok]
