@@ -41,9 +41,10 @@ def left_out_sums(
     if not len(shifts):
         return WindowSums(np.zeros(0), np.zeros(0), np.zeros(0))
     parts = []
+    information = _information(baseline)
     for first in range(0, len(shifts), PLACEBO_BATCH):
         batch = shifts[first : first + PLACEBO_BATCH]
-        parts.append(left_out_batch(baseline, anchors, batch, window))
+        parts.append(left_out_batch(baseline, anchors, batch, window, information))
         if advance is not None:
             advance(len(batch))
     return WindowSums(
@@ -54,7 +55,11 @@ def left_out_sums(
 
 
 def left_out_batch(
-    baseline: Baseline, anchors: np.ndarray, shifts: np.ndarray, window: tuple[int, int]
+    baseline: Baseline,
+    anchors: np.ndarray,
+    shifts: np.ndarray,
+    window: tuple[int, int],
+    information: np.ndarray | None = None,
 ) -> WindowSums:
     """:func:`left_out_sums` of a batch of shifts, solved together.
 
@@ -63,9 +68,16 @@ def left_out_batch(
     weighted least squares at the Poisson fit's final weights ``mu``:
     ``beta_(-S) = beta - A X_S' W_S^(1/2) (I - H_SS)^(-1) W_S^(1/2) e_S``,
     with ``A`` the inverse information, ``e`` the working residuals
-    ``(y - mu) / mu`` and ``H_SS`` the hat matrix's block of the window. The
-    expectation's variance uses ``A_(-S) = A + A X~_S' (I - H_SS)^(-1) X~_S A``.
+    ``(y - mu) / mu`` and ``H_SS`` the hat matrix's block of the window. By the
+    Woodbury identity, ``A X~_S' (I - H_SS)^(-1) = M_S^(-1) X~_S'`` with
+    ``X~_S = W_S^(1/2) X_S`` and ``M_S = A^(-1) - X~_S' X~_S`` the information
+    without the window's days, so each shift solves a system of the size of the
+    model (a few dozen parameters), not of the window (days times years). The
+    expectation's variance is ``v' M_S^(-1) v``, ``v`` the gradient of the window's
+    left-out expectation. ``information`` is ``A^(-1)`` when the caller has it.
     """
+    if information is None:
+        information = _information(baseline)
     offsets = np.arange(window[0], window[1] + 1)
     rows = (shifts[:, None, None] + anchors[None, :, None] + offsets[None, None, :]).reshape(
         len(shifts), -1
@@ -74,20 +86,23 @@ def left_out_batch(
     root = np.sqrt(mu)
     design = baseline.X[rows]  # (shift, day, parameter)
     weighted = design * root[..., None]
-    projected = weighted @ baseline.info_inverse
-    hat = projected @ np.swapaxes(weighted, 1, 2)
+    without = information - np.swapaxes(weighted, 1, 2) @ weighted  # (shift, p, p)
     residual = (baseline.y[rows] - mu) / root
-    complement = np.eye(rows.shape[1]) - hat
-    solved = np.linalg.solve(complement, residual[..., None])[..., 0]
-    delta = np.einsum("sdp,sd->sp", projected, solved)
+    score = np.einsum("sdp,sd->sp", weighted, residual)
+    delta = np.linalg.solve(without, score[..., None])[..., 0]
     left_out = np.exp(np.log(mu) - np.einsum("sdp,sp->sd", design, delta))
-    # v = X_S' mu_(-S) = X~_S' h; v' A_(-S) v = h'H h + (H h)' (I - H)^(-1) (H h)
-    h = left_out / root
-    hat_h = np.einsum("sde,se->sd", hat, h)
-    correction = np.linalg.solve(complement, hat_h[..., None])[..., 0]
-    variance = np.einsum("sd,sd->s", h, hat_h) + np.einsum("sd,sd->s", hat_h, correction)
+    gradient = np.einsum("sdp,sd->sp", design, left_out)
+    solved = np.linalg.solve(without, gradient[..., None])[..., 0]
+    variance = np.einsum("sp,sp->s", gradient, solved)
     expected = left_out.sum(axis=1)
     return WindowSums(baseline.y[rows].sum(axis=1), expected, variance / expected**2)
+
+
+def _information(baseline: Baseline) -> np.ndarray:
+    """The Poisson fit's information ``X' W X`` over its fitted days."""
+    fit = baseline.fit_rows
+    weighted = baseline.X[fit] * np.sqrt(baseline.mu[fit])[:, None]
+    return weighted.T @ weighted
 
 
 @dataclass(frozen=True)

@@ -1594,7 +1594,7 @@ def event_study(
     Examples
     --------
     >>> import eventdata as ed
-    >>> from eventdata.analysis.anniversary import event_study as study
+    >>> from eventdata.analysis.event_study import event_study as study
     >>> from eventdata.plot import event_study
     >>> daily = ed.datasets.simulate_counts(
     ...     "2016-01-01", "2022-12-31", seed=4, anniversaries=["01-03"], effect=2.0)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -399,7 +401,7 @@ def anniversary_result(planted):
 
 @pytest.fixture(scope="module")
 def study(planted):
-    from eventdata.analysis.anniversary import event_study
+    from eventdata.analysis.event_study import event_study
 
     return event_study(planted, "01-03", window=(-10, 12))
 
@@ -531,7 +533,9 @@ def test_placebo_histogram_holds_every_pseudo_anniversary_and_marks_the_real_one
     with pytest.raises(EventDataError, match="pick one"):
         from eventdata.analysis.anniversary import AnniversaryTests
 
-        edplot.placebo(AnniversaryTests(results=(anniversary_result,), correction="none"))
+        one = anniversary_result.only()
+        several = (one, dataclasses.replace(one, anniversary="07-04"))
+        edplot.placebo(AnniversaryTests(results=several, correction="none"))
 
 
 @pytest.mark.parametrize(
