@@ -68,15 +68,16 @@ class Baseline:
             raise InsufficientDataError(
                 "no events outside the anniversary windows: there is no baseline to compare with"
             )
-        gram = X[fit_rows].T @ X[fit_rows]
+        fitted = X[fit_rows]
+        gram = fitted.T @ fitted
         if np.linalg.matrix_rank(gram / np.abs(gram).max(), tol=1e-10) < n_params:
             raise InsufficientDataError(
                 "the trend and season cannot all be estimated from the baseline days: "
                 "lower trend_df or harmonics"
             )
-        beta = fit_log_glm(X[fit_rows], y[fit_rows], offset=offset[fit_rows])
+        beta = fit_log_glm(fitted, y[fit_rows], offset=offset[fit_rows])
         mu = np.exp(X @ beta + offset)
-        weighted = X[fit_rows] * np.sqrt(mu[fit_rows])[:, None]
+        weighted = fitted * np.sqrt(mu[fit_rows])[:, None]
         info_inverse = np.linalg.inv(weighted.T @ weighted)
         pearson = (y[fit_rows] - mu[fit_rows]) / np.sqrt(mu[fit_rows])
         df_resid = n_fit - n_params

@@ -26,7 +26,8 @@ from eventdata.analysis._calendar import (
     parse_anniversary,
 )
 from eventdata.analysis._daily import daily_series, dates_of_coarse_events
-from eventdata.analysis._inference import adjust_pvalues, plan_tests, run_tests
+from eventdata.analysis._inference import adjust_pvalues, fit_baseline, plan_tests, run_tests
+from eventdata.analysis._placebo import left_out_sums_of_units
 from eventdata.analysis._text import format_pvalue, format_ratio
 from eventdata.core.errors import EventDataError
 from eventdata.core.options import require_columns
@@ -252,8 +253,11 @@ def per_unit_tests(
     units = events[by]
     sizes = units.value_counts(dropna=True, sort=False)
     positions = pd.Series(np.arange(len(events))).groupby(units.to_numpy(), sort=False).indices
-    kept = [c for c in ("event_date", "time_precision") if c in events.columns]
-    rows, sparse, results = [], [], {}
+    # the dates and precisions of every event, read once: each unit takes its rows
+    dated = pd.DataFrame({"event_date": dates})
+    if "time_precision" in events.columns:
+        dated["time_precision"] = events["time_precision"].to_numpy()
+    sparse, fitted = [], {}
     for unit in sorted(sizes.index, key=str):
         n = int(sizes[unit])
         if n < min_events:
@@ -272,17 +276,30 @@ def per_unit_tests(
             y=np.where(covered, values, 0.0),
             covered=covered,
             report=None,
-            coarse_dates=dates_of_coarse_events(events[kept].iloc[positions[unit]], precision),
+            coarse_dates=dates_of_coarse_events(dated.iloc[positions[unit]], precision),
         )
+        try:
+            fitted[unit] = (n, unit_daily, fit_baseline(unit_daily, plan))
+        except EventDataError as error:
+            sparse.append({"unit": unit, "n_events": n, "reason": str(error).splitlines()[0]})
+    # the pseudo-anniversaries of every unit at once: one gather of the design, one stack
+    placebos = left_out_sums_of_units(
+        [baseline for _, _, baseline in fitted.values()],
+        plan.tested[0][1],
+        plan.shifts[0],
+        plan.window,
+    )
+    rows, results = [], {}
+    for (unit, (n, unit_daily, baseline)), placebo in zip(fitted.items(), placebos, strict=True):
         # the units' tests warn unit by unit into their rows; the pooled test warns as usual
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             try:
-                result = result_type(**run_tests(unit_daily, plan, **run)[0])
+                fields = run_tests(unit_daily, plan, baseline=baseline, placebos=[placebo], **run)
             except EventDataError as error:
                 sparse.append({"unit": unit, "n_events": n, "reason": str(error).splitlines()[0]})
                 continue
-        results[unit] = result
+        results[unit] = result = result_type(**fields[0])
         rows.append(
             {
                 "unit": unit,
@@ -304,6 +321,7 @@ def per_unit_tests(
         adjust_pvalues(tested["pvalue"].to_numpy("float64"), correction),
     )
     tested = tested.sort_values(["pvalue_adjusted", "pvalue"], kind="stable")
+    sparse.sort(key=lambda row: str(row["unit"]))
     sparse_frame = pd.DataFrame(sparse, columns=["unit", "n_events", "reason"])
     return UnitAnniversaryTests(
         by, anniversary, tested.reset_index(drop=True), sparse_frame, pooled, results, correction

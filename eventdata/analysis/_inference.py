@@ -96,6 +96,20 @@ def plan_tests(
     )
 
 
+def fit_baseline(daily: DailySeries, plan: Plan) -> Baseline:
+    """The expectation model of ``daily`` on the baseline days and design of ``plan``."""
+    return Baseline.fit(
+        daily.days,
+        daily.y,
+        plan.fit_rows,
+        trend_df=None,
+        harmonics=None,
+        offset=daily.offset,
+        covered=daily.covered,
+        design=plan.design,
+    )
+
+
 def run_tests(
     daily: DailySeries,
     plan: Plan,
@@ -105,26 +119,22 @@ def run_tests(
     level: float,
     progress: ProgressOption = None,
     stacklevel: int = 3,
+    baseline: Baseline | None = None,
+    placebos: Sequence[WindowSums] | None = None,
 ) -> list[dict[str, Any]]:
     """The fields of each anniversary's result on ``daily`` (the days ``plan`` was made for).
 
-    Warnings point ``stacklevel`` frames above the caller of this function.
+    Warnings point ``stacklevel`` frames above the caller of this function. ``baseline``
+    (:func:`fit_baseline`) and the placebo sums of each anniversary
+    (:func:`~eventdata.analysis._placebo.left_out_sums`) are computed unless given.
     """
     total = sum(len(s) for s in plan.shifts)
     with Progress(progress, total=total, unit=" dates", description="placebo dates") as bar:
-        baseline = Baseline.fit(
-            daily.days,
-            daily.y,
-            plan.fit_rows,
-            trend_df=None,
-            harmonics=None,
-            offset=daily.offset,
-            covered=daily.covered,
-            design=plan.design,
-        )
+        baseline = fit_baseline(daily, plan) if baseline is None else baseline
+        placebos = [None] * len(plan.labels) if placebos is None else placebos
         results = []
-        for label, tested, left_out, shifts in zip(
-            plan.labels, plan.tested, plan.left_out, plan.shifts, strict=True
+        for label, tested, left_out, shifts, placebo in zip(
+            plan.labels, plan.tested, plan.left_out, plan.shifts, placebos, strict=True
         ):
             # a loop, not a comprehension: warnings then point at the caller's line
             fields = one_anniversary(
@@ -140,6 +150,7 @@ def run_tests(
                 report=daily.report,
                 advance=lambda n, label=label: bar.advance(n, note=label),
                 stacklevel=stacklevel + 1,
+                placebo=placebo,
             )
             by_year = fields["by_year"]
             fields.update(
@@ -183,8 +194,13 @@ def one_anniversary(
     report: dict | None,
     advance: Callable[[int], object],
     stacklevel: int = 3,
+    placebo: WindowSums | None = None,
 ) -> dict[str, Any]:
-    """The fields of the result for one anniversary; warnings point ``stacklevel`` frames up."""
+    """The fields of the result for one anniversary; warnings point ``stacklevel`` frames up.
+
+    ``placebo``: the leave-window-out sums at the pseudo-anniversaries ``shifts``, when
+    the caller has them (computed here otherwise).
+    """
     from scipy import stats
 
     del in_windows  # the baseline's fit rows already leave every window out
@@ -196,7 +212,8 @@ def one_anniversary(
     pooled = baseline.window_sums(window_rows.reshape(1, -1))
     observed, expected = float(pooled.observed[0]), float(pooled.expected[0])
 
-    placebo = left_out_sums(baseline, anchors, shifts, window, advance)
+    if placebo is None:
+        placebo = left_out_sums(baseline, anchors, shifts, window, advance)
     window_dispersion = (
         float(np.mean((placebo.observed - placebo.expected) ** 2 / placebo.expected))
         if len(shifts)
@@ -486,15 +503,15 @@ def _by_year(
     observed: np.ndarray,
     expected: np.ndarray,
 ) -> pd.DataFrame:
-    first = baseline.days[0]
+    first = baseline.days.to_numpy()[0]
     return pd.DataFrame(
         {
             "year": tested_years.astype("int64"),
             "observed": observed,
             "expected": expected,
             "ratio": observed / expected,
-            "start": first + pd.to_timedelta(anchors + window[0], unit="D"),
-            "end": first + pd.to_timedelta(anchors + window[1], unit="D"),
+            "start": first + (anchors + window[0]).astype("timedelta64[D]"),
+            "end": first + (anchors + window[1]).astype("timedelta64[D]"),
         }
     )
 
@@ -503,23 +520,22 @@ def _daily_frame(
     baseline: Baseline, tested_years: np.ndarray, anchors: np.ndarray, window: tuple[int, int]
 ) -> pd.DataFrame:
     n = len(baseline.y)
-    relative = pd.array([pd.NA] * n, dtype="Int64")
-    year = pd.array([pd.NA] * n, dtype="Int64")
     offsets = np.arange(window[0], window[1] + 1)
     rows = (anchors[:, None] + offsets[None, :]).ravel()
+    relative, year = np.zeros(n, dtype="int64"), np.zeros(n, dtype="int64")
     relative[rows] = np.tile(offsets, len(anchors))
     year[rows] = np.repeat(tested_years, len(offsets))
     in_window = np.zeros(n, dtype=bool)
     in_window[rows] = True
-    first = baseline.days[0]
     return pd.DataFrame(
         {
-            "date": pd.date_range(first, periods=n, freq="D"),
+            "date": baseline.days.to_numpy(),
             "count": np.where(baseline.covered, baseline.y, np.nan),
             "expected": baseline.mu,
             "in_window": in_window,
-            "relative_day": relative,
-            "year": year,
+            # missing outside the tested windows
+            "relative_day": pd.arrays.IntegerArray(relative, ~in_window),
+            "year": pd.arrays.IntegerArray(year, ~in_window.copy()),
         }
     )
 
@@ -527,11 +543,10 @@ def _daily_frame(
 def _placebo_frame(
     baseline: Baseline, anchors: np.ndarray, shifts: np.ndarray, placebo: WindowSums
 ) -> pd.DataFrame:
-    first = baseline.days[0]
     return pd.DataFrame(
         {
             "shift": shifts.astype("int64"),
-            "date": first + pd.to_timedelta(anchors.min() + shifts, unit="D"),
+            "date": baseline.days.to_numpy()[0] + (anchors.min() + shifts).astype("timedelta64[D]"),
             "observed": placebo.observed,
             "expected": placebo.expected,
             "rate_ratio": placebo.observed / placebo.expected,

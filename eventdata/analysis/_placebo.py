@@ -8,7 +8,7 @@ the deletion formula); :class:`PlaceboReference` studentises and ranks the log r
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,10 +19,12 @@ from eventdata.analysis._baseline import Baseline, WindowSums
 # (1 / (1 + n)) is above 0.01: "auto" then falls back to quasi-Poisson.
 MIN_PLACEBO = 99
 # Pseudo-anniversaries whose leave-window-out sums are solved together: a step
-# of the progress report, and a bound on the memory of the stacked hat matrices.
+# of the progress report, and a bound on the memory of the stacked designs.
 PLACEBO_BATCH = 128
 # A window without events counts as half an event on the log scale.
 HALF_EVENT = 0.5
+# Values in the stacked weighted designs of the units solved together (about 160 MB).
+_STACK_VALUES = 20_000_000
 
 
 def left_out_sums(
@@ -38,20 +40,47 @@ def left_out_sums(
     not depend on the others in its batch), calling ``advance(len(batch))``
     after each batch.
     """
-    if not len(shifts):
-        return WindowSums(np.zeros(0), np.zeros(0), np.zeros(0))
-    parts = []
-    information = _information(baseline)
+    return left_out_sums_of_units([baseline], anchors, shifts, window, advance)[0]
+
+
+def left_out_sums_of_units(
+    baselines: Sequence[Baseline],
+    anchors: np.ndarray,
+    shifts: np.ndarray,
+    window: tuple[int, int],
+    advance: Callable[[int], object] | None = None,
+) -> list[WindowSums]:
+    """:func:`left_out_sums` of several series over the same days (units), solved together.
+
+    The baselines share the design matrix (each fitted on the same ``design``): its
+    window rows are gathered once per batch of shifts, and the units' systems are
+    solved in one stack.
+    Each unit's numbers are those :func:`left_out_sums` gives it alone.
+    """
+    if not len(shifts) or not len(baselines):
+        return [WindowSums(np.zeros(0), np.zeros(0), np.zeros(0)) for _ in baselines]
+    information = np.stack([_information(baseline) for baseline in baselines])
+    width = len(anchors) * (window[1] - window[0] + 1)
+    # units solved together: a bound on the memory of the stacked weighted designs
+    chunk = max(1, _STACK_VALUES // (PLACEBO_BATCH * width * baselines[0].X.shape[1]))
+    parts: list[list[WindowSums]] = [[] for _ in baselines]
     for first in range(0, len(shifts), PLACEBO_BATCH):
         batch = shifts[first : first + PLACEBO_BATCH]
-        parts.append(left_out_batch(baseline, anchors, batch, window, information))
+        for low in range(0, len(baselines), chunk):
+            some = baselines[low : low + chunk]
+            solved = _left_out_stack(some, anchors, batch, window, information[low : low + chunk])
+            for i, sums in enumerate(solved, start=low):
+                parts[i].append(sums)
         if advance is not None:
             advance(len(batch))
-    return WindowSums(
-        np.concatenate([p.observed for p in parts]),
-        np.concatenate([p.expected for p in parts]),
-        np.concatenate([p.model_variance for p in parts]),
-    )
+    return [
+        WindowSums(
+            np.concatenate([p.observed for p in unit]),
+            np.concatenate([p.expected for p in unit]),
+            np.concatenate([p.model_variance for p in unit]),
+        )
+        for unit in parts
+    ]
 
 
 def left_out_batch(
@@ -59,7 +88,6 @@ def left_out_batch(
     anchors: np.ndarray,
     shifts: np.ndarray,
     window: tuple[int, int],
-    information: np.ndarray | None = None,
 ) -> WindowSums:
     """:func:`left_out_sums` of a batch of shifts, solved together.
 
@@ -74,28 +102,42 @@ def left_out_batch(
     without the window's days, so each shift solves a system of the size of the
     model (a few dozen parameters), not of the window (days times years). The
     expectation's variance is ``v' M_S^(-1) v``, ``v`` the gradient of the window's
-    left-out expectation. ``information`` is ``A^(-1)`` when the caller has it.
+    left-out expectation.
     """
-    if information is None:
-        information = _information(baseline)
+    information = _information(baseline)[None]
+    return _left_out_stack([baseline], anchors, shifts, window, information)[0]
+
+
+def _left_out_stack(
+    baselines: Sequence[Baseline],
+    anchors: np.ndarray,
+    shifts: np.ndarray,
+    window: tuple[int, int],
+    information: np.ndarray,
+) -> list[WindowSums]:
+    """:func:`left_out_batch` for each baseline (same design), as one stack (unit first)."""
     offsets = np.arange(window[0], window[1] + 1)
     rows = (shifts[:, None, None] + anchors[None, :, None] + offsets[None, None, :]).reshape(
         len(shifts), -1
     )
-    mu = baseline.mu[rows]
+    design = baselines[0].X[rows]  # (shift, day, parameter), the same for every unit
+    mu = np.stack([baseline.mu[rows] for baseline in baselines])  # (unit, shift, day)
+    y = np.stack([baseline.y[rows] for baseline in baselines])
     root = np.sqrt(mu)
-    design = baseline.X[rows]  # (shift, day, parameter)
     weighted = design * root[..., None]
-    without = information - np.swapaxes(weighted, 1, 2) @ weighted  # (shift, p, p)
-    residual = (baseline.y[rows] - mu) / root
-    score = np.einsum("sdp,sd->sp", weighted, residual)
+    without = information[:, None] - np.swapaxes(weighted, -1, -2) @ weighted
+    score = np.einsum("usdp,usd->usp", weighted, (y - mu) / root)
     delta = np.linalg.solve(without, score[..., None])[..., 0]
-    left_out = np.exp(np.log(mu) - np.einsum("sdp,sp->sd", design, delta))
-    gradient = np.einsum("sdp,sd->sp", design, left_out)
+    left_out = np.exp(np.log(mu) - np.einsum("sdp,usp->usd", design, delta))
+    gradient = np.einsum("sdp,usd->usp", design, left_out)
     solved = np.linalg.solve(without, gradient[..., None])[..., 0]
-    variance = np.einsum("sp,sp->s", gradient, solved)
-    expected = left_out.sum(axis=1)
-    return WindowSums(baseline.y[rows].sum(axis=1), expected, variance / expected**2)
+    variance = np.einsum("usp,usp->us", gradient, solved)
+    expected = left_out.sum(axis=-1)
+    observed = y.sum(axis=-1)
+    return [
+        WindowSums(observed[i], expected[i], variance[i] / expected[i] ** 2)
+        for i in range(len(baselines))
+    ]
 
 
 def _information(baseline: Baseline) -> np.ndarray:
