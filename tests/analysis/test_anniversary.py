@@ -615,3 +615,52 @@ def test_event_study_falls_back_to_quasipoisson_intervals():
     # wider than plain Poisson limits by about the square root of the dispersion
     plain = stats.chi2.ppf(0.975, 2 * frame["observed"] + 2) / 2 / frame["expected"]
     assert (frame["ci_high"] > plain).all()
+
+
+# --- one result type, whether one anniversary or several ------------------------------------
+
+
+def test_one_anniversary_reads_as_its_result_and_several_say_which_to_pick(planted_series):
+    one = anniversary_test(planted_series, "01-03")
+    result = one["01-03"]
+    for name in ("rate_ratio", "ci", "pvalue", "observed", "expected", "method", "window"):
+        assert getattr(one, name) == getattr(result, name)
+    assert (one.years, one.reliable, one.detectable_ratio) == (
+        result.years,
+        result.reliable,
+        result.detectable_ratio,
+    )
+    pd.testing.assert_frame_equal(one.by_year, result.by_year)
+    assert one.summary() == result.summary() and one._repr_html_() == result._repr_html_()
+    pd.testing.assert_frame_equal(one.to_frame(), result.to_frame())
+    pd.testing.assert_frame_equal(one.table, result.to_frame())
+
+    several = anniversary_test(planted_series, ["01-03", "07-04"])
+    with pytest.raises(EventDataError, match=r"tests\['01-03'\]"):
+        several.rate_ratio  # noqa: B018
+    with pytest.raises(EventDataError, match=r"tests\['01-03'\]"):
+        several.plot()
+    # still an AttributeError: getattr with a default and hasattr answer as usual
+    assert getattr(several, "pvalue", None) is None and not hasattr(several, "by_year")
+    assert several["07-04"].rate_ratio == pytest.approx(
+        anniversary_test(planted_series, ["07-04", "01-03"])["07-04"].rate_ratio
+    )
+
+
+def test_results_follow_the_result_protocol(planted_series):
+    from eventdata.core.result import Result
+
+    study = event_study(planted_series, "01-03", window=(-3, 3))
+    test = rate_ratio_test(60, 51477.5, 30, 54308.7, method="score")
+    for result in (anniversary_test(planted_series, "01-03"), study, test):
+        assert isinstance(result, Result)
+        pd.testing.assert_frame_equal(result.table, result.to_frame())
+        assert "<table" in result._repr_html_() and result.summary()
+    numbers = study.to_dict()
+    assert numbers["anniversary"] == "01-03" and numbers["window"] == [-3, 3]
+    assert [row["relative_day"] for row in numbers["table"]] == list(range(-3, 4))
+    pd.testing.assert_frame_equal(study.table, study.frame)
+    numbers = test.to_dict()
+    assert numbers["rate_ratio"] == pytest.approx(2.11, abs=5e-3)
+    assert numbers["ci"] == [pytest.approx(test.ci[0]), pytest.approx(test.ci[1])]
+    assert numbers["table"][0]["count1"] == 60

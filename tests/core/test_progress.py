@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -195,3 +196,25 @@ def test_report_steps_and_its_placebo_batches_reach_one_callback() -> None:
     assert [s.done for s in report] == list(range(1, 11)) and report[-1].total == 10
     assert [s.note for s in report][:3] == ["tests", "timeline", "anniversary 01-03"]
     assert placebo and placebo[-1].done == placebo[-1].total
+
+
+def test_units_solved_together_give_each_unit_its_own_sums(daily) -> None:
+    """The stacked solve over several series on the same days equals each one's own."""
+    values = daily.to_numpy(dtype="float64")
+    years, positions = _calendar.anniversary_anchors(daily.index, 1, 3)
+    fit_rows = ~_calendar.window_days(positions, (0, 6), len(values))
+    design = _baseline.design_matrix(daily.index, trend_df=None, harmonics=None)
+    baselines = [
+        _baseline.Baseline.fit(
+            daily.index, series, fit_rows, trend_df=None, harmonics=None, design=design
+        )
+        for series in (values, values[::-1].copy(), values + 3)
+    ]
+    _, anchors = _calendar.years_to_test(daily.index, years, positions, (0, 6), None, "01-03")
+    forbidden = _calendar.window_days(positions, (-30, 36), len(values))
+    shifts = _placebo.placebo_shifts(anchors, (0, 6), forbidden, len(values))
+    together = _placebo.left_out_sums_of_units(baselines, anchors, shifts, (0, 6))
+    for baseline, sums in zip(baselines, together, strict=True):
+        alone = _placebo.left_out_sums(baseline, anchors, shifts, (0, 6))
+        for field in ("observed", "expected", "model_variance"):
+            np.testing.assert_allclose(getattr(sums, field), getattr(alone, field), rtol=1e-12)
