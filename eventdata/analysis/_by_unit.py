@@ -25,7 +25,7 @@ from eventdata.analysis._calendar import (
     check_window,
     parse_anniversary,
 )
-from eventdata.analysis._daily import daily_series, dates_of_coarse_events
+from eventdata.analysis._daily import coarse_rows, daily_series
 from eventdata.analysis._inference import adjust_pvalues, fit_baseline, plan_tests, run_tests
 from eventdata.analysis._placebo import left_out_sums_of_units
 from eventdata.analysis._text import format_pvalue, format_ratio
@@ -253,10 +253,11 @@ def per_unit_tests(
     units = events[by]
     sizes = units.value_counts(dropna=True, sort=False)
     positions = pd.Series(np.arange(len(events))).groupby(units.to_numpy(), sort=False).indices
-    # the dates and precisions of every event, read once: each unit takes its rows
-    dated = pd.DataFrame({"event_date": dates})
-    if "time_precision" in events.columns:
-        dated["time_precision"] = events["time_precision"].to_numpy()
+    # the events the daily counts leave out as too coarse, found once: each unit takes its own
+    coarse = None
+    if "time_precision" in events.columns and precision not in ("keep", "spread"):
+        coarse = coarse_rows(events) & dates.notna().to_numpy()
+    event_days = dates.to_numpy().astype("datetime64[ns]")
     sparse, fitted = [], {}
     for unit in sorted(sizes.index, key=str):
         n = int(sizes[unit])
@@ -276,7 +277,9 @@ def per_unit_tests(
             y=np.where(covered, values, 0.0),
             covered=covered,
             report=None,
-            coarse_dates=dates_of_coarse_events(dated.iloc[positions[unit]], precision),
+            coarse_dates=(
+                None if coarse is None else event_days[positions[unit]][coarse[positions[unit]]]
+            ),
         )
         try:
             fitted[unit] = (n, unit_daily, fit_baseline(unit_daily, plan))

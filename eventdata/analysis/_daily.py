@@ -171,7 +171,12 @@ def dates_of_coarse_events(events: Any, precision: str) -> np.ndarray | None:
         return None
     if precision in ("keep", "spread"):
         return None
-    levels = pd.to_numeric(events["time_precision"], errors="coerce")
-    coarse = (levels > 1).to_numpy(dtype=bool, na_value=False)
+    coarse = coarse_rows(events)
     dates = pd.to_datetime(events["event_date"]).to_numpy()[coarse]
     return dates[~np.isnat(dates)].astype("datetime64[ns]")
+
+
+def coarse_rows(events: pd.DataFrame) -> np.ndarray:
+    """Which events are dated only to the week or month (``time_precision`` above 1)."""
+    levels = pd.to_numeric(events["time_precision"], errors="coerce")
+    return (levels > 1).to_numpy(dtype=bool, na_value=False)

@@ -127,11 +127,11 @@ def _left_out_stack(
     weighted = design * root[..., None]
     without = information[:, None] - np.swapaxes(weighted, -1, -2) @ weighted
     score = np.einsum("usdp,usd->usp", weighted, (y - mu) / root)
-    delta = np.linalg.solve(without, score[..., None])[..., 0]
+    inverse = np.linalg.inv(without)  # the left-out covariance, used twice
+    delta = np.einsum("uspq,usq->usp", inverse, score)
     left_out = np.exp(np.log(mu) - np.einsum("sdp,usp->usd", design, delta))
     gradient = np.einsum("sdp,usd->usp", design, left_out)
-    solved = np.linalg.solve(without, gradient[..., None])[..., 0]
-    variance = np.einsum("usp,usp->us", gradient, solved)
+    variance = np.einsum("usp,uspq,usq->us", gradient, inverse, gradient)
     expected = left_out.sum(axis=-1)
     observed = y.sum(axis=-1)
     return [
