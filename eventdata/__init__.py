@@ -28,14 +28,12 @@ _NAMES = {
         [
             "AnniversaryResult",
             "AnniversaryTests",
-            "EventStudyResult",
-            "RateRatioTest",
             "anniversary_test",
-            "event_study",
-            "rate_ratio_test",
         ],
         "eventdata.analysis.anniversary",
     ),
+    **dict.fromkeys(["EventStudyResult", "event_study"], "eventdata.analysis.event_study"),
+    **dict.fromkeys(["RateRatioTest", "rate_ratio_test"], "eventdata.analysis.rate_ratio"),
     **dict.fromkeys(
         ["InterruptedTimeSeries", "interrupted_time_series"], "eventdata.analysis.interrupted"
     ),

@@ -17,13 +17,8 @@ from typing import Any
 import pandas as pd
 
 from eventdata import plot
-from eventdata.analysis.anniversary import (
-    AnniversaryResult,
-    AnniversaryTests,
-    EventStudyResult,
-    anniversary_test,
-    event_study,
-)
+from eventdata.analysis.anniversary import AnniversaryResult, AnniversaryTests, anniversary_test
+from eventdata.analysis.event_study import EventStudyResult, event_study
 from eventdata.analysis.provinces import province_frequency
 from eventdata.core.coverage import CoverageLike, covered_span, frame_coverage
 from eventdata.core.errors import EventDataError

@@ -22,12 +22,8 @@ from typing import Any
 
 import pandas as pd
 
-from eventdata.analysis.anniversary import (
-    AnniversaryResult,
-    EventStudyResult,
-    format_pvalue,
-    format_ratio,
-)
+from eventdata.analysis.anniversary import AnniversaryResult, format_pvalue, format_ratio
+from eventdata.analysis.event_study import EventStudyResult
 from eventdata.analysis.provinces import ProvinceResult
 from eventdata.core.result import Result, jsonable
 from eventdata.core.validation import Quarantine

@@ -17,24 +17,21 @@ from statsmodels.stats import rates
 from statsmodels.stats.multitest import multipletests
 
 import eventdata as ed
+from eventdata.analysis._baseline import Baseline, design_matrix
+from eventdata.analysis._calendar import anniversary_anchors, window_days
 from eventdata.analysis._glm import fit_log_glm
+from eventdata.analysis._placebo import left_out_sums, placebo_shifts
 from eventdata.analysis.anniversary import (
     AnniversaryResult,
     AnniversaryTests,
     AutocorrelationWarning,
     CalibrationWarning,
-    EventStudyResult,
     InsufficientDataError,
     OverdispersionWarning,
-    _anchors,
-    _Baseline,
-    _cover,
-    _design,
-    _placebo_shifts,
     anniversary_test,
-    event_study,
-    rate_ratio_test,
 )
+from eventdata.analysis.event_study import EventStudyResult, event_study
+from eventdata.analysis.rate_ratio import rate_ratio_test
 from eventdata.core.errors import EventDataError
 from eventdata.datasets import simulate_counts
 
@@ -187,7 +184,7 @@ def test_zero_counts_get_one_sided_unbounded_intervals():
 
 
 def test_irls_matches_statsmodels_glm(null_series):
-    X, _ = _design(null_series.index, trend_df=None, harmonics=None)
+    X, _ = design_matrix(null_series.index, trend_df=None, harmonics=None)
     y = null_series.to_numpy(dtype="float64")
     ours = fit_log_glm(X, y)
     theirs = sm.GLM(y, X, family=sm.families.Poisson()).fit().params
@@ -277,13 +274,13 @@ def test_poisson_methods_are_the_two_sample_test_with_model_exposures(planted_se
 
 def test_leave_window_out_expectation_matches_a_refit(null_series):
     days, y = null_series.index, null_series.to_numpy(dtype="float64")
-    _, positions = _anchors(days, 1, 3)
-    windows = _cover(positions, (0, 6), len(y))
-    baseline = _Baseline.fit(days, y, ~windows, trend_df=None, harmonics=None)
+    _, positions = anniversary_anchors(days, 1, 3)
+    windows = window_days(positions, (0, 6), len(y))
+    baseline = Baseline.fit(days, y, ~windows, trend_df=None, harmonics=None)
     anchors = positions[(positions >= 0) & (positions + 6 < len(y))]
-    shifts = _placebo_shifts(anchors, (0, 6), _cover(positions, (-30, 36), len(y)), len(y))
+    shifts = placebo_shifts(anchors, (0, 6), window_days(positions, (-30, 36), len(y)), len(y))
     chosen = shifts[[0, len(shifts) // 2, -1]]
-    sums = baseline.left_out_sums(anchors, chosen, (0, 6))
+    sums = left_out_sums(baseline, anchors, chosen, (0, 6))
     for i, shift in enumerate(chosen):
         rows = (anchors[:, None] + shift + np.arange(7)).ravel()
         fit = baseline.fit_rows.copy()
@@ -309,7 +306,7 @@ def test_placebo_pvalue_by_brute_force_refits():
     result = anniversary_test(daily, "01-03")
     y = daily.to_numpy(dtype="float64")
     baseline_fit = ~result.daily["in_window"].to_numpy()
-    X, _ = _design(daily.index, trend_df=None, harmonics=None)
+    X, _ = design_matrix(daily.index, trend_df=None, harmonics=None)
     anchors = np.flatnonzero(result.daily["relative_day"].eq(0).fillna(False).to_numpy())
 
     def window_statistic(rows, fit):
@@ -480,13 +477,18 @@ def test_inputs_are_not_mutated(planted_series, simulated):
 
 def test_result_object(planted_series):
     result = anniversary_test(planted_series, "01-03")
-    assert isinstance(result, AnniversaryResult)
+    # one type whether one anniversary or several; holding one, it reads as its result
+    assert isinstance(result, AnniversaryTests) and len(result) == 1
+    assert isinstance(result["01-03"], AnniversaryResult)
+    assert result.rate_ratio == result["01-03"].rate_ratio
     assert result.method == "placebo" and "auto" in result.method_note
     assert result.alternative == "increase" and result.correction == "none"
     assert result.pvalue == result.pvalue_adjusted
     assert result.ci[0] < result.rate_ratio < result.ci[1]
     with pytest.raises(dataclasses.FrozenInstanceError):
         result.rate_ratio = 1.0  # type: ignore[misc]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        result["01-03"].rate_ratio = 1.0  # type: ignore[misc]
 
     by_year = result.by_year
     assert by_year["year"].tolist() == list(range(2016, 2023))
@@ -613,3 +615,52 @@ def test_event_study_falls_back_to_quasipoisson_intervals():
     # wider than plain Poisson limits by about the square root of the dispersion
     plain = stats.chi2.ppf(0.975, 2 * frame["observed"] + 2) / 2 / frame["expected"]
     assert (frame["ci_high"] > plain).all()
+
+
+# --- one result type, whether one anniversary or several ------------------------------------
+
+
+def test_one_anniversary_reads_as_its_result_and_several_say_which_to_pick(planted_series):
+    one = anniversary_test(planted_series, "01-03")
+    result = one["01-03"]
+    for name in ("rate_ratio", "ci", "pvalue", "observed", "expected", "method", "window"):
+        assert getattr(one, name) == getattr(result, name)
+    assert (one.years, one.reliable, one.detectable_ratio) == (
+        result.years,
+        result.reliable,
+        result.detectable_ratio,
+    )
+    pd.testing.assert_frame_equal(one.by_year, result.by_year)
+    assert one.summary() == result.summary() and one._repr_html_() == result._repr_html_()
+    pd.testing.assert_frame_equal(one.to_frame(), result.to_frame())
+    pd.testing.assert_frame_equal(one.table, result.to_frame())
+
+    several = anniversary_test(planted_series, ["01-03", "07-04"])
+    with pytest.raises(EventDataError, match=r"tests\['01-03'\]"):
+        several.rate_ratio  # noqa: B018
+    with pytest.raises(EventDataError, match=r"tests\['01-03'\]"):
+        several.plot()
+    # still an AttributeError: getattr with a default and hasattr answer as usual
+    assert getattr(several, "pvalue", None) is None and not hasattr(several, "by_year")
+    assert several["07-04"].rate_ratio == pytest.approx(
+        anniversary_test(planted_series, ["07-04", "01-03"])["07-04"].rate_ratio
+    )
+
+
+def test_results_follow_the_result_protocol(planted_series):
+    from eventdata.core.result import Result
+
+    study = event_study(planted_series, "01-03", window=(-3, 3))
+    test = rate_ratio_test(60, 51477.5, 30, 54308.7, method="score")
+    for result in (anniversary_test(planted_series, "01-03"), study, test):
+        assert isinstance(result, Result)
+        pd.testing.assert_frame_equal(result.table, result.to_frame())
+        assert "<table" in result._repr_html_() and result.summary()
+    numbers = study.to_dict()
+    assert numbers["anniversary"] == "01-03" and numbers["window"] == [-3, 3]
+    assert [row["relative_day"] for row in numbers["table"]] == list(range(-3, 4))
+    pd.testing.assert_frame_equal(study.table, study.frame)
+    numbers = test.to_dict()
+    assert numbers["rate_ratio"] == pytest.approx(2.11, abs=5e-3)
+    assert numbers["ci"] == [pytest.approx(test.ci[0]), pytest.approx(test.ci[1])]
+    assert numbers["table"][0]["count1"] == 60

@@ -13,7 +13,9 @@ import statsmodels.api as sm
 from scipy import stats
 
 import eventdata as ed
-from eventdata.analysis.anniversary import MINIMUMS, anniversary_test, event_study
+from eventdata.analysis._baseline import design_matrix
+from eventdata.analysis.anniversary import MINIMUMS, anniversary_test
+from eventdata.analysis.event_study import event_study
 from eventdata.core.errors import InsufficientDataError
 from tests.conftest import shared_file
 
@@ -52,9 +54,7 @@ def test_the_profile_interval_of_an_empty_window_matches_the_statsmodels_devianc
     result = quiet(anniversary_test, emptied, "01-03", method="quasipoisson")
     frame = result.daily
     window = frame["in_window"].to_numpy().astype(float)
-    from eventdata.analysis.anniversary import _design
-
-    X, _ = _design(pd.DatetimeIndex(frame["date"]), trend_df=None, harmonics=None)
+    X, _ = design_matrix(pd.DatetimeIndex(frame["date"]), trend_df=None, harmonics=None)
     y = frame["count"].to_numpy()
     without = sm.GLM(y[window == 0], X[window == 0], family=sm.families.Poisson()).fit()
     full = sm.GLM(y, np.column_stack([X, window]), family=sm.families.Poisson()).fit()

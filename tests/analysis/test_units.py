@@ -118,3 +118,38 @@ def test_too_short_a_calendar_is_insufficient_data(seed_events):
 def test_bad_options(seed_events, options, message):
     with pytest.raises(ed.EventDataError, match=message):
         ed.anniversary_by_unit(seed_events, **{"anniversary": "01-03", **options})
+
+
+def test_a_unit_by_placebo_is_the_test_on_that_unit_alone(planted):
+    events, hot = planted
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = ed.anniversary_test(events, "01-03", by="admin1", min_events=1500)
+        alone = ed.anniversary_test(
+            events[events["admin1"] == hot],
+            "01-03",
+            start=events["event_date"].min(),
+            end=events["event_date"].max(),
+        )
+    assert isinstance(result, ed.UnitAnniversaryTests) and result.by == "admin1"
+    unit = result.results[hot]
+    assert unit.method == alone.method == "placebo"
+    assert unit.rate_ratio == pytest.approx(alone.rate_ratio, rel=1e-9)
+    assert unit.ci == pytest.approx(alone.ci, rel=1e-9)
+    assert unit.pvalue == alone.pvalue
+    assert unit.coarse_in_windows == alone.coarse_in_windows
+    pd.testing.assert_frame_equal(unit.placebo, alone.placebo, rtol=1e-9)
+    pd.testing.assert_frame_equal(unit.by_year, alone.by_year, rtol=1e-9)
+    # anniversary_by_unit is the same call
+    again = ed.anniversary_by_unit(events, "01-03", by="admin1", min_events=1500)
+    pd.testing.assert_frame_equal(result.to_frame(), again.to_frame())
+    numbers = result.to_dict()
+    assert {row["unit"] for row in numbers["units"]} == set(result.table["unit"])
+    assert "(all)" in [row["unit"] for row in numbers["table"]]
+    assert numbers["pooled"]["rate_ratio"] == pytest.approx(result.pooled.rate_ratio)
+
+
+def test_several_anniversaries_by_unit_are_refused(planted):
+    events, _ = planted
+    with pytest.raises(ed.EventDataError, match="one anniversary"):
+        ed.anniversary_test(events, ["01-03", "07-04"], by="admin1")

@@ -5,11 +5,12 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
 import eventdata as ed
-from eventdata.analysis import anniversary
+from eventdata.analysis import _baseline, _calendar, _placebo
 from eventdata.cli import main
 from eventdata.core.progress import Progress, ProgressStep
 
@@ -94,7 +95,7 @@ def test_placebo_steps_are_batches_that_add_up_to_every_pseudo_anniversary(daily
     assert all(s.total == total and s.description == "placebo dates" for s in seen)
     assert [s.done for s in seen] == list(pd.Series([s.n for s in seen]).cumsum())
     assert seen[-1].done == total
-    assert all(0 < s.n <= anniversary._PLACEBO_BATCH for s in seen)
+    assert all(0 < s.n <= _placebo.PLACEBO_BATCH for s in seen)
     for label, n in n_placebo.items():
         assert sum(s.n for s in seen if s.note == label) == n
     assert [s.note for s in seen] == sorted((s.note for s in seen), key=list(n_placebo).index)
@@ -116,17 +117,15 @@ def test_anniversary_results_do_not_depend_on_progress(daily) -> None:
 def test_batches_give_the_same_sums_as_one_solve(daily) -> None:
     """Each pseudo-anniversary's numbers do not depend on the others in its batch."""
     values = daily.to_numpy(dtype="float64")
-    years, positions = anniversary._anchors(daily.index, 1, 3)
-    fit_rows = ~anniversary._cover(positions, (0, 6), len(values))
-    baseline = anniversary._Baseline.fit(
-        daily.index, values, fit_rows, trend_df=None, harmonics=None
-    )
-    _, anchors = anniversary._tested(daily.index, years, positions, (0, 6), None, "01-03")
-    forbidden = anniversary._cover(positions, (-30, 36), len(values))
-    shifts = anniversary._placebo_shifts(anchors, (0, 6), forbidden, len(values))
-    assert len(shifts) > anniversary._PLACEBO_BATCH
-    batched = baseline.left_out_sums(anchors, shifts, (0, 6))
-    at_once = baseline._left_out_batch(anchors, shifts, (0, 6))
+    years, positions = _calendar.anniversary_anchors(daily.index, 1, 3)
+    fit_rows = ~_calendar.window_days(positions, (0, 6), len(values))
+    baseline = _baseline.Baseline.fit(daily.index, values, fit_rows, trend_df=None, harmonics=None)
+    _, anchors = _calendar.years_to_test(daily.index, years, positions, (0, 6), None, "01-03")
+    forbidden = _calendar.window_days(positions, (-30, 36), len(values))
+    shifts = _placebo.placebo_shifts(anchors, (0, 6), forbidden, len(values))
+    assert len(shifts) > _placebo.PLACEBO_BATCH
+    batched = _placebo.left_out_sums(baseline, anchors, shifts, (0, 6))
+    at_once = _placebo.left_out_batch(baseline, anchors, shifts, (0, 6))
     for field in ("observed", "expected", "model_variance"):
         assert (getattr(batched, field) == getattr(at_once, field)).all()
 
@@ -197,3 +196,25 @@ def test_report_steps_and_its_placebo_batches_reach_one_callback() -> None:
     assert [s.done for s in report] == list(range(1, 11)) and report[-1].total == 10
     assert [s.note for s in report][:3] == ["tests", "timeline", "anniversary 01-03"]
     assert placebo and placebo[-1].done == placebo[-1].total
+
+
+def test_units_solved_together_give_each_unit_its_own_sums(daily) -> None:
+    """The stacked solve over several series on the same days equals each one's own."""
+    values = daily.to_numpy(dtype="float64")
+    years, positions = _calendar.anniversary_anchors(daily.index, 1, 3)
+    fit_rows = ~_calendar.window_days(positions, (0, 6), len(values))
+    design = _baseline.design_matrix(daily.index, trend_df=None, harmonics=None)
+    baselines = [
+        _baseline.Baseline.fit(
+            daily.index, series, fit_rows, trend_df=None, harmonics=None, design=design
+        )
+        for series in (values, values[::-1].copy(), values + 3)
+    ]
+    _, anchors = _calendar.years_to_test(daily.index, years, positions, (0, 6), None, "01-03")
+    forbidden = _calendar.window_days(positions, (-30, 36), len(values))
+    shifts = _placebo.placebo_shifts(anchors, (0, 6), forbidden, len(values))
+    together = _placebo.left_out_sums_of_units(baselines, anchors, shifts, (0, 6))
+    for baseline, sums in zip(baselines, together, strict=True):
+        alone = _placebo.left_out_sums(baseline, anchors, shifts, (0, 6))
+        for field in ("observed", "expected", "model_variance"):
+            np.testing.assert_allclose(getattr(sums, field), getattr(alone, field), rtol=1e-12)

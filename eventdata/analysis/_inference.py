@@ -1,0 +1,554 @@
+"""The inference on one anniversary: rate ratio, interval, p-value, by the method chosen.
+
+:func:`one_anniversary` gives the fields of an
+:class:`~eventdata.analysis.anniversary.AnniversaryResult`
+from a fitted :class:`~eventdata.analysis._baseline.Baseline`, the tested anchors and the
+pseudo-anniversaries: by placebo ranking, by a window-indicator GLM (negative binomial or
+quasi-Poisson, profile likelihood) or by a two-sample Poisson test.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from eventdata.analysis._baseline import Baseline, WindowSums, design_matrix
+from eventdata.analysis._calendar import (
+    CORRECTIONS,
+    anniversary_anchors,
+    uncovered_years,
+    window_days,
+    years_to_test,
+)
+from eventdata.analysis._daily import MINIMUMS, DailySeries
+from eventdata.analysis._glm import fit_log_glm, nb2_alpha, nb2_loglik, poisson_deviance
+from eventdata.analysis._placebo import (
+    MIN_PLACEBO,
+    PlaceboReference,
+    left_out_sums,
+    placebo_minimum,
+    placebo_shifts,
+)
+from eventdata.analysis.rate_ratio import rate_ratio_test
+from eventdata.core.errors import (
+    AutocorrelationWarning,
+    CalibrationWarning,
+    InsufficientDataError,
+    OverdispersionWarning,
+)
+from eventdata.core.progress import Progress, ProgressOption
+
+# Window-level dispersion (variance of placebo window counts over their
+# expectation) above which Poisson tests are flagged; 1 for Poisson counts.
+_WINDOW_DISPERSION_LIMIT = 1.5
+
+
+@dataclass(frozen=True, eq=False)
+class Plan:
+    """What every series over the same days shares: the tested years and anchors of each
+    anniversary, its pseudo-anniversaries, the baseline days and the design matrix."""
+
+    labels: tuple[str, ...]
+    window: tuple[int, int]
+    tested: tuple[tuple[np.ndarray, np.ndarray], ...]  # (years, anchors) per anniversary
+    left_out: tuple[tuple[int, ...], ...]  # years the coverage does not hold
+    shifts: tuple[np.ndarray, ...]  # pseudo-anniversaries per anniversary
+    fit_rows: np.ndarray  # covered days outside every anniversary window
+    design: tuple[np.ndarray, dict]
+
+
+def plan_tests(
+    daily: DailySeries,
+    labels: Sequence[str],
+    parsed: Sequence[tuple[int, int]],
+    *,
+    window: tuple[int, int],
+    years: Sequence[int] | None,
+    buffer: int,
+    trend_df: int | None,
+    harmonics: int | None,
+) -> Plan:
+    """The calendar of the tests of ``labels`` (``"MM-DD"``, parsed) on ``daily``'s days."""
+    days, covered, n = daily.days, daily.covered, len(daily.y)
+    all_anchors = [anniversary_anchors(days, month, day) for month, day in parsed]
+    in_windows = np.zeros(n, dtype=bool)
+    forbidden = ~covered
+    for _, positions in all_anchors:
+        in_windows |= window_days(positions, window, n)
+        forbidden |= window_days(positions, (window[0] - buffer, window[1] + buffer), n)
+    tested, left_out = [], []
+    for (anchor_years, positions), label in zip(all_anchors, labels, strict=True):
+        tested.append(years_to_test(days, anchor_years, positions, window, years, label, covered))
+        left_out.append(uncovered_years(anchor_years, positions, window, covered, years))
+    return Plan(
+        labels=tuple(labels),
+        window=window,
+        tested=tuple(tested),
+        left_out=tuple(left_out),
+        shifts=tuple(placebo_shifts(anchors, window, forbidden, n) for _, anchors in tested),
+        fit_rows=~in_windows & covered,
+        design=design_matrix(days, trend_df=trend_df, harmonics=harmonics),
+    )
+
+
+def fit_baseline(daily: DailySeries, plan: Plan) -> Baseline:
+    """The expectation model of ``daily`` on the baseline days and design of ``plan``."""
+    return Baseline.fit(
+        daily.days,
+        daily.y,
+        plan.fit_rows,
+        trend_df=None,
+        harmonics=None,
+        offset=daily.offset,
+        covered=daily.covered,
+        design=plan.design,
+    )
+
+
+def run_tests(
+    daily: DailySeries,
+    plan: Plan,
+    *,
+    method: str,
+    alternative: str,
+    level: float,
+    progress: ProgressOption = None,
+    stacklevel: int = 3,
+    baseline: Baseline | None = None,
+    placebos: Sequence[WindowSums] | None = None,
+) -> list[dict[str, Any]]:
+    """The fields of each anniversary's result on ``daily`` (the days ``plan`` was made for).
+
+    Warnings point ``stacklevel`` frames above the caller of this function. ``baseline``
+    (:func:`fit_baseline`) and the placebo sums of each anniversary
+    (:func:`~eventdata.analysis._placebo.left_out_sums`) are computed unless given.
+    """
+    total = sum(len(s) for s in plan.shifts)
+    with Progress(progress, total=total, unit=" dates", description="placebo dates") as bar:
+        baseline = fit_baseline(daily, plan) if baseline is None else baseline
+        placebos = [None] * len(plan.labels) if placebos is None else placebos
+        results = []
+        for label, tested, left_out, shifts, placebo in zip(
+            plan.labels, plan.tested, plan.left_out, plan.shifts, placebos, strict=True
+        ):
+            # a loop, not a comprehension: warnings then point at the caller's line
+            fields = one_anniversary(
+                label,
+                baseline,
+                tested,
+                shifts,
+                window=plan.window,
+                in_windows=~plan.fit_rows,
+                method=method,
+                alternative=alternative,
+                level=level,
+                report=daily.report,
+                advance=lambda n, label=label: bar.advance(n, note=label),
+                stacklevel=stacklevel + 1,
+                placebo=placebo,
+            )
+            by_year = fields["by_year"]
+            fields.update(
+                uncovered_days=daily.uncovered,
+                years_left_out=left_out,
+                coarse_in_windows=daily.coarse_inside(by_year["start"], by_year["end"]),
+            )
+            results.append(fields)
+    return results
+
+
+def adjust_pvalues(pvalues: Sequence[float] | np.ndarray, correction: str) -> np.ndarray:
+    """p-values adjusted by statsmodels' ``multipletests``; NaN stays NaN, left out.
+
+    Examples
+    --------
+    >>> adjust_pvalues([0.01, float("nan"), 0.04], "bh").round(3).tolist()
+    [0.02, nan, 0.04]
+    """
+    from statsmodels.stats.multitest import multipletests
+
+    values = np.asarray(pvalues, dtype="float64")
+    adjusted = values.copy()
+    known = np.isfinite(values)
+    if CORRECTIONS[correction] is not None and known.any():
+        adjusted[known] = multipletests(values[known], method=CORRECTIONS[correction])[1]
+    return adjusted
+
+
+def one_anniversary(
+    label: str,
+    baseline: Baseline,
+    years_and_anchors: tuple[np.ndarray, np.ndarray],
+    shifts: np.ndarray,
+    *,
+    window: tuple[int, int],
+    in_windows: np.ndarray,
+    method: str,
+    alternative: str,
+    level: float,
+    report: dict | None,
+    advance: Callable[[int], object],
+    stacklevel: int = 3,
+    placebo: WindowSums | None = None,
+) -> dict[str, Any]:
+    """The fields of the result for one anniversary; warnings point ``stacklevel`` frames up.
+
+    ``placebo``: the leave-window-out sums at the pseudo-anniversaries ``shifts``, when
+    the caller has them (computed here otherwise).
+    """
+    from scipy import stats
+
+    del in_windows  # the baseline's fit rows already leave every window out
+    tested_years, anchors = years_and_anchors
+    y, mu = baseline.y, baseline.mu
+    window_rows = anchors[:, None] + np.arange(window[0], window[1] + 1)[None, :]
+    observed_by_year = y[window_rows].sum(axis=1)
+    expected_by_year = mu[window_rows].sum(axis=1)
+    pooled = baseline.window_sums(window_rows.reshape(1, -1))
+    observed, expected = float(pooled.observed[0]), float(pooled.expected[0])
+
+    if placebo is None:
+        placebo = left_out_sums(baseline, anchors, shifts, window, advance)
+    window_dispersion = (
+        float(np.mean((placebo.observed - placebo.expected) ** 2 / placebo.expected))
+        if len(shifts)
+        else float("nan")
+    )
+    note = "as requested"
+    fell_back = False
+    if method == "auto":
+        if len(shifts) >= MIN_PLACEBO:
+            method, note = "placebo", f"chosen by auto: {len(shifts)} pseudo-anniversaries"
+        else:
+            method, fell_back = "quasipoisson", True
+            note = (
+                f"chosen by auto: only {len(shifts)} pseudo-anniversaries fit in the series "
+                f"(placebo needs {MIN_PLACEBO})"
+            )
+            warnings.warn(
+                f"{label}: {note}; quasi-Poisson allows for overdispersion but not for "
+                f"autocorrelation (lag-1 residual autocorrelation "
+                f"{baseline.autocorrelation:.2f}), so its p-value may be too small",
+                CalibrationWarning,
+                stacklevel=stacklevel,
+            )
+    alpha_level = 1 - level if alternative != "two-sided" else (1 - level) / 2
+    critical = float(stats.norm.isf(alpha_level))
+    if method == "placebo":
+        needed = placebo_minimum(level)
+        if len(shifts) < needed:
+            raise InsufficientDataError(
+                f"only {len(shifts)} pseudo-anniversaries fit in the covered series for "
+                f"{label}: the placebo test needs at least {needed} for a bounded "
+                f"{level:.0%} interval and a two-sided p-value able to reach "
+                f"{1 - level:g}. Give a longer series or a smaller buffer, or choose "
+                "another method"
+            )
+        reference = PlaceboReference.from_sums(placebo)
+        low, high = reference.interval(pooled, level)
+        rate_ratio, ci = observed / expected, (float(low[0]), float(high[0]))
+        pvalue = float(reference.pvalues(pooled)[alternative][0])
+        tail = reference.z if alternative != "decrease" else -reference.z
+        critical = float(np.quantile(tail, 1 - alpha_level))
+
+        def spread(log_ratio: float) -> float:
+            return float(reference.scale(pooled, log_ratio)[0])
+
+    elif method in ("negbin", "quasipoisson"):
+        rate_ratio, ci, pvalue, extra = _model_inference(
+            baseline, window_rows.ravel(), method, alternative, level
+        )
+        model_variance = float(pooled.model_variance[0])
+
+        def spread(log_ratio: float) -> float:
+            return float(np.sqrt(extra(expected * np.exp(log_ratio)) + model_variance))
+
+        if (
+            not fell_back
+            and np.isfinite(baseline.autocorrelation)
+            and baseline.autocorrelation > max(0.1, 3 / np.sqrt(baseline.terms["n_days"]))
+        ):
+            warnings.warn(
+                f"{label}: the baseline model's residuals are autocorrelated (lag-1 "
+                f"{baseline.autocorrelation:.2f}); {method} standard errors ignore it and "
+                "its p-value may be too small: prefer method='placebo'",
+                AutocorrelationWarning,
+                stacklevel=stacklevel,
+            )
+    else:
+        fit = baseline.fit_rows
+        test = rate_ratio_test(
+            observed,
+            expected,
+            float(y[fit].sum()),
+            float(mu[fit].sum()),
+            method=method.removeprefix("poisson-"),
+            alternative=alternative,
+            level=level,
+        )
+        rate_ratio, ci, pvalue = test.rate_ratio, test.ci, test.pvalue
+        model_variance = float(pooled.model_variance[0])
+
+        def spread(log_ratio: float) -> float:
+            return float(np.sqrt(1 / (expected * np.exp(log_ratio)) + model_variance))
+
+        overdispersed = baseline.dispersion > 1 and baseline.dispersion_pvalue < 0.01
+        if overdispersed or window_dispersion > _WINDOW_DISPERSION_LIMIT:
+            warnings.warn(
+                f"{label}: the counts are overdispersed (dispersion {baseline.dispersion:.2f} "
+                f"per day, {window_dispersion:.2f} per window; 1 for Poisson counts): "
+                f"the {method} test assumes Poisson counts and its p-value is too small. "
+                "Use method='placebo'",
+                OverdispersionWarning,
+                stacklevel=stacklevel,
+            )
+    # the point estimate lies inside its own interval, whatever the approximations
+    ci = (min(float(ci[0]), float(rate_ratio)), max(float(ci[1]), float(rate_ratio)))
+    reliable, why = True, ""
+    if expected < MINIMUMS["expected"]:
+        reliable = False
+        why = (
+            f"the model expects only {expected:.2g} events in the pooled windows (at least "
+            f"{MINIMUMS['expected']:g} are needed for a p-value): widen the selection or "
+            "the window, or wait for more years"
+        )
+        pvalue = float("nan")
+    return dict(
+        anniversary=label,
+        window=window,
+        years=tuple(int(t) for t in tested_years),
+        rate_ratio=float(rate_ratio),
+        ci=ci,
+        pvalue=float(pvalue),
+        pvalue_adjusted=float(pvalue),
+        correction="none",
+        alternative=alternative,
+        method=method,
+        method_note=note,
+        level=level,
+        observed=observed,
+        expected=expected,
+        by_year=_by_year(
+            baseline, tested_years, anchors, window, observed_by_year, expected_by_year
+        ),
+        daily=_daily_frame(baseline, tested_years, anchors, window),
+        placebo=_placebo_frame(baseline, anchors, shifts, placebo),
+        n_placebo=len(shifts),
+        dispersion=baseline.dispersion,
+        window_dispersion=window_dispersion,
+        autocorrelation=baseline.autocorrelation,
+        model=dict(baseline.terms),
+        time_precision=report,
+        detectable_ratio=_detectable_ratio(spread, critical, alternative),
+        reliable=reliable,
+        reliability_note=why,
+    )
+
+
+def _detectable_ratio(spread: Callable[[float], float], critical: float, alternative: str) -> float:
+    """The rate ratio a one-sided test at ``critical`` detects with 80% power.
+
+    The log ratio is about normal with standard deviation ``spread(log rho)``
+    at a true ratio ``rho``; the test rejects when ``log(O / E) / spread(0)``
+    passes ``critical``. Power 0.8: ``|log rho| - z_0.8 spread(log rho) =
+    critical spread(0)``, solved by fixed-point iteration.
+    """
+    from scipy import stats
+
+    sign = -1.0 if alternative == "decrease" else 1.0
+    power = float(stats.norm.ppf(0.8))
+    null = spread(0.0)
+    log_rho = sign * (critical + power) * null
+    for _ in range(100):
+        new = sign * (critical * null + power * spread(log_rho))
+        new = float(np.clip(new, -30.0, 30.0))
+        if abs(new - log_rho) < 1e-9:
+            break
+        log_rho = new
+    return float(np.exp(log_rho))
+
+
+def _model_inference(
+    baseline: Baseline,
+    window_rows: np.ndarray,
+    method: str,
+    alternative: str,
+    level: float,
+) -> tuple[float, tuple[float, float], float, Callable[[float], float]]:
+    """Window-indicator GLM, negative binomial or quasi-Poisson: signed-root
+    likelihood-ratio test and profile-likelihood interval of the window's rate ratio.
+
+    The window coefficient ``b`` is profiled: the baseline coefficients are
+    refitted with ``b`` fixed (an offset). The signed root ``r(b) = sign(b^ -
+    b) sqrt((D(b) - D(b^)) / phi)`` (``D`` the deviance, or minus twice the NB2
+    log-likelihood with its dispersion held at the maximum-likelihood value;
+    ``phi`` the Pearson dispersion for quasi-Poisson, 1 for negbin) is about
+    standard normal. Unlike the Wald test it stays valid when the window holds
+    no events: ``b^`` is then minus infinity, ``D(b^)`` the fit without the
+    windows, the interval's lower limit 0 and its upper limit finite
+    (Venzon and Moolgavkar 1988; Cox and Hinkley 1974, section 9.3).
+
+    Returns the rate ratio, interval, p-value, and the window sum's relative
+    variance at a given expectation (for the detectable ratio).
+    """
+    from scipy import optimize, stats
+
+    indicator = np.zeros(len(baseline.y))
+    indicator[window_rows] = 1.0
+    rows = baseline.fit_rows | (indicator > 0)  # covered baseline plus the tested windows
+    X, y = baseline.X[rows], baseline.y[rows]
+    offset, inside = baseline.offset[rows], indicator[rows] > 0
+    full = np.column_stack([X, inside.astype("float64")])
+    poisson = fit_log_glm(full, y, offset=offset, start=np.append(baseline.beta, 0.0))
+    mu = np.exp(full @ poisson + offset)
+    alpha, phi = 0.0, 1.0
+    if method == "negbin":
+        fitted = poisson
+        for _ in range(3):  # alternate the dispersion and the coefficients
+            alpha = nb2_alpha(y, mu)
+            fitted = fit_log_glm(full, y, offset=offset, alpha=alpha, start=fitted)
+            mu = np.exp(full @ fitted + offset)
+        start = fitted[:-1]
+    else:
+        pearson = float(np.sum((y - mu) ** 2 / mu))
+        phi = max(pearson / max(1, len(y) - full.shape[1]), 1e-12)
+        start = poisson[:-1]
+
+    def deviance(coefficient: float) -> float:
+        if np.isneginf(coefficient):  # the windows' expectation is 0: fit without them
+            beta = fit_log_glm(X[~inside], y[~inside], offset=offset[~inside], alpha=alpha)
+            return _glm_objective(y[~inside], np.exp(X[~inside] @ beta + offset[~inside]), alpha)
+        shifted = offset + coefficient * inside
+        beta = fit_log_glm(X, y, offset=shifted, alpha=alpha, start=start)
+        return _glm_objective(y, np.exp(X @ beta + shifted), alpha)
+
+    observed = float(y[inside].sum())
+    estimate = float(np.log(observed / np.exp(offset[inside] + X[inside] @ start).sum()))
+    if observed > 0:
+        fitted_estimate = fit_log_glm(
+            full, y, offset=offset, alpha=alpha, start=np.append(start, estimate)
+        )
+        estimate = float(fitted_estimate[-1])
+    else:
+        estimate = -np.inf
+    best = deviance(estimate)
+
+    def signed_root(coefficient: float) -> float:
+        gap = max(0.0, deviance(coefficient) - best) / phi
+        return float(np.sign(estimate - coefficient) * np.sqrt(gap))
+
+    r0 = signed_root(0.0)
+    pvalue = {
+        "increase": stats.norm.sf(r0),
+        "decrease": stats.norm.cdf(r0),
+        "two-sided": min(1.0, 2 * stats.norm.sf(abs(r0))),
+    }[alternative]
+    z = float(stats.norm.isf((1 - level) / 2))
+    centre = (
+        estimate
+        if np.isfinite(estimate)
+        else float(np.log(0.5 / max(np.exp(offset[inside] + X[inside] @ start).sum(), 1e-12)))
+    )
+    bounds = []
+    for direction, target in ((-1.0, z), (1.0, -z)):
+        if direction < 0 and not np.isfinite(estimate):
+            bounds.append(-np.inf)
+            continue
+        step, inner = 0.25, centre
+        outer = centre + direction * step
+        while (signed_root(outer) - target) * direction > 0 and step < 40:
+            inner, step = outer, step * 2
+            outer = centre + direction * step
+        if step >= 40:
+            bounds.append(direction * np.inf)
+            continue
+        bounds.append(
+            optimize.brentq(
+                lambda b, target=target: signed_root(b) - target,
+                min(inner, outer),
+                max(inner, outer),
+                xtol=1e-6,
+            )
+        )
+    rate_ratio = float(np.exp(estimate))
+    expected_window = mu[inside]
+    share = float(np.sum(expected_window**2) / np.sum(expected_window) ** 2)
+
+    def relative_variance(total: float) -> float:
+        return phi / total + alpha * share
+
+    return (
+        rate_ratio,
+        (float(np.exp(bounds[0])), float(np.exp(bounds[1]))),
+        float(pvalue),
+        (relative_variance),
+    )
+
+
+def _glm_objective(y: np.ndarray, mu: np.ndarray, alpha: float) -> float:
+    """Poisson deviance, or minus twice the NB2 log-likelihood (differences are what count)."""
+    return poisson_deviance(y, mu) if alpha <= 0 else -2 * nb2_loglik(y, mu, alpha)
+
+
+def _by_year(
+    baseline: Baseline,
+    tested_years: np.ndarray,
+    anchors: np.ndarray,
+    window: tuple[int, int],
+    observed: np.ndarray,
+    expected: np.ndarray,
+) -> pd.DataFrame:
+    first = baseline.days.to_numpy()[0]
+    return pd.DataFrame(
+        {
+            "year": tested_years.astype("int64"),
+            "observed": observed,
+            "expected": expected,
+            "ratio": observed / expected,
+            "start": first + (anchors + window[0]).astype("timedelta64[D]"),
+            "end": first + (anchors + window[1]).astype("timedelta64[D]"),
+        }
+    )
+
+
+def _daily_frame(
+    baseline: Baseline, tested_years: np.ndarray, anchors: np.ndarray, window: tuple[int, int]
+) -> pd.DataFrame:
+    n = len(baseline.y)
+    offsets = np.arange(window[0], window[1] + 1)
+    rows = (anchors[:, None] + offsets[None, :]).ravel()
+    relative, year = np.zeros(n, dtype="int64"), np.zeros(n, dtype="int64")
+    relative[rows] = np.tile(offsets, len(anchors))
+    year[rows] = np.repeat(tested_years, len(offsets))
+    in_window = np.zeros(n, dtype=bool)
+    in_window[rows] = True
+    return pd.DataFrame(
+        {
+            "date": baseline.days.to_numpy(),
+            "count": np.where(baseline.covered, baseline.y, np.nan),
+            "expected": baseline.mu,
+            "in_window": in_window,
+            # missing outside the tested windows
+            "relative_day": pd.arrays.IntegerArray(relative, ~in_window),
+            "year": pd.arrays.IntegerArray(year, ~in_window.copy()),
+        }
+    )
+
+
+def _placebo_frame(
+    baseline: Baseline, anchors: np.ndarray, shifts: np.ndarray, placebo: WindowSums
+) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "shift": shifts.astype("int64"),
+            "date": baseline.days.to_numpy()[0] + (anchors.min() + shifts).astype("timedelta64[D]"),
+            "observed": placebo.observed,
+            "expected": placebo.expected,
+            "rate_ratio": placebo.observed / placebo.expected,
+        }
+    )
