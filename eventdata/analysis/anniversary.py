@@ -540,10 +540,18 @@ class AnniversaryTests(Result):
             return self.results[0]._repr_html_()
         return html_view(self._headline(), [self.to_frame()])
 
-    def plot(self, *, kind: str = "years", ax: Axes | None = None, **kwargs: Any) -> Axes:
-        """The one anniversary's plot (see :meth:`AnniversaryResult.plot`); with several,
-        an error naming ``tests["MM-DD"].plot()``."""
-        return self.only("plot()").plot(kind=kind, ax=ax, **kwargs)
+    def plot(self, *, kind: str | None = None, ax: Axes | None = None, **kwargs: Any) -> Axes:
+        """The one anniversary's plot (see :meth:`AnniversaryResult.plot`, ``kind`` "years"
+        by default, or "placebo"); with several, their rate ratios and intervals side by side
+        (:func:`eventdata.plot.rate_ratios`, coloured where the adjusted p-value is below
+        0.05), or with ``kind`` the one named anniversary's: ``tests["MM-DD"].plot(kind=...)``.
+        """
+        if len(self.results) == 1:
+            return self.results[0].plot(kind=kind or "years", ax=ax, **kwargs)
+        if kind is not None:
+            return self.only("plot(kind=...)").plot(kind=kind, ax=ax, **kwargs)
+        title = kwargs.pop("title", f"Anniversary tests (p-values adjusted: {self.correction})")
+        return plot.rate_ratios(self.to_frame(), label="anniversary", ax=ax, title=title, **kwargs)
 
     def __repr__(self) -> str:
         if len(self.results) == 1:

@@ -16,15 +16,19 @@ Biom J 2008;50(2):283-298.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
 
+from eventdata import plot
 from eventdata.analysis._calendar import ALTERNATIVES, Alternative, check_choice, check_level
 from eventdata.analysis._text import html_view
 from eventdata.core.errors import EventDataError
 from eventdata.core.result import Result
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = ["RateRatioTest", "rate_ratio_test"]
 
@@ -90,6 +94,12 @@ class RateRatioTest(Result):
             f"rate ratio {self.rate_ratio:.4g} ({self.level:.0%} CI {self.ci[0]:.4g} to "
             f"{self.ci[1]:.4g}), p = {self.pvalue:.3g} ({self.alternative})"
         )
+
+    def plot(self, *, ax: Axes | None = None, **kwargs: Any) -> Axes:
+        """The rate ratio and its interval, log scale (:func:`eventdata.plot.rate_ratios`)."""
+        table = self.to_frame().assign(test="rate 1 / rate 2")
+        title = kwargs.pop("title", self._headline())
+        return plot.rate_ratios(table, label="test", ax=ax, title=title, **kwargs)
 
     def _headline(self) -> str:
         return (

@@ -23,7 +23,8 @@ Modules
 ``results``
     :func:`provinces`, :func:`its`, :func:`alerts`, :func:`knox_null`.
 ``anniversaries``
-    :func:`anniversary`, :func:`placebo`, :func:`event_study`, :func:`unit_forest`.
+    :func:`anniversary`, :func:`placebo`, :func:`event_study`, :func:`unit_forest`,
+    :func:`rate_ratios`.
 ``_base``, ``_data``, ``_windows`` (private)
     Colours, labels, Axes, legend and tick helpers; input adapters; anniversary windows.
 """
@@ -39,7 +40,13 @@ from eventdata.plot._base import NO_DATA_COLOR as NO_DATA_COLOR
 from eventdata.plot._base import SEQUENTIAL_CMAP as SEQUENTIAL_CMAP
 from eventdata.plot._base import Value as Value
 from eventdata.plot._windows import window_days
-from eventdata.plot.anniversaries import anniversary, event_study, placebo, unit_forest
+from eventdata.plot.anniversaries import (
+    anniversary,
+    event_study,
+    placebo,
+    rate_ratios,
+    unit_forest,
+)
 from eventdata.plot.events import calendar, heatmap, timeline
 from eventdata.plot.maps import cluster_map, grid_map, map
 from eventdata.plot.results import alerts, its, knox_null, provinces
@@ -57,6 +64,7 @@ __all__ = [
     "map",
     "placebo",
     "provinces",
+    "rate_ratios",
     "timeline",
     "unit_forest",
     "window_days",

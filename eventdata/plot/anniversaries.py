@@ -365,6 +365,89 @@ def event_study(
     )
 
 
+def rate_ratios(
+    table: pd.DataFrame,
+    *,
+    label: str,
+    ax: Axes | None = None,
+    alpha: float = 0.05,
+    pooled: tuple[float, tuple[float, float]] | None = None,
+    title: str | None = None,
+) -> Axes:
+    """Forest plot of rate ratios and their intervals, one row per test, sorted by ratio.
+
+    The view of every result that holds several rate ratios: anniversaries tested together,
+    units, a rate ratio test.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        One row per test with ``label``, ``rate_ratio``, ``ci_low``, ``ci_high`` and
+        optionally ``pvalue_adjusted`` (else ``pvalue``), which colours the rows.
+    label : str
+        The column naming each row (``"anniversary"``, ``"unit"``).
+    ax : matplotlib.axes.Axes, optional
+    alpha : float
+        Rows whose (adjusted) p-value is below it are drawn in colour, the others grey.
+    pooled : (float, (float, float)), optional
+        A pooled rate ratio and its interval, drawn last in black.
+    title : str, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Raises
+    ------
+    EventDataError
+        If ``table`` lacks a column named above.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame(
+    ...     {"anniversary": ["01-03", "07-04"], "rate_ratio": [1.6, 0.9],
+    ...      "ci_low": [1.2, 0.7], "ci_high": [2.1, 1.2], "pvalue": [0.001, 0.4]}
+    ... )
+    >>> ax = rate_ratios(table, label="anniversary")
+    >>> [t.get_text() for t in ax.get_yticklabels()]
+    ['07-04', '01-03']
+    """
+    missing = [c for c in (label, "rate_ratio", "ci_low", "ci_high") if c not in table.columns]
+    if missing:
+        raise EventDataError(f"a table of rate ratios needs the column(s) {', '.join(missing)}")
+    table = table.sort_values("rate_ratio", kind="stable")
+    significance = next((c for c in ("pvalue_adjusted", "pvalue") if c in table.columns), None)
+    ax = axes_for(ax, figsize=(6, max(2.5, 0.35 * (len(table) + 2))))
+    color = palette(1)[0]
+    rows = [
+        (str(getattr(row, label)), row.rate_ratio, (row.ci_low, row.ci_high), row)
+        for row in table.itertuples(index=False)
+    ]
+    if pooled is not None:
+        rows.append(("All (pooled)", pooled[0], tuple(pooled[1]), None))
+    # an interval reaching 0 or infinity (a test with few events) is cut 20 times beyond the
+    # ratios and marked with an arrowhead, so that the axis stays readable
+    ratios = [r for _, r, _, _ in rows if np.isfinite(r) and r > 0] or [1.0]
+    floor, ceiling = min(*ratios, 1.0) / 20, max(*ratios, 1.0) * 20
+    for y, (_name, ratio, (low, high), row) in enumerate(rows):
+        if row is None:
+            tone, marker = "k", "D"
+        else:
+            p = getattr(row, significance) if significance else 0.0
+            tone, marker = (color if p < alpha else "0.55"), "o"
+        shown = (max(low, floor), min(high, ceiling))
+        ax.plot(shown, [y, y], color=tone)
+        ax.plot(ratio, y, marker, color=tone)
+        for end, cut, head in ((low, floor, "<"), (high, ceiling, ">")):
+            if not (floor <= end <= ceiling):
+                ax.plot(cut, y, head, color=tone, markersize=5)
+    ax.set_yticks(range(len(rows)), labels=[name for name, *_ in rows])
+    ax.axvline(1.0, color="0.3", linestyle=":")
+    ax.set_xscale("log")
+    format_ratio_axis(ax, "x")
+    return finish(ax, title=title or "Rate ratios", xlabel="Rate ratio (log scale)", ylabel="")
+
+
 def unit_forest(result: Any, *, ax: Axes | None = None, alpha: float = 0.05) -> Axes:
     """Forest plot of an anniversary test per unit: rate ratios and intervals, pooled last.
 
@@ -389,24 +472,12 @@ def unit_forest(result: Any, *, ax: Axes | None = None, alpha: float = 0.05) -> 
     >>> [t.get_text() for t in ax.get_yticklabels()][-1]
     'All (pooled)'
     """
-    table = result.table.sort_values("rate_ratio", kind="stable")
-    ax = axes_for(ax, figsize=(6, max(2.5, 0.35 * (len(table) + 2))))
-    color = palette(1)[0]
-    labels = []
-    for y, row in enumerate(table.itertuples(index=False)):
-        hit = row.pvalue_adjusted < alpha
-        tone = color if hit else "0.55"
-        ax.plot([row.ci_low, row.ci_high], [y, y], color=tone)
-        ax.plot(row.rate_ratio, y, "o", color=tone)
-        labels.append(str(row.unit))
     pooled = result.pooled
-    y = len(table)
-    ax.plot(list(pooled.ci), [y, y], color="k")
-    ax.plot(pooled.rate_ratio, y, "D", color="k")
-    labels.append("All (pooled)")
-    ax.set_yticks(range(len(labels)), labels=labels)
-    ax.axvline(1.0, color="0.3", linestyle=":")
-    ax.set_xscale("log")
-    format_ratio_axis(ax, "x")
-    title = f"Anniversary {result.anniversary} by {result.by}"
-    return finish(ax, title=title, xlabel="Rate ratio (log scale)", ylabel="")
+    return rate_ratios(
+        result.table,
+        label="unit",
+        ax=ax,
+        alpha=alpha,
+        pooled=(pooled.rate_ratio, tuple(pooled.ci)),
+        title=f"Anniversary {result.anniversary} by {result.by}",
+    )

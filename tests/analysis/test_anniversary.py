@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import warnings
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
@@ -639,7 +640,12 @@ def test_one_anniversary_reads_as_its_result_and_several_say_which_to_pick(plant
     with pytest.raises(EventDataError, match=r"tests\['01-03'\]"):
         several.rate_ratio  # noqa: B018
     with pytest.raises(EventDataError, match=r"tests\['01-03'\]"):
-        several.plot()
+        several.plot(kind="placebo")  # one anniversary's figure: say which
+    ax = several.plot()  # several: their rate ratios side by side
+    assert [t.get_text() for t in ax.get_yticklabels()] == list(
+        several.to_frame().sort_values("rate_ratio", kind="stable")["anniversary"]
+    )
+    plt.close(ax.figure)
     # still an AttributeError: getattr with a default and hasattr answer as usual
     assert getattr(several, "pvalue", None) is None and not hasattr(several, "by_year")
     assert several["07-04"].rate_ratio == pytest.approx(

@@ -126,6 +126,7 @@ FIGURES_DRAWN: dict[str, Callable[[pd.DataFrame], object]] = {
     )(ed.counts(e, freq="W")),
     "anniversary": lambda e: ed.anniversary_test(ed.counts(e), "01-03").plot(),
     "placebo": lambda e: ed.anniversary_test(ed.counts(e), "01-03").plot(kind="placebo"),
+    "anniversaries": lambda e: ed.anniversary_test(ed.counts(e), ["01-03", "07-04"]).plot(),
     "event-study": lambda e: ed.event_study(ed.counts(e), "01-03", window=(-7, 7)).plot(),
 }
 COUNT_SCALES = {"heatmap-months", "heatmap-weekdays-fatalities", "calendar"}
@@ -133,8 +134,12 @@ COUNT_SCALES = {"heatmap-months", "heatmap-weekdays-fatalities", "calendar"}
 # four days, the many-province export two weeks, and the real year has no 7 days before 3
 # January 2016 for an event study.
 REFUSED = {
-    *(("seed", f) for f in ("alerts", "its", "anniversary", "placebo", "event-study")),
-    *(("many-provinces", f) for f in ("alerts", "its", "anniversary", "placebo", "event-study")),
+    *(("seed", f) for f in ("alerts", "its", "anniversary", "placebo", "anniversaries")),
+    ("seed", "event-study"),
+    *(
+        ("many-provinces", f)
+        for f in ("alerts", "its", "anniversary", "placebo", "anniversaries", "event-study")
+    ),
     ("real-year", "event-study"),
 }
 
