@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from eventdata.analysis import _multiple as multiple
 from eventdata.analysis._baseline import Baseline, WindowSums, design_matrix
 from eventdata.analysis._calendar import (
     CORRECTIONS,
@@ -163,21 +164,17 @@ def run_tests(
 
 
 def adjust_pvalues(pvalues: Sequence[float] | np.ndarray, correction: str) -> np.ndarray:
-    """p-values adjusted by statsmodels' ``multipletests``; NaN stays NaN, left out.
+    """p-values adjusted by the correction a test names (``"bh"``, ``"holm"``, ...,
+    ``"none"``), through :func:`eventdata.analysis._multiple.adjust_pvalues`.
 
     Examples
     --------
     >>> adjust_pvalues([0.01, float("nan"), 0.04], "bh").round(3).tolist()
     [0.02, nan, 0.04]
     """
-    from statsmodels.stats.multitest import multipletests
-
+    method = CORRECTIONS[correction]
     values = np.asarray(pvalues, dtype="float64")
-    adjusted = values.copy()
-    known = np.isfinite(values)
-    if CORRECTIONS[correction] is not None and known.any():
-        adjusted[known] = multipletests(values[known], method=CORRECTIONS[correction])[1]
-    return adjusted
+    return values.copy() if method is None else multiple.adjust_pvalues(values, method)
 
 
 def one_anniversary(
