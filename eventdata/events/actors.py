@@ -31,13 +31,13 @@ import pandas as pd
 
 from eventdata.core.errors import EventDataError
 from eventdata.core.options import require_columns
+from eventdata.core.periods import FREQUENCIES, as_freq
 
 __all__ = ["ROLES", "dyads", "from_long", "role_mask", "to_long"]
 
 #: The four actor columns, in ACLED's order, and the side each belongs to.
 ROLES = {"actor1": 1, "assoc_actor_1": 1, "actor2": 2, "assoc_actor_2": 2}
 _SEPARATOR = ";"
-_FREQ = {"D": "D", "W": "W-SUN", "M": "M", "Y": "Y"}
 
 
 def _search(column: pd.Series, pattern: str, what: str) -> np.ndarray:
@@ -147,8 +147,7 @@ def dyads(
     """
     if by not in ("actor", "inter"):
         raise ValueError(f"by must be 'actor' or 'inter', not {by!r}")
-    if freq is not None and freq not in _FREQ:
-        raise ValueError(f"freq must be one of {sorted(_FREQ)}, not {freq!r}")
+    period = None if freq is None else FREQUENCIES[as_freq(freq)].pandas
     pair = ["actor1", "actor2"] if by == "actor" else ["inter1", "inter2"]
     if "type_of_actor" in events.columns:  # the long form: back to one row per event
         events = from_long(events)
@@ -160,12 +159,12 @@ def dyads(
         return table.reset_index(drop=True)
     dates = pd.to_datetime(events["event_date"]).to_numpy()
     dated = ~pd.isna(dates)
-    periods = pd.PeriodIndex(dates[dated], freq=_FREQ[freq])
+    periods = pd.PeriodIndex(dates[dated], freq=period)
     keys = keys.loc[dated].reset_index(drop=True)
     keys["date"] = periods.start_time
     if keys.empty:
         return pd.DataFrame({c: [] for c in [*pair, "date", "count"]})
-    calendar = pd.period_range(periods.min(), periods.max(), freq=_FREQ[freq]).start_time
+    calendar = pd.period_range(periods.min(), periods.max(), freq=period).start_time
     wide = (
         keys.groupby([*pair, "date"], dropna=False, observed=True)
         .size()
