@@ -127,6 +127,9 @@ FIGURES_DRAWN: dict[str, Callable[[pd.DataFrame], object]] = {
     "anniversary": lambda e: ed.anniversary_test(ed.counts(e), "01-03").plot(),
     "placebo": lambda e: ed.anniversary_test(ed.counts(e), "01-03").plot(kind="placebo"),
     "anniversaries": lambda e: ed.anniversary_test(ed.counts(e), ["01-03", "07-04"]).plot(),
+    "by-province": lambda e: ed.anniversary_test(e, "01-03", by="admin1", min_events=1).plot(),
+    "grid-map": lambda e: edplot.grid_map(e),
+    "knox": lambda e: ed.knox_test(e, distance_km=25, days=7, permutations=19, seed=1).plot(),
     "event-study": lambda e: ed.event_study(ed.counts(e), "01-03", window=(-7, 7)).plot(),
 }
 COUNT_SCALES = {"heatmap-months", "heatmap-weekdays-fatalities", "calendar"}
@@ -141,6 +144,8 @@ REFUSED = {
         for f in ("alerts", "its", "anniversary", "placebo", "anniversaries", "event-study")
     ),
     ("real-year", "event-study"),
+    ("seed", "by-province"),  # four days
+    ("many-provinces", "by-province"),  # two weeks
 }
 
 
