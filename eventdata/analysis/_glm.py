@@ -72,7 +72,8 @@ def nb2_loglik(y: np.ndarray, mu: np.ndarray, alpha: float) -> float:
     return float(np.sum(combinations + size * log_p + special.xlogy(y, -np.expm1(log_p))))
 
 
-def _objective(y: np.ndarray, mu: np.ndarray, alpha: float) -> float:
+def objective(y: np.ndarray, mu: np.ndarray, alpha: float) -> float:
+    """Poisson deviance, or minus twice the NB2 log-likelihood (differences are what count)."""
     return poisson_deviance(y, mu) if alpha <= 0 else -2 * nb2_loglik(y, mu, alpha)
 
 
@@ -226,7 +227,7 @@ def _irls(
         beta = np.asarray(start, dtype="float64")
         eta = np.clip(X @ beta + offset, -_ETA_LIMIT, _ETA_LIMIT)
         mu = np.exp(eta)
-    deviance = _objective(y, mu, alpha) if beta is not None else np.inf
+    deviance = objective(y, mu, alpha) if beta is not None else np.inf
     for _ in range(max_iter):
         weight = mu / (1 + alpha * mu)
         z = eta - offset + (y - mu) / mu
@@ -240,7 +241,7 @@ def _irls(
             eta_new = X @ new + offset
             if np.isfinite(eta_new).all() and eta_new.max() < _ETA_LIMIT:
                 mu_new = np.exp(np.maximum(eta_new, -_ETA_LIMIT - 20))
-                value = _objective(y, mu_new, alpha)
+                value = objective(y, mu_new, alpha)
                 if np.isfinite(value) and (
                     beta is None or value <= deviance + 1e-9 * abs(deviance)
                 ):

@@ -27,7 +27,11 @@ from eventdata.analysis._calendar import (
     years_to_test,
 )
 from eventdata.analysis._daily import MINIMUMS, DailySeries
-from eventdata.analysis._glm import fit_log_glm, nb2_alpha, nb2_loglik, poisson_deviance
+from eventdata.analysis._glm import (
+    fit_log_glm,
+    nb2_alpha,
+    objective,
+)
 from eventdata.analysis._placebo import (
     MIN_PLACEBO,
     PlaceboReference,
@@ -419,10 +423,10 @@ def _model_inference(
     def deviance(coefficient: float) -> float:
         if np.isneginf(coefficient):  # the windows' expectation is 0: fit without them
             beta = fit_log_glm(X[~inside], y[~inside], offset=offset[~inside], alpha=alpha)
-            return _glm_objective(y[~inside], np.exp(X[~inside] @ beta + offset[~inside]), alpha)
+            return objective(y[~inside], np.exp(X[~inside] @ beta + offset[~inside]), alpha)
         shifted = offset + coefficient * inside
         beta = fit_log_glm(X, y, offset=shifted, alpha=alpha, start=start)
-        return _glm_objective(y, np.exp(X @ beta + shifted), alpha)
+        return objective(y, np.exp(X @ beta + shifted), alpha)
 
     observed = float(y[inside].sum())
     estimate = float(np.log(observed / np.exp(offset[inside] + X[inside] @ start).sum()))
@@ -485,11 +489,6 @@ def _model_inference(
         float(pvalue),
         (relative_variance),
     )
-
-
-def _glm_objective(y: np.ndarray, mu: np.ndarray, alpha: float) -> float:
-    """Poisson deviance, or minus twice the NB2 log-likelihood (differences are what count)."""
-    return poisson_deviance(y, mu) if alpha <= 0 else -2 * nb2_loglik(y, mu, alpha)
 
 
 def _by_year(

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from eventdata.core.errors import EventDataError
-from eventdata.core.periods import as_freq, index_freq
+from eventdata.core.periods import as_freq
 from eventdata.events.counts import counts
 
 __all__ = ["check_counts", "check_regular", "count_series"]
@@ -163,8 +163,6 @@ def check_regular(index: pd.Index) -> None:
 
 def _inferred(index: pd.DatetimeIndex) -> bool:
     """Whether pandas finds any step (ours or not) in a date index."""
-    if index_freq(index) is not None:
-        return True
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return pd.infer_freq(index) is not None
