@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import html
-
 import numpy as np
 import pandas as pd
 
@@ -11,7 +9,6 @@ __all__ = [
     "describe_model",
     "format_pvalue",
     "format_ratio",
-    "html_view",
     "text_table",
     "years_text",
 ]
@@ -47,14 +44,6 @@ def format_ratio(value: float) -> str:
     if abs(value) < 1e-6:
         return "0"
     return f"{value:.3g}"
-
-
-def html_view(headline: str, tables: list[pd.DataFrame]) -> str:
-    """The notebook view: the headline in bold, then the tables."""
-    body = "".join(
-        table.to_html(index=False, float_format=lambda x: f"{x:.4g}") for table in tables
-    )
-    return f"<div><p><strong>{html.escape(headline)}</strong></p>{body}</div>"
 
 
 def text_table(headline: str, table: pd.DataFrame) -> str:

@@ -88,7 +88,6 @@ from eventdata.analysis._text import (
     describe_model,
     format_pvalue,
     format_ratio,
-    html_view,
     text_table,
     years_text,
 )
@@ -339,9 +338,8 @@ class AnniversaryResult(Result):
         lines.append(by_year.to_string(index=False, float_format=lambda x: f"{x:.3g}"))
         return "\n".join(lines)
 
-    def _repr_html_(self) -> str:
-        by_year = self.by_year[["year", "observed", "expected", "ratio"]]
-        return html_view(self._headline(), [self.to_frame(), by_year])
+    def _html_tables(self) -> list[pd.DataFrame]:
+        return [self.to_frame(), self.by_year[["year", "observed", "expected", "ratio"]]]
 
     def _headline_dict(self) -> dict[str, Any]:
         """The row of :meth:`to_frame`, ``ci``, the notes, the model's checks and ``by_year``."""
@@ -538,7 +536,7 @@ class AnniversaryTests(Result):
     def _repr_html_(self) -> str:
         if len(self.results) == 1:
             return self.results[0]._repr_html_()
-        return html_view(self._headline(), [self.to_frame()])
+        return super()._repr_html_()
 
     def plot(self, *, kind: str | None = None, ax: Axes | None = None, **kwargs: Any) -> Axes:
         """The one anniversary's plot (see :meth:`AnniversaryResult.plot`, ``kind`` "years"

@@ -34,7 +34,7 @@ from eventdata.analysis._placebo import (
     left_out_sums,
     placebo_shifts,
 )
-from eventdata.analysis._text import html_view, text_table, years_text
+from eventdata.analysis._text import text_table, years_text
 from eventdata.core.coverage import CoverageLike
 from eventdata.core.result import Result
 from eventdata.store import EventStore
@@ -127,9 +127,6 @@ class EventStudyResult(Result):
             "uncovered_days": self.uncovered_days,
             "years_left_out": self.years_left_out,
         }
-
-    def _repr_html_(self) -> str:
-        return html_view(self._headline(), [self.to_frame()])
 
     def _headline(self) -> str:
         return (

@@ -23,7 +23,6 @@ import pandas as pd
 
 from eventdata import plot
 from eventdata.analysis._calendar import ALTERNATIVES, Alternative, check_choice, check_level
-from eventdata.analysis._text import html_view
 from eventdata.core.errors import EventDataError
 from eventdata.core.result import Result
 
@@ -117,9 +116,6 @@ class RateRatioTest(Result):
             "alternative": self.alternative,
             "level": self.level,
         }
-
-    def _repr_html_(self) -> str:
-        return html_view(self._headline(), [self.to_frame()])
 
 
 def rate_ratio_test(

@@ -77,9 +77,20 @@ class Result:
         out["table"] = jsonable(self.to_frame())
         return out
 
+    def _headline(self) -> str:
+        """The bold line of the notebook view (default: the summary)."""
+        return self.summary()
+
+    def _html_tables(self) -> list[pd.DataFrame]:
+        """The tables of the notebook view (default: the tidy table)."""
+        return [self.to_frame()]
+
     def _repr_html_(self) -> str:
-        table = self.to_frame().to_html(index=False, float_format=lambda x: f"{x:.4g}")
-        return f"<div><p><strong>{html.escape(self.summary())}</strong></p>{table}</div>"
+        body = "".join(
+            table.to_html(index=False, float_format=lambda x: f"{x:.4g}")
+            for table in self._html_tables()
+        )
+        return f"<div><p><strong>{html.escape(self._headline())}</strong></p>{body}</div>"
 
 
 def jsonable(value: Any) -> Any:
