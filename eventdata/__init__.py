@@ -13,7 +13,9 @@ from importlib import import_module as _import_module
 # Where each public name lives. Nothing below is imported until first used (PEP 562): `import
 # eventdata` costs next to nothing, and a name costs what its module needs (reading ACLED pays
 # for pandas and pandera; statsmodels, scipy, matplotlib and dask load only with the analyses and
-# plots that use them).
+# plots that use them). Type checkers and IDEs cannot run this: they read the same names, with
+# their types, from the stub beside this file (__init__.pyi), which tests/test_api.py holds to
+# these tables. A new public name goes in a table here and in the stub.
 _MODULES = {
     "acled": "eventdata.io.acled_api",
     "codebook": "eventdata.core.codebook",
@@ -109,6 +111,8 @@ _NAMES = {
         "eventdata.store",
     ),
 }
+# the public names are the tables' names (`__version__` is found but not exported by `*`)
+__all__ = [*_MODULES, *(name for name in _NAMES if not name.startswith("__"))]
 
 
 def __getattr__(name: str) -> object:
@@ -124,84 +128,3 @@ def __getattr__(name: str) -> object:
 
 def __dir__() -> list[str]:
     return sorted([*__all__, "__version__"])
-
-
-__all__ = [
-    "ACLED_SCHEMA",
-    "Admin1Warning",
-    "AnniversaryResult",
-    "AnniversaryTests",
-    "AutocorrelationWarning",
-    "CalibrationWarning",
-    "CodebookWarning",
-    "CoverageWarning",
-    "CORE_SCHEMA",
-    "DispersionWarning",
-    "EscalationAlerts",
-    "EventDataError",
-    "EventDataWarning",
-    "EventStore",
-    "EventStudyResult",
-    "InsufficientDataError",
-    "InterruptedTimeSeries",
-    "OverdispersionWarning",
-    "PrecisionWarning",
-    "PeriodComparison",
-    "ProvinceModel",
-    "ProvinceResult",
-    "Quarantine",
-    "RateRatioTest",
-    "ReadError",
-    "ReadWarning",
-    "SelectionError",
-    "Report",
-    "StoreChange",
-    "StoreError",
-    "SyncResult",
-    "ValidationError",
-    "WindowOverlapWarning",
-    "acled",
-    "anniversary_test",
-    "build_report",
-    "codebook",
-    "combine_sources",
-    "compare_periods",
-    "counts",
-    "counts_out_of_core",
-    "datasets",
-    "escalation_alerts",
-    "event_study",
-    "filter_events",
-    "interrupted_time_series",
-    "match_events",
-    "normalize_admin1",
-    "plot",
-    "province_frequency",
-    "province_model",
-    "rate_ratio_test",
-    "read_acled",
-    "read_incidents",
-    "read_parquet",
-    "read_ucdp_ged",
-    "validate",
-    "write_acled",
-    "write_parquet",
-    "write_template",
-    "spatial",
-    "distance_km",
-    "dyads",
-    "from_long",
-    "h3_cells",
-    "priogrid_centroid",
-    "priogrid_gid",
-    "to_long",
-    "ScanResult",
-    "space_time_scan",
-    "KnoxResult",
-    "knox_test",
-    "UnitAnniversaryTests",
-    "anniversary_by_unit",
-    "to_geopandas",
-    "write_geopackage",
-    "write_geoparquet",
-]
