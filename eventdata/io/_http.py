@@ -37,6 +37,7 @@ from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    import pandas as pd
     from requests.adapters import HTTPAdapter
     from urllib3.util.retry import Retry
 
@@ -44,6 +45,7 @@ __all__ = [
     "Attempts",
     "bounded_adapter",
     "DeadlineExceeded",
+    "Redactor",
     "Secret",
     "checked_base_url",
     "host_of",
@@ -120,6 +122,68 @@ def _variants(secret: str) -> set[str]:
     return {v for v in found if v}
 
 
+class Redactor:
+    """Blanks the secrets it was given, whatever their encoding or letter case.
+
+    Examples
+    --------
+    >>> blank = Redactor([Secret("a&b"), None])
+    >>> blank("login failed for a%26b / a&amp;b / A&B")
+    'login failed for *** / *** / ***'
+    >>> blank.found_in("nothing here"), bool(Redactor([]))
+    (False, False)
+    """
+
+    def __init__(self, secrets: Iterable[Secret | None], *, mask: str = "***") -> None:
+        variants: set[str] = set()
+        for secret in secrets:
+            if secret:
+                variants |= _variants(secret.reveal())
+        self.mask = mask
+        # case-blind: a server may write percent-encodings in lower case, or shout
+        self._lowered = tuple({v.lower() for v in variants})
+        alternatives = "|".join(re.escape(v) for v in sorted(variants, key=len, reverse=True))
+        self._pattern = re.compile(alternatives, re.IGNORECASE) if variants else None
+
+    def __bool__(self) -> bool:
+        return self._pattern is not None
+
+    def __repr__(self) -> str:
+        return "<Redactor: secrets hidden>"
+
+    def __call__(self, text: str) -> str:
+        if self._pattern is None:
+            return text
+        return self._pattern.sub(self.mask, text)
+
+    def found_in(self, text: str) -> bool:
+        """Whether ``text`` holds a secret: a plain search, much faster than blanking."""
+        lowered = text.lower()
+        return any(variant in lowered for variant in self._lowered)
+
+    def frame(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """A frame of text (and missing values) with every secret blanked, names included.
+
+        Rows an API sends may echo what it was sent: whatever is built from them
+        (a frame, an error naming their values, a warning, a file) is built from
+        this copy. Columns without a secret are searched once and kept as they are.
+        """
+        if self._pattern is None:
+            return frame
+        names = [str(name) for name in frame.columns]
+        texts = {name: "\0".join(map(str, frame[name].dropna())) for name in frame.columns}
+        if not self.found_in("\0".join([*names, *texts.values()])):
+            return frame
+        blanked = frame.copy()
+        for name, text in texts.items():
+            if self.found_in(text):
+                values = blanked[name]
+                present = values.notna()
+                blanked.loc[present, name] = values[present].astype(str).map(self)
+        blanked.columns = [self(name) for name in names]
+        return blanked
+
+
 def redact(text: str, secrets: Iterable[Secret | None], *, mask: str = "***") -> str:
     """``text`` with every secret blanked, whatever its encoding or letter case.
 
@@ -128,15 +192,7 @@ def redact(text: str, secrets: Iterable[Secret | None], *, mask: str = "***") ->
     >>> redact("login failed for a%26b / a&amp;b / a&b", [Secret("a&b")])
     'login failed for *** / *** / ***'
     """
-    variants: set[str] = set()
-    for secret in secrets:
-        if secret:
-            variants |= _variants(secret.reveal())
-    if not variants:
-        return text
-    pattern = "|".join(re.escape(v) for v in sorted(variants, key=len, reverse=True))
-    # case-blind: a server may write percent-encodings in lower case, or shout
-    return re.sub(pattern, mask, text, flags=re.IGNORECASE)
+    return Redactor(secrets, mask=mask)(text)
 
 
 # --- addresses -----------------------------------------------------------------

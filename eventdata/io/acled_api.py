@@ -7,8 +7,10 @@ and a refresh token) and serves events at ``/api/acled/read`` and deletions at
 
 - credentials come from arguments or the ``ACLED_USERNAME`` and
   ``ACLED_PASSWORD`` environment variables, and never appear in a ``repr``,
-  a log record, an error message (in any encoding a server may echo them in)
-  or the local variables of an error's traceback; they travel only over https
+  a log record, an error message (in any encoding a server may echo them in),
+  the rows returned (a server echoing them in a row gets ``***`` there, so no
+  validation error, warning, quarantine or store file built from the rows holds
+  them) or the local variables of an error's traceback; they travel only over https
   (loopback aside) and never follow a redirect;
 - an expired access token is refreshed (or, if the refresh token is refused,
   the client logs in again) and the request is sent once more;
@@ -56,6 +58,7 @@ from eventdata.core.errors import (
     MalformedResponse,
     RequestRejected,
     RetryBudgetExhausted,
+    ValidationError,
 )
 from eventdata.core.progress import Progress, ProgressOption
 from eventdata.core.schema import ACLED_SCHEMA
@@ -80,12 +83,12 @@ from eventdata.io._acled_answers import (
 )
 from eventdata.io._http import (
     DeadlineExceeded,
+    Redactor,
     Secret,
     bounded_adapter,
     checked_base_url,
     chunks_within,
     host_of,
-    redact,
     watching,
 )
 
@@ -163,6 +166,9 @@ def _clean_errors(method: _Method) -> _Method:
             failure = type(error)(
                 self._redact(str(error)), status=error.status, endpoint=error.endpoint
             )
+        except ValidationError as error:  # rows blanked already; the copy drops the frames
+            blank = self._redactor()
+            failure = ValidationError(blank(str(error)), blank.frame(error.failures), error.n_rows)
         raise failure
 
     return public  # type: ignore[return-value]
@@ -386,8 +392,9 @@ class Client:
             fields=fields,
         )
         asked = params["fields"].split("|") if "fields" in params else list(ACLED_SCHEMA.columns)
+        # every page's rows with the secrets blanked, before anything is built from them
         frames = [
-            rows_to_frame(rows, EVENTS_PATH).assign(_page=page)
+            self._redactor().frame(rows_to_frame(rows, EVENTS_PATH)).assign(_page=page)
             for page, rows in enumerate(self._pages(EVENTS_PATH, params, progress), start=1)
         ]
         raw = stack_pages(frames, asked)
@@ -433,7 +440,7 @@ class Client:
             "deleted_timestamp_where": ">=",
         }
         rows = [row for page in self._pages(DELETIONS_PATH, params, progress) for row in page]
-        return deletions_frame(rows, DELETIONS_PATH)
+        return self._redactor().frame(deletions_frame(rows, DELETIONS_PATH))
 
     def events_query(
         self,
@@ -775,11 +782,14 @@ class Client:
         text = self._redact(message_of(body) or answer.reason or "no reason given")
         return " ".join(text.split())[:MESSAGE_LIMIT]
 
-    def _redact(self, text: str) -> str:
+    def _redactor(self) -> Redactor:
         secrets = [self._secrets.username, self._secrets.password]
         if self._token is not None:
             secrets += [self._token.access, self._token.refresh]
-        return redact(text, secrets)
+        return Redactor(secrets)
+
+    def _redact(self, text: str) -> str:
+        return self._redactor()(text)
 
 
 # --- helpers ----------------------------------------------------------------
