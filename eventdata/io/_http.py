@@ -6,10 +6,11 @@ Private to :mod:`eventdata.io.acled_api`. Small pieces:
   walk through an object's attributes (what error trackers and ``pytest -l`` do
   with a traceback's local variables) shows it: the text is kept XOR-masked and
   revealed only inside the expression that sends it.
-- :func:`bounded_adapter` makes a ``requests`` adapter whose connections stop reading
-  when an attempt's deadline passes. A socket timeout alone bounds the wait for
-  each byte, not the whole answer: a server trickling one byte every half second
-  would hold the client forever.
+- :func:`bounded_adapter` and :func:`bounded_retry` make a ``requests`` adapter and
+  urllib3's ``Retry`` that end a request when its deadline passes: connecting, the
+  TLS handshake, the answer and every retry and wait included. A socket timeout
+  alone bounds the wait for each byte, not the whole exchange: a server trickling
+  one byte every half second would hold the client forever.
 - :func:`redact` blanks secrets from text in the encodings a server may echo them
   in (raw, URL-encoded, HTML-escaped, JSON- or repr-escaped).
 - :func:`checked_base_url` refuses an address the password should not travel to
@@ -44,6 +45,7 @@ if TYPE_CHECKING:
 __all__ = [
     "Attempts",
     "bounded_adapter",
+    "bounded_retry",
     "DeadlineExceeded",
     "Redactor",
     "Secret",
@@ -248,37 +250,49 @@ def host_of(url: str) -> str:
 
 
 class DeadlineExceeded(Exception):
-    """An attempt ran past its deadline. Not an OSError, so that urllib3 does not retry it."""
+    """A request ran past its deadline. Not an OSError, so that urllib3 does not retry it.
+
+    Its text, when it has one, says what ended the request early (a retry's wait
+    that would pass the deadline).
+    """
 
 
 class Attempts:
-    """One request's attempts: how many were made, and the deadline of the one in flight.
+    """One request's attempts: how many were made, and the deadline they all share.
+
+    The deadline runs from the moment the request begins and covers everything:
+    connecting, the TLS handshake, the answer's head and body, every retry and the
+    waits between them.
 
     Parameters
     ----------
     seconds : float or None
-        The most one attempt may take, from sending to the answer's last byte.
+        The most the whole request may take (None: no deadline).
     """
 
     def __init__(self, seconds: float | None) -> None:
         self.seconds = seconds
         self.count = 0
-        self.deadline = float("inf")
+        self.deadline = float("inf") if seconds is None else time.monotonic() + seconds
 
     def start(self) -> None:
+        """Count one more attempt, unless the deadline has passed (DeadlineExceeded)."""
+        if self.remaining() <= 0:
+            raise DeadlineExceeded
         self.count += 1
-        if self.seconds is not None:
-            self.deadline = time.monotonic() + self.seconds
 
     def remaining(self) -> float:
         return self.deadline - time.monotonic()
+
+    def passed(self) -> bool:
+        return self.remaining() <= 0
 
 
 _in_flight = threading.local()
 
 
 class watching:
-    """Count the attempts (and bound each one) of the requests sent inside the block."""
+    """Count the attempts of the request sent inside the block, and bound them all."""
 
     def __init__(self, seconds: float | None) -> None:
         self.attempts = Attempts(seconds)
@@ -354,23 +368,76 @@ class _DeadlineSocket:
 
 
 class _CountingPool:
-    """Starts an attempt (count, deadline) each time urllib3 sends the request."""
+    """Starts an attempt each time urllib3 sends the request, within the deadline left.
 
-    def _make_request(self, *args: Any, **kwargs: Any) -> Any:
+    urllib3's own ``Timeout(total=...)`` bounds the connection and the TLS handshake
+    (Python ends a handshake when the socket's timeout has passed, however the
+    server trickles it); the answer's bytes are bounded by :class:`_DeadlineReader`.
+    """
+
+    def _make_request(self, conn: Any, method: str, url: str, **kwargs: Any) -> Any:
         attempts = _current()
         if attempts is not None:
             attempts.start()
-        return super()._make_request(*args, **kwargs)
+            given = kwargs.get("timeout")
+            if attempts.seconds is not None and isinstance(given, _timeout_class()):
+                kwargs["timeout"] = _timeout_class()(
+                    connect=given.connect_timeout,
+                    read=given.read_timeout,
+                    total=max(attempts.remaining(), 0.001),
+                )
+        return super()._make_request(conn, method, url, **kwargs)
 
 
 def bounded_adapter(max_retries: Retry) -> HTTPAdapter:
-    """An ``HTTPAdapter`` whose attempts are counted and stopped at their deadline.
+    """An ``HTTPAdapter`` whose attempts are counted and stopped at the request's deadline.
 
     Inside a :class:`watching` block every attempt (the first and each retry)
-    counts once, and reading its answer stops with :class:`DeadlineExceeded`
-    once ``seconds`` have passed since it was sent.
+    counts once; connecting, the TLS handshake and reading the answer stop with
+    :class:`DeadlineExceeded` (or a timeout) once ``seconds`` have passed since
+    the request began, and no retry starts, nor waits, past that moment.
+    ``max_retries`` should be made by :func:`bounded_retry`.
     """
     return _adapter_class()(max_retries=max_retries)
+
+
+def bounded_retry(**options: Any) -> Retry:
+    """urllib3's ``Retry`` with these options, whose waits end at the request's deadline.
+
+    A wait before the next try (``Retry-After``, or the backoff) that would reach
+    past the deadline is not waited: the request ends at once with
+    :class:`DeadlineExceeded` saying what the server asked.
+    """
+    return _retry_class()(**options)
+
+
+@functools.cache
+def _timeout_class() -> type:
+    from urllib3.util.timeout import Timeout
+
+    return Timeout
+
+
+@functools.cache
+def _retry_class() -> type[Retry]:
+    from urllib3.util.retry import Retry
+
+    class DeadlineRetry(Retry):
+        def sleep(self, response: Any = None) -> None:
+            attempts = _current()
+            if attempts is not None:
+                wait = None
+                if self.respect_retry_after_header and response is not None:
+                    wait = self.get_retry_after(response)
+                wait = wait or self.get_backoff_time()
+                if attempts.passed():
+                    raise DeadlineExceeded
+                if wait >= attempts.remaining():
+                    answered = "" if response is None else f"HTTP {response.status}, and "
+                    raise DeadlineExceeded(f"{answered}the next try was {wait:g} s away")
+            super().sleep(response)
+
+    return DeadlineRetry
 
 
 @functools.cache

@@ -15,8 +15,9 @@ and a refresh token) and serves events at ``/api/acled/read`` and deletions at
 - an expired access token is refreshed (or, if the refresh token is refused,
   the client logs in again) and the request is sent once more;
 - answers 429 (honouring ``Retry-After``) and 5xx are retried with exponential
-  backoff by urllib3's ``Retry``, within a budget, and each attempt has a
-  deadline for its whole answer, not only for each byte;
+  backoff by urllib3's ``Retry``, within a budget, and each request has a
+  deadline for the whole exchange (connecting, the TLS handshake, the answer and
+  every retry and wait), not only for each byte;
 - paging is bounded: a page larger than asked, or one that only repeats rows
   of earlier pages, is an error, and a row met twice keeps its newest copy;
 - rows go through :func:`eventdata.validate`, so :meth:`Client.events` returns
@@ -86,6 +87,7 @@ from eventdata.io._http import (
     Redactor,
     Secret,
     bounded_adapter,
+    bounded_retry,
     checked_base_url,
     chunks_within,
     host_of,
@@ -197,9 +199,11 @@ class Client:
     timeout : float
         Seconds to wait for the server to connect or to send the next bytes.
     deadline : float, optional
-        The most seconds one attempt may take, from sending the request to the
-        last byte of the answer (default: ``timeout``). A server that sends its
-        answer too slowly is given up on, not retried.
+        The most seconds one request may take, all of it: connecting, the TLS
+        handshake, the answer's head and body, and every retry and the waits
+        between them (default: ``timeout``). A server that answers too slowly
+        is given up on, not retried, and a retry whose wait (``Retry-After``
+        or the backoff) would pass the deadline is not made.
     max_retries : int
         How many times a request is retried after 429, 5xx or a broken connection.
     backoff_factor : float
@@ -278,10 +282,9 @@ class Client:
         self._token: Token | None = None
         # requests loads with the first client, not with eventdata
         import requests
-        from urllib3.util.retry import Retry
 
         self._session = requests.Session()
-        retry = Retry(
+        retry = bounded_retry(
             total=max_retries,
             connect=max_retries,
             read=max_retries,
@@ -608,18 +611,17 @@ class Client:
                         },
                         content=content or b"",
                     )
-            except DeadlineExceeded:
-                failure = (
-                    f"{path}: {self.base_url} sent no complete answer within "
-                    f"{self.deadline:g} s, the deadline of one attempt; a server this slow "
-                    "is not asked again"
-                )
+            except DeadlineExceeded as exc:
+                failure = self._past_deadline(path, attempts.count, str(exc))
             except (requests.RequestException, OSError, ValueError) as exc:
-                failure = (
-                    f"{path}: could not reach {self.base_url} after "
-                    f"{attempts_text(attempts.count)} ({type(exc).__name__}: "
-                    f"{self._redact(str(exc))[:MESSAGE_LIMIT]})"
-                )
+                if attempts.passed():  # a timeout cut short by the deadline: its doing
+                    failure = self._past_deadline(path, attempts.count)
+                else:
+                    failure = (
+                        f"{path}: could not reach {self.base_url} after "
+                        f"{attempts_text(attempts.count)} ({type(exc).__name__}: "
+                        f"{self._redact(str(exc))[:MESSAGE_LIMIT]})"
+                    )
         if failure is not None:
             # Raised outside the except block, so that the error keeps no link to
             # requests' exception, whose request would carry the login form.
@@ -655,6 +657,14 @@ class Client:
                 endpoint=path,
             )
         return answer
+
+    def _past_deadline(self, path: str, count: int, why: str = "") -> str:
+        return (
+            f"{path}: {self.base_url} gave no complete answer after {attempts_text(count)} "
+            f"within {self.deadline:g} s, the deadline of a request (connecting, TLS, the "
+            f"answer and any retries){'; ' + why if why else ''}; a server this slow is not "
+            "asked again"
+        )
 
     def _token_form(self, grant: str) -> dict[str, str]:
         if grant == "refresh_token":
