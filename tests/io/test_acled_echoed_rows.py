@@ -24,6 +24,7 @@ import eventdata as ed
 from eventdata.datasets import SEED_PATH
 from eventdata.io import acled_api as acled
 from eventdata.store import EventStore
+from tests import fake_acled
 from tests.fake_acled import PASSWORD, USERNAME, acled_json_rows
 
 # the tokens the fake ACLED hands out at the first login
@@ -160,3 +161,17 @@ def test_errors_of_the_client_keep_their_type(fake, make_client):
         make_client().events()
     with pytest.raises(acled.AcledAPIError):
         make_client(password="wrong").events()
+
+
+def test_a_short_password_does_not_blank_real_data(fake, make_client, monkeypatch):
+    # a password that is also a country: looked for in rows, it would blank every
+    # Iraqi event; rows are searched for secrets of 8 characters or more only
+    monkeypatch.setattr(fake_acled, "PASSWORD", "Iraq")
+    fake.rows = acled_json_rows(SEED_PATH.read_text(encoding="utf-8"))
+    events = make_client(password="Iraq").events()
+    pd.testing.assert_frame_equal(events, ed.read_acled(SEED_PATH))
+    assert (events["country"] == "Iraq").sum() == 3
+    fake.rows[0]["fatalities"] = "-1"
+    with pytest.raises(ed.ValidationError) as caught:  # messages blank every secret
+        make_client(password="Iraq").events()
+    assert "Iraq" not in str(caught.value) and "fatalities" in str(caught.value)
