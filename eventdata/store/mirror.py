@@ -384,6 +384,8 @@ class EventStore:
             loses the record of what was set aside while the store moved on. If
             the change then fails, the file given as a path is removed again: the
             sync is undone whole (a callable's file is the callable's to keep).
+            After a crash between the two the file stays, and the next sync, which
+            fetches the same rows again, needs another name.
 
         Returns
         -------

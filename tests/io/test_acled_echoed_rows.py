@@ -175,3 +175,16 @@ def test_a_short_password_does_not_blank_real_data(fake, make_client, monkeypatc
     with pytest.raises(ed.ValidationError) as caught:  # messages blank every secret
         make_client(password="Iraq").events()
     assert "Iraq" not in str(caught.value) and "fatalities" in str(caught.value)
+
+
+def test_a_secret_in_a_column_name_is_blanked_when_columns_are_named(fake, make_client, watched):
+    # rows lacking a required column: the error names the columns found, the echoed one too
+    rows = _echoing_rows(all_valid=True)
+    fake.rows = [
+        {f"{PASSWORD}": "x", **{k: v for k, v in row.items() if k != "country"}} for row in rows
+    ]
+    with pytest.raises(ed.ValidationError, match="missing required column") as caught:
+        make_client().events()
+    assert "***" in str(caught.value)
+    watched += list(_texts(caught.value))
+    assert _leaks(watched) == []
