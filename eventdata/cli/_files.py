@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from eventdata.core.errors import EventDataError, StoreError
-from eventdata.io.files import move_to_new_name
+from eventdata.core.files import move_to_new_name
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -5,8 +5,7 @@
 - :mod:`~eventdata.io.tables`: a delimited file as a table of text: delimiter, dialect, lines;
 - :mod:`~eventdata.io.ucdp`: UCDP GED exports;
 - :mod:`~eventdata.io.incidents`: incidents hand-coded from news reports;
-- :mod:`~eventdata.io.acled_api`: the ACLED API client (``eventdata.acled``);
-- :mod:`~eventdata.io.files`: the last step of a write that must not replace a file.
+- :mod:`~eventdata.io.acled_api`: the ACLED API client (``eventdata.acled``).
 
 It imports the core layer only.
 """

@@ -27,9 +27,9 @@ import pyarrow.parquet as pq
 
 from eventdata.core import codebook
 from eventdata.core.errors import StoreError
+from eventdata.core.files import move_to_new_name
 from eventdata.core.schema import ACLED_SCHEMA, IncidentSchema
 from eventdata.core.version import __version__
-from eventdata.io.files import move_to_new_name
 from eventdata.store._log import StoreChange, entry_record
 from eventdata.store._manifest import FORMAT_VERSION, MANIFEST, METADATA_KEY, fsync, remove_orphans
 from eventdata.store._types import (
@@ -150,7 +150,7 @@ def write_new_file(path: Path, data: bytes) -> None:
     """Write a file that does not exist yet, whole and synced, or not at all.
 
     The bytes go to a hidden temporary name first, then to ``path`` by
-    :func:`eventdata.io.files.move_to_new_name`: a file there (FileExistsError),
+    :func:`eventdata.core.files.move_to_new_name`: a file there (FileExistsError),
     even one made at the same moment, is never replaced.
     """
     temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
