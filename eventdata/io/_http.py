@@ -206,7 +206,7 @@ class Redactor:
         return blanked
 
     def _holds(self, values: pd.Series) -> bool:
-        lowered = "\0".join(values).lower()
+        lowered = "\0".join(values.tolist()).lower()
         return any(variant in lowered for variant in self._lowered_long)
 
     def _blank(self, values: pd.Series) -> pd.Series:
