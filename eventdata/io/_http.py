@@ -139,8 +139,6 @@ class Redactor:
     >>> blank = Redactor([Secret("a&b"), None])
     >>> blank("login failed for a%26b / a&amp;b / A&B")
     'login failed for *** / *** / ***'
-    >>> blank.found_in("nothing here"), bool(Redactor([]))
-    (False, False)
     """
 
     def __init__(self, secrets: Iterable[Secret | None], *, mask: str = "***") -> None:
@@ -150,13 +148,9 @@ class Redactor:
                 variants |= _variants(secret.reveal())
         self.mask = mask
         self._pattern = _alternation(variants)
-        self._lowered = tuple({v.lower() for v in variants})
         long = {v for v in variants if len(v) >= SHORTEST_IN_ROWS}
         self._in_rows = _alternation(long)
         self._lowered_long = tuple({v.lower() for v in long})
-
-    def __bool__(self) -> bool:
-        return self._pattern is not None
 
     def __repr__(self) -> str:
         return "<Redactor: secrets hidden>"
@@ -165,11 +159,6 @@ class Redactor:
         if self._pattern is None:
             return text
         return self._pattern.sub(self.mask, text)
-
-    def found_in(self, text: str) -> bool:
-        """Whether ``text`` holds a secret: a plain search, much faster than blanking."""
-        lowered = text.lower()
-        return any(variant in lowered for variant in self._lowered)
 
     def frame(self, frame: pd.DataFrame) -> pd.DataFrame:
         """A frame of text (and missing values) with every secret blanked, names included.
