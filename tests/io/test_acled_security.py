@@ -475,15 +475,35 @@ def test_the_deadline_bounds_a_request_with_all_its_retries(raw_server):
     assert f"{server.connections} attempts" in str(caught.value)
 
 
-def test_a_retry_wait_past_the_deadline_ends_the_request_at_once(raw_server):
-    server = raw_server(_slow_answer("429 Too Many Requests", delay=0, headers="Retry-After: 30"))
-    with _client_of(server.url, timeout=5, deadline=3, max_retries=2) as client:
+@pytest.mark.parametrize(
+    ("status", "headers", "backoff", "made", "wait"),
+    [
+        ("429 Too Many Requests", "Retry-After: 30", 0, 1, "30 s"),
+        # urllib3 waits nothing before the first retry, backoff * 2 before the second
+        ("503 Service Unavailable", "", 20, 2, "40 s"),
+    ],
+    ids=["retry-after", "backoff"],
+)
+def test_a_retry_wait_past_the_deadline_ends_the_request_at_once(
+    status, headers, backoff, made, wait, raw_server
+):
+    server = raw_server(_slow_answer(status, delay=0, headers=headers))
+    client = acled.Client(
+        username=USERNAME,
+        password=HOSTILE_PASSWORD,
+        base_url=server.url,
+        timeout=5,
+        deadline=3,
+        max_retries=2,
+        backoff_factor=backoff,
+    )
+    with client:
         began = time.monotonic()
         with pytest.raises(acled.RetryBudgetExhausted, match="within 3 s") as caught:
             client.events()
         assert time.monotonic() - began < 1.5
-    assert "HTTP 429" in str(caught.value) and "30 s" in str(caught.value)
-    assert server.connections == 1
+    assert f"HTTP {status[:3]}" in str(caught.value) and wait in str(caught.value)
+    assert server.connections == made
 
 
 @pytest.fixture(scope="module")
