@@ -511,12 +511,16 @@ def _sync(args: argparse.Namespace) -> int:
     # credentials come from ACLED_USERNAME / ACLED_PASSWORD, never from the command line
     with acled.Client(base_url=args.api_url, allow_http=args.allow_http) as client:
         result = EventStore(store_dir).sync(
-            client, countries=args.countries, since=args.since, progress=sys.stderr.isatty()
+            client,
+            countries=args.countries,
+            since=args.since,
+            progress=sys.stderr.isatty(),
+            # the rejected rows are safe on disk before the store changes
+            quarantine=lambda rejected: _write_rejected(rejected, store_dir, target),
         )
     print(result.summary())
-    written = _write_rejected(result.rejected, store_dir, target)
-    if written is not None:
-        print(f"{len(result.rejected)} rejected rows written to {written}")
+    if result.quarantine is not None:
+        print(f"{len(result.rejected)} rejected rows written to {result.quarantine}")
     return EXIT_PROBLEMS if len(result.rejected) else EXIT_OK
 
 

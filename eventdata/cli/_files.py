@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from eventdata.core.errors import EventDataError, StoreError
+from eventdata.core.files import move_to_new_name
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -110,22 +111,11 @@ def write_atomically(path: Path, write: Callable[[Path], object], *, replace: bo
         if replace:
             os.replace(temporary, path)
         else:
-            _move_to_new_name(Path(temporary), path)
+            move_to_new_name(Path(temporary), path)
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
     return path
-
-
-def _move_to_new_name(temporary: Path, path: Path) -> None:
-    """Give ``temporary`` the name ``path`` only if no file has it (FileExistsError else)."""
-    try:
-        os.link(temporary, path)
-    except FileExistsError:
-        raise
-    except OSError:  # no hard links on this file system: claim the name, then fill it
-        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
-        os.replace(temporary, path)
 
 
 def rejected_path(store: Path, explicit: str | None) -> Path | None:

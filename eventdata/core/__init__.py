@@ -9,9 +9,10 @@
 - :mod:`~eventdata.core.coercion`: typing a frame's columns to a schema (text, numbers, dates);
 - :mod:`~eventdata.core.validation`: validation and the quarantine of rejected rows;
 - :mod:`~eventdata.core.coverage`: what period each source covers;
-- :mod:`~eventdata.core.admin1`: admin1 names across codebook vintages.
+- :mod:`~eventdata.core.admin1`: admin1 names across codebook vintages;
+- :mod:`~eventdata.core.files`: the last step of a write that must not replace a file.
 
 The core imports pandas, numpy, pyarrow and pandera only; no other layer of eventdata.
-:mod:`~eventdata.core.errors`, :mod:`~eventdata.core.sources` and
-:mod:`~eventdata.core.version` import none of them (the command line parses with those).
+:mod:`~eventdata.core.errors`, :mod:`~eventdata.core.files`, :mod:`~eventdata.core.sources`
+and :mod:`~eventdata.core.version` import none of them (the command line parses with those).
 """

@@ -6,10 +6,11 @@ Private to :mod:`eventdata.io.acled_api`. Small pieces:
   walk through an object's attributes (what error trackers and ``pytest -l`` do
   with a traceback's local variables) shows it: the text is kept XOR-masked and
   revealed only inside the expression that sends it.
-- :func:`bounded_adapter` makes a ``requests`` adapter whose connections stop reading
-  when an attempt's deadline passes. A socket timeout alone bounds the wait for
-  each byte, not the whole answer: a server trickling one byte every half second
-  would hold the client forever.
+- :func:`bounded_adapter` and :func:`bounded_retry` make a ``requests`` adapter and
+  urllib3's ``Retry`` that end a request when its deadline passes: connecting, the
+  TLS handshake, the answer and every retry and wait included. A socket timeout
+  alone bounds the wait for each byte, not the whole exchange: a server trickling
+  one byte every half second would hold the client forever.
 - :func:`redact` blanks secrets from text in the encodings a server may echo them
   in (raw, URL-encoded, HTML-escaped, JSON- or repr-escaped).
 - :func:`checked_base_url` refuses an address the password should not travel to
@@ -36,6 +37,8 @@ import urllib.parse
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
+import pandas as pd
+
 if TYPE_CHECKING:
     from requests.adapters import HTTPAdapter
     from urllib3.util.retry import Retry
@@ -43,7 +46,9 @@ if TYPE_CHECKING:
 __all__ = [
     "Attempts",
     "bounded_adapter",
+    "bounded_retry",
     "DeadlineExceeded",
+    "Redactor",
     "Secret",
     "checked_base_url",
     "host_of",
@@ -120,6 +125,92 @@ def _variants(secret: str) -> set[str]:
     return {v for v in found if v}
 
 
+#: Rows are searched for secrets of this many characters or more only: a shorter
+#: one would match real data (a password "Iraq" in every Iraqi event, "2022" in
+#: every date) and blank it. Messages are searched for every secret.
+SHORTEST_IN_ROWS = 8
+
+
+class Redactor:
+    """Blanks the secrets it was given, whatever their encoding or letter case.
+
+    Examples
+    --------
+    >>> blank = Redactor([Secret("a&b"), None])
+    >>> blank("login failed for a%26b / a&amp;b / A&B")
+    'login failed for *** / *** / ***'
+    """
+
+    def __init__(self, secrets: Iterable[Secret | None], *, mask: str = "***") -> None:
+        variants: set[str] = set()
+        for secret in secrets:
+            if secret:
+                variants |= _variants(secret.reveal())
+        self.mask = mask
+        self._pattern = _alternation(variants)
+        long = {v for v in variants if len(v) >= SHORTEST_IN_ROWS}
+        self._in_rows = _alternation(long)
+        self._lowered_long = tuple({v.lower() for v in long})
+
+    def __repr__(self) -> str:
+        return "<Redactor: secrets hidden>"
+
+    def __call__(self, text: str) -> str:
+        if self._pattern is None:
+            return text
+        return self._pattern.sub(self.mask, text)
+
+    def frame(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """A frame of text (and missing values) with every secret blanked, names included.
+
+        Rows an API sends may echo what it was sent: whatever is built from them
+        (a frame, an error naming their values, a warning, a file) is built from
+        this copy. Secrets shorter than :data:`SHORTEST_IN_ROWS` characters are
+        not looked for. Columns without a secret are searched once and kept as
+        they are.
+
+        Examples
+        --------
+        >>> rows = pd.DataFrame(
+        ...     {"notes": ["sent by analyst@example.org", "2022"], "year": ["2022", None]}
+        ... )
+        >>> Redactor([Secret("analyst@example.org"), Secret("2022")]).frame(rows)
+                 notes  year
+        0  sent by ***  2022
+        1         2022   NaN
+        """
+        if self._in_rows is None:
+            return frame
+        hits = [name for name in frame.columns if self._holds(frame[name].dropna().astype(str))]
+        names = pd.Series([str(name) for name in frame.columns], dtype=object)
+        renamed = self._holds(names)
+        if not hits and not renamed:
+            return frame
+        blanked = frame.copy()
+        for name in hits:
+            column = blanked[name]
+            blanked[name] = column.where(column.isna(), self._blank(column.astype(str)))
+        if renamed:
+            blanked.columns = self._blank(names).tolist()
+        return blanked
+
+    def _holds(self, values: pd.Series) -> bool:
+        lowered = "\0".join(values.tolist()).lower()
+        return any(variant in lowered for variant in self._lowered_long)
+
+    def _blank(self, values: pd.Series) -> pd.Series:
+        return values.str.replace(self._in_rows, self.mask, regex=True)
+
+
+def _alternation(variants: set[str]) -> re.Pattern | None:
+    """One case-blind pattern for the texts, longest first; None for none."""
+    if not variants:
+        return None
+    # case-blind: a server may write percent-encodings in lower case, or shout
+    texts = sorted(variants, key=len, reverse=True)
+    return re.compile("|".join(re.escape(v) for v in texts), re.IGNORECASE)
+
+
 def redact(text: str, secrets: Iterable[Secret | None], *, mask: str = "***") -> str:
     """``text`` with every secret blanked, whatever its encoding or letter case.
 
@@ -128,15 +219,7 @@ def redact(text: str, secrets: Iterable[Secret | None], *, mask: str = "***") ->
     >>> redact("login failed for a%26b / a&amp;b / a&b", [Secret("a&b")])
     'login failed for *** / *** / ***'
     """
-    variants: set[str] = set()
-    for secret in secrets:
-        if secret:
-            variants |= _variants(secret.reveal())
-    if not variants:
-        return text
-    pattern = "|".join(re.escape(v) for v in sorted(variants, key=len, reverse=True))
-    # case-blind: a server may write percent-encodings in lower case, or shout
-    return re.sub(pattern, mask, text, flags=re.IGNORECASE)
+    return Redactor(secrets, mask=mask)(text)
 
 
 # --- addresses -----------------------------------------------------------------
@@ -192,37 +275,49 @@ def host_of(url: str) -> str:
 
 
 class DeadlineExceeded(Exception):
-    """An attempt ran past its deadline. Not an OSError, so that urllib3 does not retry it."""
+    """A request ran past its deadline. Not an OSError, so that urllib3 does not retry it.
+
+    Its text, when it has one, says what ended the request early (a retry's wait
+    that would pass the deadline).
+    """
 
 
 class Attempts:
-    """One request's attempts: how many were made, and the deadline of the one in flight.
+    """One request's attempts: how many were made, and the deadline they all share.
+
+    The deadline runs from the moment the request begins and covers everything:
+    connecting, the TLS handshake, the answer's head and body, every retry and the
+    waits between them.
 
     Parameters
     ----------
     seconds : float or None
-        The most one attempt may take, from sending to the answer's last byte.
+        The most the whole request may take (None: no deadline).
     """
 
     def __init__(self, seconds: float | None) -> None:
         self.seconds = seconds
         self.count = 0
-        self.deadline = float("inf")
+        self.deadline = float("inf") if seconds is None else time.monotonic() + seconds
 
     def start(self) -> None:
+        """Count one more attempt, unless the deadline has passed (DeadlineExceeded)."""
+        if self.remaining() <= 0:
+            raise DeadlineExceeded
         self.count += 1
-        if self.seconds is not None:
-            self.deadline = time.monotonic() + self.seconds
 
     def remaining(self) -> float:
         return self.deadline - time.monotonic()
+
+    def passed(self) -> bool:
+        return self.remaining() <= 0
 
 
 _in_flight = threading.local()
 
 
 class watching:
-    """Count the attempts (and bound each one) of the requests sent inside the block."""
+    """Count the attempts of the request sent inside the block, and bound them all."""
 
     def __init__(self, seconds: float | None) -> None:
         self.attempts = Attempts(seconds)
@@ -298,23 +393,76 @@ class _DeadlineSocket:
 
 
 class _CountingPool:
-    """Starts an attempt (count, deadline) each time urllib3 sends the request."""
+    """Starts an attempt each time urllib3 sends the request, within the deadline left.
 
-    def _make_request(self, *args: Any, **kwargs: Any) -> Any:
+    urllib3's own ``Timeout(total=...)`` bounds the connection and the TLS handshake
+    (Python ends a handshake when the socket's timeout has passed, however the
+    server trickles it); the answer's bytes are bounded by :class:`_DeadlineReader`.
+    """
+
+    def _make_request(self, conn: Any, method: str, url: str, **kwargs: Any) -> Any:
         attempts = _current()
         if attempts is not None:
             attempts.start()
-        return super()._make_request(*args, **kwargs)
+            given = kwargs.get("timeout")
+            if attempts.seconds is not None and isinstance(given, _timeout_class()):
+                kwargs["timeout"] = _timeout_class()(
+                    connect=given.connect_timeout,
+                    read=given.read_timeout,
+                    total=max(attempts.remaining(), 0.001),
+                )
+        return super()._make_request(conn, method, url, **kwargs)
 
 
 def bounded_adapter(max_retries: Retry) -> HTTPAdapter:
-    """An ``HTTPAdapter`` whose attempts are counted and stopped at their deadline.
+    """An ``HTTPAdapter`` whose attempts are counted and stopped at the request's deadline.
 
     Inside a :class:`watching` block every attempt (the first and each retry)
-    counts once, and reading its answer stops with :class:`DeadlineExceeded`
-    once ``seconds`` have passed since it was sent.
+    counts once; connecting, the TLS handshake and reading the answer stop with
+    :class:`DeadlineExceeded` (or a timeout) once ``seconds`` have passed since
+    the request began, and no retry starts, nor waits, past that moment.
+    ``max_retries`` should be made by :func:`bounded_retry`.
     """
     return _adapter_class()(max_retries=max_retries)
+
+
+def bounded_retry(**options: Any) -> Retry:
+    """urllib3's ``Retry`` with these options, whose waits end at the request's deadline.
+
+    A wait before the next try (``Retry-After``, or the backoff) that would reach
+    past the deadline is not waited: the request ends at once with
+    :class:`DeadlineExceeded` saying what the server asked.
+    """
+    return _retry_class()(**options)
+
+
+@functools.cache
+def _timeout_class() -> type:
+    from urllib3.util.timeout import Timeout
+
+    return Timeout
+
+
+@functools.cache
+def _retry_class() -> type[Retry]:
+    from urllib3.util.retry import Retry
+
+    class DeadlineRetry(Retry):
+        def sleep(self, response: Any = None) -> None:
+            attempts = _current()
+            if attempts is not None:
+                wait = None
+                if self.respect_retry_after_header and response is not None:
+                    wait = self.get_retry_after(response)
+                wait = wait or self.get_backoff_time()
+                if attempts.passed():
+                    raise DeadlineExceeded
+                if wait >= attempts.remaining():
+                    answered = "" if response is None else f"HTTP {response.status}, and "
+                    raise DeadlineExceeded(f"{answered}the next try was {wait:g} s away")
+            super().sleep(response)
+
+    return DeadlineRetry
 
 
 @functools.cache

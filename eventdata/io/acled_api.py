@@ -7,14 +7,17 @@ and a refresh token) and serves events at ``/api/acled/read`` and deletions at
 
 - credentials come from arguments or the ``ACLED_USERNAME`` and
   ``ACLED_PASSWORD`` environment variables, and never appear in a ``repr``,
-  a log record, an error message (in any encoding a server may echo them in)
-  or the local variables of an error's traceback; they travel only over https
+  a log record, an error message (in any encoding a server may echo them in),
+  the rows returned (a server echoing them in a row gets ``***`` there, so no
+  validation error, warning, quarantine or store file built from the rows holds
+  them) or the local variables of an error's traceback; they travel only over https
   (loopback aside) and never follow a redirect;
 - an expired access token is refreshed (or, if the refresh token is refused,
   the client logs in again) and the request is sent once more;
 - answers 429 (honouring ``Retry-After``) and 5xx are retried with exponential
-  backoff by urllib3's ``Retry``, within a budget, and each attempt has a
-  deadline for its whole answer, not only for each byte;
+  backoff by urllib3's ``Retry``, within a budget, and each request has a
+  deadline for the whole exchange (connecting, the TLS handshake, the answer and
+  every retry and wait), not only for each byte;
 - paging is bounded: a page larger than asked, or one that only repeats rows
   of earlier pages, is an error, and a row met twice keeps its newest copy;
 - rows go through :func:`eventdata.validate`, so :meth:`Client.events` returns
@@ -56,6 +59,7 @@ from eventdata.core.errors import (
     MalformedResponse,
     RequestRejected,
     RetryBudgetExhausted,
+    ValidationError,
 )
 from eventdata.core.progress import Progress, ProgressOption
 from eventdata.core.schema import ACLED_SCHEMA
@@ -80,12 +84,13 @@ from eventdata.io._acled_answers import (
 )
 from eventdata.io._http import (
     DeadlineExceeded,
+    Redactor,
     Secret,
     bounded_adapter,
+    bounded_retry,
     checked_base_url,
     chunks_within,
     host_of,
-    redact,
     watching,
 )
 
@@ -163,6 +168,9 @@ def _clean_errors(method: _Method) -> _Method:
             failure = type(error)(
                 self._redact(str(error)), status=error.status, endpoint=error.endpoint
             )
+        except ValidationError as error:  # rows blanked already; the copy drops the frames
+            blank = self._redactor()
+            failure = ValidationError(blank(str(error)), blank.frame(error.failures), error.n_rows)
         raise failure
 
     return public  # type: ignore[return-value]
@@ -191,9 +199,11 @@ class Client:
     timeout : float
         Seconds to wait for the server to connect or to send the next bytes.
     deadline : float, optional
-        The most seconds one attempt may take, from sending the request to the
-        last byte of the answer (default: ``timeout``). A server that sends its
-        answer too slowly is given up on, not retried.
+        The most seconds one request may take, all of it: connecting, the TLS
+        handshake, the answer's head and body, and every retry and the waits
+        between them (default: ``timeout``). A server that answers too slowly
+        is given up on, not retried, and a retry whose wait (``Retry-After``
+        or the backoff) would pass the deadline is not made.
     max_retries : int
         How many times a request is retried after 429, 5xx or a broken connection.
     backoff_factor : float
@@ -272,10 +282,9 @@ class Client:
         self._token: Token | None = None
         # requests loads with the first client, not with eventdata
         import requests
-        from urllib3.util.retry import Retry
 
         self._session = requests.Session()
-        retry = Retry(
+        retry = bounded_retry(
             total=max_retries,
             connect=max_retries,
             read=max_retries,
@@ -386,8 +395,9 @@ class Client:
             fields=fields,
         )
         asked = params["fields"].split("|") if "fields" in params else list(ACLED_SCHEMA.columns)
+        # every page's rows with the secrets blanked, before anything is built from them
         frames = [
-            rows_to_frame(rows, EVENTS_PATH).assign(_page=page)
+            self._redactor().frame(rows_to_frame(rows, EVENTS_PATH)).assign(_page=page)
             for page, rows in enumerate(self._pages(EVENTS_PATH, params, progress), start=1)
         ]
         raw = stack_pages(frames, asked)
@@ -433,7 +443,7 @@ class Client:
             "deleted_timestamp_where": ">=",
         }
         rows = [row for page in self._pages(DELETIONS_PATH, params, progress) for row in page]
-        return deletions_frame(rows, DELETIONS_PATH)
+        return self._redactor().frame(deletions_frame(rows, DELETIONS_PATH))
 
     def events_query(
         self,
@@ -601,18 +611,17 @@ class Client:
                         },
                         content=content or b"",
                     )
-            except DeadlineExceeded:
-                failure = (
-                    f"{path}: {self.base_url} sent no complete answer within "
-                    f"{self.deadline:g} s, the deadline of one attempt; a server this slow "
-                    "is not asked again"
-                )
+            except DeadlineExceeded as exc:
+                failure = self._past_deadline(path, attempts.count, str(exc))
             except (requests.RequestException, OSError, ValueError) as exc:
-                failure = (
-                    f"{path}: could not reach {self.base_url} after "
-                    f"{attempts_text(attempts.count)} ({type(exc).__name__}: "
-                    f"{self._redact(str(exc))[:MESSAGE_LIMIT]})"
-                )
+                if attempts.passed():  # a timeout cut short by the deadline: its doing
+                    failure = self._past_deadline(path, attempts.count)
+                else:
+                    failure = (
+                        f"{path}: could not reach {self.base_url} after "
+                        f"{attempts_text(attempts.count)} ({type(exc).__name__}: "
+                        f"{self._redact(str(exc))[:MESSAGE_LIMIT]})"
+                    )
         if failure is not None:
             # Raised outside the except block, so that the error keeps no link to
             # requests' exception, whose request would carry the login form.
@@ -648,6 +657,14 @@ class Client:
                 endpoint=path,
             )
         return answer
+
+    def _past_deadline(self, path: str, count: int, why: str = "") -> str:
+        return (
+            f"{path}: {self.base_url} gave no complete answer after {attempts_text(count)} "
+            f"within {self.deadline:g} s, the deadline of a request (connecting, TLS, the "
+            f"answer and any retries){'; ' + why if why else ''}; a server this slow is not "
+            "asked again"
+        )
 
     def _token_form(self, grant: str) -> dict[str, str]:
         if grant == "refresh_token":
@@ -775,11 +792,14 @@ class Client:
         text = self._redact(message_of(body) or answer.reason or "no reason given")
         return " ".join(text.split())[:MESSAGE_LIMIT]
 
-    def _redact(self, text: str) -> str:
+    def _redactor(self) -> Redactor:
         secrets = [self._secrets.username, self._secrets.password]
         if self._token is not None:
             secrets += [self._token.access, self._token.refresh]
-        return redact(text, secrets)
+        return Redactor(secrets)
+
+    def _redact(self, text: str) -> str:
+        return self._redactor()(text)
 
 
 # --- helpers ----------------------------------------------------------------

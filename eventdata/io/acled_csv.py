@@ -29,6 +29,7 @@ from eventdata.core.errors import (
 )
 from eventdata.core.schema import ACLED_SCHEMA, IncidentSchema
 from eventdata.core.validation import Errors, Quarantine, failure_message, validate
+from eventdata.core.validity import known_valid
 from eventdata.core.warn import warn_at_caller
 from eventdata.io.tables import (
     NA_VALUES,
@@ -514,6 +515,8 @@ def write_acled(events: pd.DataFrame, path: str | os.PathLike) -> Path:
     :func:`read_acled` reads the file back to an equal frame (text is read with
     surrounding spaces stripped and empty text as missing, as ACLED's exports are).
     The file is written whole or not at all (to a temporary name, then renamed).
+    A frame already validated (by :func:`validate`, a reader or a store read) and
+    unchanged since is not validated again; any other frame is.
 
     Raises
     ------
@@ -536,7 +539,10 @@ def write_acled(events: pd.DataFrame, path: str | os.PathLike) -> Path:
     >>> back.equals(events)
     True
     """
-    typed = validate(events, schema=ACLED_SCHEMA).reset_index(drop=True)
+    # a frame validated already (by validate, a reader or a store read) and unchanged
+    # since is not validated again: eventdata.core.validity
+    typed = events if known_valid(events, ACLED_SCHEMA) else validate(events, schema=ACLED_SCHEMA)
+    typed = typed.reset_index(drop=True)
     order = [*ACLED_SCHEMA.columns, *(c for c in typed.columns if c not in ACLED_SCHEMA.fields)]
     text = typed[order].to_csv(index=False, date_format="%Y-%m-%d", lineterminator="\n")
     path = Path(path)

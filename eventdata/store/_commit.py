@@ -27,6 +27,7 @@ import pyarrow.parquet as pq
 
 from eventdata.core import codebook
 from eventdata.core.errors import StoreError
+from eventdata.core.files import move_to_new_name
 from eventdata.core.schema import ACLED_SCHEMA, IncidentSchema
 from eventdata.core.version import __version__
 from eventdata.store._log import StoreChange, entry_record
@@ -143,6 +144,27 @@ def write_file(path: Path, encoded: Encoded) -> None:
         with contextlib.suppress(OSError):
             temporary.unlink(missing_ok=True)
         raise
+
+
+def write_new_file(path: Path, data: bytes) -> None:
+    """Write a file that does not exist yet, whole and synced, or not at all.
+
+    The bytes go to a hidden temporary name first, then to ``path`` by
+    :func:`eventdata.core.files.move_to_new_name`: a file there (FileExistsError),
+    even one made at the same moment, is never replaced.
+    """
+    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    try:
+        with open(temporary, "xb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        move_to_new_name(temporary, path)
+    finally:
+        with contextlib.suppress(OSError):
+            temporary.unlink(missing_ok=True)
+    with contextlib.suppress(OSError):  # the file is whole whatever this says
+        fsync(path.parent)
 
 
 #: Longest partition folder name written, in bytes (file systems allow 255).

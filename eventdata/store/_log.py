@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -129,11 +130,15 @@ class SyncResult(Result):
         Rows the API sent that failed validation, with a ``reason``; not stored.
     since : int or None
         The Unix time changes were fetched from (None: everything).
+    quarantine : pathlib.Path or None
+        The file the rejected rows were written to before the store changed
+        (None: no row was rejected, or no file was asked for).
     """
 
     change: StoreChange
     rejected: pd.DataFrame
     since: int | None
+    quarantine: Path | None = None
 
     def summary(self) -> str:
         """Text report: what was fetched from when, the change, the rejected rows."""

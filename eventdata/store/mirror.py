@@ -16,7 +16,15 @@ import pyarrow.compute as pc
 from eventdata.core.errors import StoreError
 from eventdata.core.options import as_names
 from eventdata.core.schema import ACLED_SCHEMA, IncidentSchema
-from eventdata.store._commit import ROW_GROUP_SIZE, Change, now, provenance, sort_key, stored_keys
+from eventdata.store._commit import (
+    ROW_GROUP_SIZE,
+    Change,
+    now,
+    provenance,
+    sort_key,
+    stored_keys,
+    write_new_file,
+)
 from eventdata.store._groups import (
     DEFAULT_PARTITION_BY,
     check_partition_by,
@@ -343,6 +351,7 @@ class EventStore:
         countries: str | Iterable[str] | None = None,
         since: int | None = None,
         progress: Any = None,
+        quarantine: str | os.PathLike | Callable[[pd.DataFrame], Any] | None = None,
     ) -> SyncResult:
         """Bring the mirror up to date from ACLED's API, in one atomic change.
 
@@ -366,18 +375,33 @@ class EventStore:
             country has nothing stored yet).
         progress : optional
             Passed to the client (a callback, or True for a progress bar).
+        quarantine : path or callable, optional
+            Where the rows that fail validation go, before the store changes: a
+            new CSV file (never one that exists, nor one inside the store), or a
+            callable given the rejected rows that writes them and returns the path
+            written. A file is written only when a row is rejected, whole and
+            synced, and before the store's change is committed, so that no crash
+            loses the record of what was set aside while the store moved on. If
+            the change then fails, the file given as a path is removed again: the
+            sync is undone whole (a callable's file is the callable's to keep).
+            After a crash between the two the file stays, and the next sync, which
+            fetches the same rows again, needs another name.
 
         Returns
         -------
         SyncResult
             The store change, the rows the API sent that failed validation (kept
-            aside, not stored), and the ``since`` used.
+            aside, not stored), the ``since`` used and where the rejected rows
+            were written.
         """
         if self._source(None).name != ACLED_SCHEMA.name:
             raise StoreError(
                 f"{self.path} holds {self._source(None).name!r} data; sync reads ACLED's API "
                 "(update other sources with upsert)"
             )
+        target = None
+        if quarantine is not None and not callable(quarantine):
+            target = self._new_file_outside(quarantine)
         if since is None:
             since = self._watermark(countries)
         checked = client.events(
@@ -389,8 +413,48 @@ class EventStore:
         parsed = None if deletions is None or not len(deletions) else parse_deletions(deletions)
         fetched = validated(checked.valid)
         coverage = self._synced_coverage(fetched, countries, since)
-        change = self._apply(fetched, parsed, "sync", coverage=coverage)
-        return SyncResult(change=change, rejected=checked.rejected, since=since)
+        written = None
+        if len(checked.rejected) and target is not None:
+            write_new_file(target, checked.rejected.to_csv(index=False).encode("utf-8"))
+            written = target
+        elif len(checked.rejected) and quarantine is not None:
+            written = quarantine(checked.rejected)
+        generation = (self._manifest() or {}).get("generation")
+        try:
+            change = self._apply(fetched, parsed, "sync", coverage=coverage)
+        except BaseException:
+            if target is not None and written is not None and not self._changed_since(generation):
+                target.unlink(missing_ok=True)
+            raise
+        return SyncResult(
+            change=change,
+            rejected=checked.rejected,
+            since=since,
+            quarantine=None if written is None else Path(written),
+        )
+
+    def _new_file_outside(self, path: str | os.PathLike) -> Path:
+        """A path for a new file outside the store, or a StoreError saying why not."""
+        target = Path(path)
+        if target.exists() or target.is_symlink():
+            raise StoreError(
+                f"{target} already exists; rejected rows never replace a file (choose a new name)"
+            )
+        if not target.parent.is_dir():
+            raise StoreError(f"{target}: the folder {target.parent} does not exist")
+        store, real = os.path.realpath(self.path), os.path.realpath(target)
+        if os.path.commonpath([store, real]) == store:
+            raise StoreError(
+                f"{target} is inside the store {self.path}; write the rejected rows outside it"
+            )
+        return target
+
+    def _changed_since(self, generation: int | None) -> bool:
+        """Whether the store moved on from ``generation`` (when it cannot be told: yes)."""
+        try:
+            return (self._manifest() or {}).get("generation") != generation
+        except Exception:
+            return True
 
     def _synced_coverage(
         self, fetched: pd.DataFrame, countries: str | Iterable[str] | None, since: int | None

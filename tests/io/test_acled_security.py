@@ -21,7 +21,7 @@ import subprocess
 import time
 import types
 import urllib.parse
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -38,6 +38,7 @@ from tests.misbehaving_http import (
     hang_up,
     keep_alive,
     over_tls,
+    read_request,
     reply,
     trickle,
     trickle_body,
@@ -415,6 +416,94 @@ def test_a_deadline_can_be_set_apart_from_the_socket_timeout(raw_server):
         with pytest.raises(acled.RetryBudgetExhausted, match="within 1 s"):
             client.events()
         assert time.monotonic() - began < 2.5
+
+
+# A TLS record header announcing a 16 KiB handshake message: a client waits for all of it.
+_HANDSHAKE_RECORD = b"\x16\x03\x03\x40\x00\x02\x00\x3f\xfc" + bytes(16375)
+
+
+def _tls_trickle(connection, stopped) -> None:
+    """Answer a TLS client hello with a server hello sent one byte every 0.2 s."""
+    for i in range(len(_HANDSHAKE_RECORD)):
+        if stopped.wait(0.2):
+            return
+        connection.sendall(_HANDSHAKE_RECORD[i : i + 1])
+
+
+def _tls_silence(connection, stopped) -> None:
+    """Accept the connection and never say a word."""
+    stopped.wait(60)
+
+
+@pytest.mark.parametrize("handler", [_tls_trickle, _tls_silence], ids=["trickle", "silence"])
+def test_a_slow_tls_handshake_is_cut_at_the_deadline(handler, raw_server):
+    server = raw_server(handler)
+    base_url = server.url.replace("http", "https", 1)
+    with _client_of(base_url, timeout=8, deadline=1, max_retries=3) as client:
+        began = time.monotonic()
+        with pytest.raises(acled.RetryBudgetExhausted) as caught:
+            client.events()
+        took = time.monotonic() - began
+    assert took < 2.5, f"held for {took:.1f} s"
+    message = str(caught.value)
+    assert "within 1 s" in message and "deadline" in message and "\n" not in message
+    assert server.connections == 1
+
+
+def _slow_answer(status: str, *, delay: float, headers: str = "") -> Callable:
+    raw = answer(status, b'{"message": "busy"}')
+    raw = raw.replace(b"\r\n\r\n", f"\r\n{headers}\r\n\r\n".encode(), 1) if headers else raw
+
+    def handle(connection, stopped) -> None:
+        read_request(connection)
+        if not stopped.wait(delay):
+            connection.sendall(raw)
+
+    return handle
+
+
+def test_the_deadline_bounds_a_request_with_all_its_retries(raw_server):
+    # each attempt is quick enough alone; six of them are not
+    server = raw_server(_slow_answer("503 Service Unavailable", delay=0.4))
+    with _client_of(server.url, timeout=5, deadline=1.5, max_retries=5) as client:
+        began = time.monotonic()
+        with pytest.raises(acled.RetryBudgetExhausted, match=r"within 1\.5 s") as caught:
+            client.events()
+        took = time.monotonic() - began
+    assert took < 2.2, f"held for {took:.1f} s"
+    assert 2 <= server.connections <= 4
+    assert f"{server.connections} attempts" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("status", "headers", "backoff", "made", "wait"),
+    [
+        ("429 Too Many Requests", "Retry-After: 30", 0, 1, "30 s"),
+        # urllib3 waits nothing before the first retry, backoff * 2 before the second
+        ("503 Service Unavailable", "", 20, 2, "40 s"),
+    ],
+    ids=["retry-after", "backoff"],
+)
+def test_a_retry_wait_past_the_deadline_ends_the_request_at_once(
+    status, headers, backoff, made, wait, raw_server
+):
+    server = raw_server(_slow_answer(status, delay=0, headers=headers))
+    client = acled.Client(
+        username=USERNAME,
+        password=HOSTILE_PASSWORD,
+        base_url=server.url,
+        timeout=5,
+        deadline=3,
+        max_retries=2,
+        backoff_factor=backoff,
+    )
+    with client:
+        began = time.monotonic()
+        with pytest.raises(acled.RetryBudgetExhausted, match="within 3 s") as caught:
+            client.events()
+        assert time.monotonic() - began < 1.5
+    assert f"HTTP {status[:3]}" in str(caught.value) and wait in str(caught.value)
+    assert server.connections == made
 
 
 @pytest.fixture(scope="module")

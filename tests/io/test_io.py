@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
+import sys
+from collections.abc import Iterator
 
 import pandas as pd
 import pytest
@@ -212,3 +215,56 @@ def test_monadic_rows_that_disagree_reject_the_whole_event(raw_seed):
     assert q.n_rows == 12 and q.n_valid == 5
     assert q.rejected["event_id_cnty"].tolist() == ["SEED-IRQ-001", "SEED-IRQ-001"]
     assert q.rejected["fatalities"].tolist() == ["0", "3"]  # both rows, as read
+
+
+# --- write_acled validates once ---------------------------------------------
+
+
+@contextlib.contextmanager
+def validations() -> Iterator[list[str]]:
+    """The calls of ed.validate made inside the block, watched with a profiler, not a patch."""
+    code = ed.validate.__code__
+    calls: list[str] = []
+
+    def watch(frame, event, arg) -> None:
+        if event == "call" and frame.f_code is code:
+            calls.append(event)
+
+    sys.setprofile(watch)
+    try:
+        yield calls
+    finally:
+        sys.setprofile(None)
+
+
+@pytest.mark.parametrize("source", ["validate", "read_acled", "read_parquet"])
+def test_write_acled_does_not_validate_a_trusted_frame_again(seed_events, tmp_path, source):
+    typed = ed.validate(seed_events.copy())
+    if source == "read_acled":
+        typed = ed.read_acled(ed.write_acled(typed, tmp_path / "first.csv"))
+    elif source == "read_parquet":
+        ed.write_parquet(typed, tmp_path / "store")
+        typed = ed.read_parquet(tmp_path / "store")
+    copied = typed.copy()
+    with validations() as trusted_calls:
+        trusted = ed.write_acled(typed, tmp_path / "trusted.csv")
+    with validations() as copied_calls:
+        checked = ed.write_acled(copied, tmp_path / "copied.csv")
+    assert (len(trusted_calls), len(copied_calls)) == (0, 1)
+    assert trusted.read_bytes() == checked.read_bytes()
+    pd.testing.assert_frame_equal(ed.read_acled(trusted), ed.read_acled(checked))
+
+
+def test_write_acled_validates_a_frame_edited_after_validation(seed_events, tmp_path):
+    typed = ed.validate(seed_events.copy())
+    typed.loc[1, "fatalities"] = -5
+    typed.loc[3, "event_date"] = pd.Timestamp("1850-01-01")
+    with pytest.raises(ed.ValidationError, match="fatalities") as caught:
+        ed.write_acled(typed, tmp_path / "export.csv")
+    assert set(caught.value.failures["column"]) >= {"fatalities", "event_date"}
+    assert list(tmp_path.iterdir()) == []
+    edited = ed.validate(seed_events.copy())
+    edited["notes"] = edited["notes"].str.upper()  # a new column: checked, and written
+    with validations() as calls:
+        ed.write_acled(edited, tmp_path / "edited.csv")
+    assert len(calls) == 1

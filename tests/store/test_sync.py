@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import io
 import json
 import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -183,3 +187,111 @@ def test_template_command(tmp_path, capsys):
     assert main(["template", "--out", str(out)]) == 0
     assert out.exists() and (tmp_path / "incidents.schema.json").exists()
     assert len(ed.read_incidents(out)) == 0
+
+
+# --- the rejected rows are on disk before the store changes ------------------
+
+
+def _with_one_bad_row(events: pd.DataFrame) -> list[dict]:
+    """The rows, the last one (a new event, so fetched by the next sync) failing validation."""
+    rows = acled_json_rows(as_csv(events))
+    rows[-1]["fatalities"] = "-1"
+    return rows
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and not p.name.endswith(".lock")
+    }
+
+
+@contextlib.contextmanager
+def store_switch_fails(folder: Path, rejected_at: Path) -> Iterator[list[bool]]:
+    """os.replace fails for files inside ``folder``: the store cannot switch to a new state.
+
+    Each failed switch records whether the rejected rows (one) were then whole on
+    disk at ``rejected_at``.
+    """
+    seen: list[bool] = []
+    real = os.replace
+
+    def replace(source, target, *args, **kwargs):
+        if Path(os.fspath(target)).resolve().is_relative_to(folder.resolve()):
+            seen.append(rejected_at.exists() and len(pd.read_csv(rejected_at)) == 1)
+            raise OSError(errno.EIO, "Input/output error")
+        return real(source, target, *args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(os, "replace", replace)
+        yield seen
+
+
+def _revised_with_a_bad_row(fake, make_client, events, tmp_path) -> tuple[EventStore, pd.DataFrame]:
+    fake.rows = acled_json_rows(as_csv(events))
+    store = EventStore(tmp_path / "mirror")
+    store.sync(make_client())
+    expected, deletions = _revise(events)
+    fake.rows = _with_one_bad_row(expected)
+    fake.deleted = deletions.astype(str).to_dict(orient="records")
+    bad_id = expected["event_id_cnty"].iloc[-1]
+    return store, expected[expected["event_id_cnty"] != bad_id]
+
+
+def test_sync_writes_the_rejected_rows_before_the_store_changes(
+    fake, make_client, events, tmp_path
+):
+    store, expected = _revised_with_a_bad_row(fake, make_client, events, tmp_path)
+    before, out = _files(store.path), tmp_path / "rejected.csv"
+    with (
+        store_switch_fails(store.path, out) as seen,
+        pytest.raises(ed.StoreError, match="nothing was changed"),
+    ):
+        store.sync(make_client(), quarantine=out)
+    assert seen and all(seen)  # the rejected rows were whole on disk when the store switched
+    # a failed change is undone whole: the store as it was, the rejected rows' file gone
+    assert _files(store.path) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mirror"]
+
+    result = store.sync(make_client(), quarantine=out)  # run again: both done
+    assert result.quarantine == out and len(result.rejected) == 1
+    pd.testing.assert_frame_equal(
+        pd.read_csv(out), pd.read_csv(io.StringIO(result.rejected.to_csv(index=False)))
+    )
+    _same_rows(store.read(), expected)
+
+
+def test_sync_refuses_a_rejected_rows_file_that_exists_before_asking_the_api(
+    fake, make_client, events, tmp_path
+):
+    store, _ = _revised_with_a_bad_row(fake, make_client, events, tmp_path)
+    out = tmp_path / "rejected.csv"
+    out.write_text("earlier rejected rows\n", encoding="utf-8")
+    asked = len(fake.queries)
+    with pytest.raises(ed.StoreError, match="already exists"):
+        store.sync(make_client(), quarantine=out)
+    assert len(fake.queries) == asked
+    assert out.read_text(encoding="utf-8") == "earlier rejected rows\n"
+    with pytest.raises(ed.StoreError, match="inside the store"):
+        store.sync(make_client(), quarantine=store.path / "rejected.csv")
+
+
+def test_the_sync_command_keeps_the_rejected_rows_when_the_store_fails(
+    fake, make_client, httpserver, events, tmp_path, monkeypatch, capsys
+):
+    monkeypatch.setenv("ACLED_USERNAME", USERNAME)
+    monkeypatch.setenv("ACLED_PASSWORD", PASSWORD)
+    store, expected = _revised_with_a_bad_row(fake, make_client, events, tmp_path)
+    before, out = _files(store.path), tmp_path / "rejected.csv"
+    url = httpserver.url_for("/").rstrip("/")
+    argv = ["sync", "--store", str(store.path), "--api-url", url, "--quarantine", str(out)]
+    with store_switch_fails(store.path, out) as seen:
+        assert main(argv) == 3
+    assert seen and all(seen)
+    assert _files(store.path) == before  # the store as it was; the rejected rows kept aside
+    assert len(pd.read_csv(out)) == 1
+    out.unlink()
+    assert main(argv) == 1  # ran; one row rejected
+    assert f"1 rejected rows written to {out}" in capsys.readouterr().out
+    _same_rows(EventStore(store.path).read(), expected)
