@@ -47,9 +47,11 @@ class Baseline:
         offset: np.ndarray | None = None,
         covered: np.ndarray | None = None,
         design: tuple[np.ndarray, dict] | None = None,
+        beta: np.ndarray | None = None,
     ) -> Baseline:
         """Fit on ``y[fit_rows]``; ``design`` is :func:`design_matrix` of ``days`` when the
-        caller has it already (series over the same days share it)."""
+        caller has it already (series over the same days share it), ``beta`` the coefficients
+        when the caller fitted them (several series at once, by ``fit_log_glms``)."""
         from scipy import stats
 
         if design is None:
@@ -75,7 +77,8 @@ class Baseline:
                 "the trend and season cannot all be estimated from the baseline days: "
                 "lower trend_df or harmonics"
             )
-        beta = fit_log_glm(fitted, y[fit_rows], offset=offset[fit_rows])
+        if beta is None:
+            beta = fit_log_glm(fitted, y[fit_rows], offset=offset[fit_rows])
         mu = np.exp(X @ beta + offset)
         weighted = fitted * np.sqrt(mu[fit_rows])[:, None]
         info_inverse = np.linalg.inv(weighted.T @ weighted)

@@ -26,6 +26,7 @@ from eventdata.analysis._calendar import (
     parse_anniversary,
 )
 from eventdata.analysis._daily import coarse_rows, daily_series
+from eventdata.analysis._glm import fit_log_glms
 from eventdata.analysis._inference import adjust_pvalues, fit_baseline, plan_tests, run_tests
 from eventdata.analysis._placebo import left_out_sums_of_units
 from eventdata.analysis._text import format_pvalue, format_ratio
@@ -258,7 +259,7 @@ def per_unit_tests(
     if "time_precision" in events.columns and precision not in ("keep", "spread"):
         coarse = coarse_rows(events) & dates.notna().to_numpy()
     event_days = dates.to_numpy().astype("datetime64[ns]")
-    sparse, fitted = [], {}
+    sparse, prepared = [], {}
     for unit in sorted(sizes.index, key=str):
         n = int(sizes[unit])
         if n < min_events:
@@ -281,8 +282,29 @@ def per_unit_tests(
                 None if coarse is None else event_days[positions[unit]][coarse[positions[unit]]]
             ),
         )
+        prepared[unit] = (n, unit_daily)
+    # the units' baselines fitted together: one design, a Newton step for all units at once
+    fit_rows = plan.fit_rows
+    with_events = [unit for unit, (_, daily) in prepared.items() if daily.y[fit_rows].any()]
+    coefficients = dict.fromkeys(prepared)
+    if with_events:
+        batch = fit_log_glms(
+            plan.design[0][fit_rows],
+            np.stack([prepared[unit][1].y[fit_rows] for unit in with_events]),
+            offset=np.stack([prepared[unit][1].offset[fit_rows] for unit in with_events]),
+        )
+        coefficients.update(zip(with_events, batch, strict=True))
+    fitted = {}
+    for unit, (n, unit_daily) in prepared.items():
+        beta = coefficients[unit]
         try:
-            fitted[unit] = (n, unit_daily, fit_baseline(unit_daily, plan))
+            fitted[unit] = (
+                n,
+                unit_daily,
+                fit_baseline(
+                    unit_daily, plan, None if beta is None or np.isnan(beta).any() else beta
+                ),
+            )
         except EventDataError as error:
             sparse.append({"unit": unit, "n_events": n, "reason": str(error).splitlines()[0]})
     # the pseudo-anniversaries of every unit at once: one gather of the design, one stack

@@ -101,8 +101,9 @@ def plan_tests(
     )
 
 
-def fit_baseline(daily: DailySeries, plan: Plan) -> Baseline:
-    """The expectation model of ``daily`` on the baseline days and design of ``plan``."""
+def fit_baseline(daily: DailySeries, plan: Plan, beta: np.ndarray | None = None) -> Baseline:
+    """The expectation model of ``daily`` on the baseline days and design of ``plan``
+    (its coefficients ``beta`` when fitted already)."""
     return Baseline.fit(
         daily.days,
         daily.y,
@@ -112,6 +113,7 @@ def fit_baseline(daily: DailySeries, plan: Plan) -> Baseline:
         offset=daily.offset,
         covered=daily.covered,
         design=plan.design,
+        beta=beta,
     )
 
 

@@ -127,19 +127,48 @@ def _left_out_stack(
     weighted = design * root[..., None]
     without = information[:, None] - np.swapaxes(weighted, -1, -2) @ weighted
     score = np.einsum("usdp,usd->usp", weighted, (y - mu) / root)
-    # two solves with the left-out information (cheaper than its inverse, and stabler)
-    delta = np.linalg.solve(without, score[..., None])[..., 0]
+    try:
+        # the left-out information is positive definite: one Cholesky factor serves both
+        # solves (a third of the time of two LU solves for systems this small)
+        lower = np.linalg.cholesky(without)
+    except np.linalg.LinAlgError:  # not numerically: two LU solves
+        lower = None
+    if lower is not None:
+        delta = _backward(lower, _forward(lower, score))
+    else:
+        delta = np.linalg.solve(without, score[..., None])[..., 0]
     left_out = np.exp(np.log(mu) - np.einsum("sdp,usp->usd", design, delta))
     gradient = np.einsum("sdp,usd->usp", design, left_out)
-    variance = np.einsum(
-        "usp,usp->us", gradient, np.linalg.solve(without, gradient[..., None])[..., 0]
-    )
+    if lower is not None:
+        half = _forward(lower, gradient)
+        variance = np.einsum("usp,usp->us", half, half)
+    else:
+        variance = np.einsum(
+            "usp,usp->us", gradient, np.linalg.solve(without, gradient[..., None])[..., 0]
+        )
     expected = left_out.sum(axis=-1)
     observed = y.sum(axis=-1)
     return [
         WindowSums(observed[i], expected[i], variance[i] / expected[i] ** 2)
         for i in range(len(baselines))
     ]
+
+
+def _forward(lower: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Solve ``L x = b`` for each lower-triangular ``L`` of a stack (substitution, row by row)."""
+    x = np.empty_like(b)
+    for i in range(b.shape[-1]):
+        x[..., i] = (b[..., i] - np.sum(lower[..., i, :i] * x[..., :i], axis=-1)) / lower[..., i, i]
+    return x
+
+
+def _backward(lower: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Solve ``L' x = b`` for each lower-triangular ``L`` of a stack."""
+    x = np.empty_like(b)
+    for i in reversed(range(b.shape[-1])):
+        above = lower[..., i + 1 :, i]
+        x[..., i] = (b[..., i] - np.sum(above * x[..., i + 1 :], axis=-1)) / lower[..., i, i]
+    return x
 
 
 def _information(baseline: Baseline) -> np.ndarray:
