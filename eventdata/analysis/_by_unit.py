@@ -11,7 +11,8 @@ baseline and runs its own inference: its numbers are those of
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -34,6 +35,7 @@ from eventdata.core.errors import EventDataError
 from eventdata.core.options import require_columns
 from eventdata.core.progress import ProgressOption
 from eventdata.core.result import Result
+from eventdata.core.warn import warn_at_caller
 from eventdata.events.counts import counts
 from eventdata.events.grid import with_priogrid
 
@@ -227,21 +229,24 @@ def per_unit_tests(
     first = pd.Timestamp(start) if start is not None else dates.min()
     last = pd.Timestamp(end) if end is not None else dates.max()
 
-    daily = daily_series(
-        events, start=first, end=last, precision=precision, coverage=coverage, exposure=exposure
-    )
-    plan = plan_tests(
-        daily,
-        [anniversary],
-        parsed,
-        window=window,
-        years=options["years"],
-        buffer=options["buffer"],
-        trend_df=options["trend_df"],
-        harmonics=options["harmonics"],
-    )
     run = {"method": method, "alternative": alternative, "level": level}
-    pooled = result_type(**run_tests(daily, plan, progress=progress, stacklevel=4, **run)[0])
+    # the pooled test warns as the test of all events does, at the caller's line (through
+    # anniversary_test or anniversary_by_unit: a fixed stacklevel is right for one only)
+    with _warnings_at_caller():
+        daily = daily_series(
+            events, start=first, end=last, precision=precision, coverage=coverage, exposure=exposure
+        )
+        plan = plan_tests(
+            daily,
+            [anniversary],
+            parsed,
+            window=window,
+            years=options["years"],
+            buffer=options["buffer"],
+            trend_df=options["trend_df"],
+            harmonics=options["harmonics"],
+        )
+        pooled = result_type(**run_tests(daily, plan, progress=progress, **run)[0])
     # one pass counts every unit, day by day, over the pooled series' calendar; an event id
     # is counted once within its unit, as a unit's events alone are (not once overall)
     within = events
@@ -351,3 +356,17 @@ def per_unit_tests(
     return UnitAnniversaryTests(
         by, anniversary, tested.reset_index(drop=True), sparse_frame, pooled, results, correction
     )
+
+
+@contextmanager
+def _warnings_at_caller() -> Iterator[None]:
+    """Say the warnings of the block again at the first caller outside eventdata (also when
+    the block raises)."""
+    caught: list[warnings.WarningMessage] = []
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            yield
+    finally:
+        for warning in caught:
+            warn_at_caller(str(warning.message), warning.category)
