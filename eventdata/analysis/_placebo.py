@@ -121,27 +121,27 @@ def _left_out_stack(
         len(shifts), -1
     )
     design = baselines[0].X[rows]  # (shift, day, parameter), the same for every unit
+    columns = np.ascontiguousarray(np.swapaxes(design, -1, -2))  # (shift, parameter, day)
     mu = np.stack([baseline.mu[rows] for baseline in baselines])  # (unit, shift, day)
     y = np.stack([baseline.y[rows] for baseline in baselines])
-    root = np.sqrt(mu)
-    weighted = design * root[..., None]
-    without = information[:, None] - np.swapaxes(weighted, -1, -2) @ weighted
-    score = np.einsum("usdp,usd->usp", weighted, (y - mu) / root)
+    # every product is one per unit and shift (a stack of small matrix products, never one
+    # across units), so a unit's numbers do not depend on the others solved with it
+    without = information[:, None] - (columns * mu[:, :, None, :]) @ design
+    score = np.matmul(columns, (y - mu)[..., None])[..., 0]
     try:
         # the left-out information is positive definite: one Cholesky factor serves both
-        # solves (a third of the time of two LU solves for systems this small)
-        lower = np.linalg.cholesky(without)
-    except np.linalg.LinAlgError:  # not numerically: two LU solves
+        # solves, by substitution over the whole stack at once (parameter axes first)
+        lower = np.ascontiguousarray(np.moveaxis(np.linalg.cholesky(without), (-2, -1), (0, 1)))
+    except np.linalg.LinAlgError:  # not numerically: LU solves
         lower = None
     if lower is not None:
-        delta = _backward(lower, _forward(lower, score))
+        delta = np.moveaxis(_backward(lower, _forward(lower, np.moveaxis(score, -1, 0))), 0, -1)
     else:
         delta = np.linalg.solve(without, score[..., None])[..., 0]
-    left_out = np.exp(np.log(mu) - np.einsum("sdp,usp->usd", design, delta))
-    gradient = np.einsum("sdp,usd->usp", design, left_out)
+    left_out = np.exp(np.log(mu) - np.matmul(design, delta[..., None])[..., 0])
+    gradient = np.matmul(columns, left_out[..., None])[..., 0]
     if lower is not None:
-        half = _forward(lower, gradient)
-        variance = np.einsum("usp,usp->us", half, half)
+        variance = np.sum(_forward(lower, np.moveaxis(gradient, -1, 0)) ** 2, axis=0)
     else:
         variance = np.einsum(
             "usp,usp->us", gradient, np.linalg.solve(without, gradient[..., None])[..., 0]
@@ -155,19 +155,20 @@ def _left_out_stack(
 
 
 def _forward(lower: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Solve ``L x = b`` for each lower-triangular ``L`` of a stack (substitution, row by row)."""
+    """Solve ``L x = b`` for a stack of lower-triangular ``L``, the stack on the last axes:
+    ``lower[i, j]`` and ``b[i]`` hold element ``(i, j)`` and ``i`` of every system."""
     x = np.empty_like(b)
-    for i in range(b.shape[-1]):
-        x[..., i] = (b[..., i] - np.sum(lower[..., i, :i] * x[..., :i], axis=-1)) / lower[..., i, i]
+    for i in range(len(b)):
+        x[i] = (b[i] - np.sum(lower[i, :i] * x[:i], axis=0)) / lower[i, i]
     return x
 
 
 def _backward(lower: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Solve ``L' x = b`` for each lower-triangular ``L`` of a stack."""
+    """Solve ``L' x = b`` for a stack of lower-triangular ``L`` (laid out as for
+    :func:`_forward`)."""
     x = np.empty_like(b)
-    for i in reversed(range(b.shape[-1])):
-        above = lower[..., i + 1 :, i]
-        x[..., i] = (b[..., i] - np.sum(above * x[..., i + 1 :], axis=-1)) / lower[..., i, i]
+    for i in reversed(range(len(b))):
+        x[i] = (b[i] - np.sum(lower[i + 1 :, i] * x[i + 1 :], axis=0)) / lower[i, i]
     return x
 
 
