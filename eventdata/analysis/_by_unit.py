@@ -28,7 +28,13 @@ from eventdata.analysis._calendar import (
 )
 from eventdata.analysis._daily import coarse_rows, daily_series
 from eventdata.analysis._glm import fit_log_glms
-from eventdata.analysis._inference import adjust_pvalues, fit_baseline, plan_tests, run_tests
+from eventdata.analysis._inference import (
+    adjust_pvalues,
+    fit_baseline,
+    plan_tests,
+    run_tests,
+    window_tables,
+)
 from eventdata.analysis._placebo import left_out_sums_of_units
 from eventdata.analysis._text import format_pvalue, format_ratio
 from eventdata.core.errors import EventDataError
@@ -319,13 +325,25 @@ def per_unit_tests(
         plan.shifts[0],
         plan.window,
     )
+    # their result tables, built once for all units and cut into each unit's
+    tables = window_tables(
+        [baseline for _, _, baseline in fitted.values()],
+        plan.tested[0],
+        plan.shifts[0],
+        plan.window,
+        placebos,
+    )
     rows, results = [], {}
-    for (unit, (n, unit_daily, baseline)), placebo in zip(fitted.items(), placebos, strict=True):
+    for (unit, (n, unit_daily, baseline)), placebo, table in zip(
+        fitted.items(), placebos, tables, strict=True
+    ):
         # the units' tests warn unit by unit into their rows; the pooled test warns as usual
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             try:
-                fields = run_tests(unit_daily, plan, baseline=baseline, placebos=[placebo], **run)
+                fields = run_tests(
+                    unit_daily, plan, baseline=baseline, placebos=[placebo], tables=[table], **run
+                )
             except EventDataError as error:
                 sparse.append({"unit": unit, "n_events": n, "reason": str(error).splitlines()[0]})
                 continue
