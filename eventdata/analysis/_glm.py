@@ -273,25 +273,25 @@ def fit_log_glms(
     [[2.5, 4.0], [1.0, 2.0]]
     """
     X = np.asarray(X, dtype="float64")
-    Y = np.atleast_2d(np.asarray(Y, dtype="float64"))
-    offsets = (
-        np.zeros(Y.shape)
-        if offset is None
-        else np.broadcast_to(np.asarray(offset, dtype="float64"), Y.shape)
-    )
-    starts = None if start is None else np.array(start, dtype="float64", ndmin=2)
+    Y = np.asarray(Y, dtype="float64")
+    Y = Y[None] if Y.ndim == 1 else Y
+    offsets = np.zeros(Y.shape) if offset is None else np.asarray(offset, dtype="float64")
+    if offsets.shape != Y.shape:
+        offsets = np.broadcast_to(offsets, Y.shape)
+    starts = None if start is None else np.asarray(start, dtype="float64").reshape(len(Y), -1)
     params = _irls(X, Y, offsets, starts, alpha=alpha, **settings)
-    for unit in np.flatnonzero(np.isnan(params).any(axis=1)):
+    for unit in np.flatnonzero(np.isnan(params[:, 0])):
         fallback = _statsmodels(X, Y[unit], offsets[unit], alpha)
         if fallback is not None:
             params[unit] = fallback
     return params
 
 
-def _linear(X: np.ndarray, coefficients: np.ndarray) -> np.ndarray:
-    """``X @ b`` for each row ``b`` of ``coefficients`` (one matrix-vector product each, so a
-    series' linear predictor does not depend on the others in the stack)."""
-    return np.matmul(X, coefficients[:, :, None])[:, :, 0]
+def _linear(columns: np.ndarray, coefficients: np.ndarray) -> np.ndarray:
+    """``X @ b`` for each row ``b`` of ``coefficients``, ``columns`` being ``X.T`` (one
+    vector-matrix product each, so a series' linear predictor does not depend on the others
+    in the stack)."""
+    return np.matmul(coefficients[:, None, :], columns)[:, 0, :]
 
 
 def _irls(
@@ -307,37 +307,39 @@ def _irls(
 ) -> np.ndarray:
     """IRLS with step-halving for each row of ``Y``; NaN rows where it fails.
 
-    Every operation is done series by series (elementwise, or one BLAS product per series),
-    so a series fitted in a stack gets the coefficients it gets alone.
+    Every operation is done series by series (elementwise, one BLAS product per series, or
+    a series' own scalars), so a series fitted in a stack gets the coefficients it gets
+    alone. The design is used transposed (a row per coefficient), so that weighting it runs
+    along the days.
     """
+    columns = np.ascontiguousarray(X.T)
     params = np.full((len(Y), X.shape[1]), np.nan)
     if start is None:
         mu = (Y + np.maximum(Y.mean(axis=1), 1e-3)[:, None]) / 2
         eta = np.log(mu)
         beta = None
-        deviance = np.full(len(Y), np.inf)
+        deviance = [np.inf] * len(Y)
     else:
         beta = start
-        eta = np.clip(_linear(X, beta) + offsets, -_ETA_LIMIT, _ETA_LIMIT)
+        eta = np.clip(_linear(columns, beta) + offsets, -_ETA_LIMIT, _ETA_LIMIT)
         mu = np.exp(eta)
-        deviance = np.array([objective(y, m, alpha) for y, m in zip(Y, mu, strict=True)])
-    units, y, offset = np.arange(len(Y)), Y, offsets  # the series still iterating
+        deviance = [objective(y, m, alpha) for y, m in zip(Y, mu, strict=True)]
+    units, y, offset = list(range(len(Y))), Y, offsets  # the series still iterating
     for _ in range(max_iter):
         weight = mu / (1 + alpha * mu)
         z = eta - offset + (y - mu) / mu
-        weighted = X * weight[:, :, None]
-        new, solved = _newton_steps(X.T @ weighted, np.swapaxes(weighted, 1, 2) @ z[:, :, None])
+        weighted = columns * weight[:, None, :]
+        new, rows = _newton_steps(weighted @ X, weighted @ z[:, :, None])
         # step-halving: a step that raises the deviance (or overflows) is halved
-        eta_new = _linear(X, new) + offset
+        eta_new = _linear(columns, new) + offset
         mu_new = _bounded_exp(eta_new)
-        value = np.full(len(y), np.nan)
-        rows = np.flatnonzero(solved)
+        value = [np.nan] * len(y)
         for attempt in range(30):
             if attempt:
                 if beta is None:
                     break
                 new[rows] = (new[rows] + beta[rows]) / 2
-                eta_new[rows] = _linear(X, new[rows]) + offset[rows]
+                eta_new[rows] = _linear(columns, new[rows]) + offset[rows]
                 mu_new[rows] = _bounded_exp(eta_new[rows])
             rejected = []
             for row in rows:
@@ -349,25 +351,27 @@ def _irls(
                         value[row] = candidate
                         continue
                 rejected.append(row)
-            rows = np.array(rejected, dtype=int)
-            if not len(rows):
+            rows = rejected
+            if not rows:
                 break
-        failed = np.isnan(value)
-        change = np.abs(deviance - value)
-        if step_tol is None:
-            done = change <= tol * (np.abs(value) + 0.1)
-        else:
-            done = beta is not None and np.max(np.abs(new - beta), axis=1) < step_tol
-        beta, eta, mu = new, np.maximum(eta_new, -_ETA_LIMIT - 20), mu_new
-        done &= ~failed
-        params[units[done]] = beta[done]
-        deviance = value
-        going = ~done & ~failed
-        if not going.all():
-            if not going.any():
+        going = []
+        for row, unit in enumerate(units):
+            if np.isnan(value[row]):  # no acceptable step: IRLS failed for this series
+                continue
+            if step_tol is None:
+                done = abs(deviance[row] - value[row]) <= tol * (abs(value[row]) + 0.1)
+            else:
+                done = beta is not None and np.max(np.abs(new[row] - beta[row])) < step_tol
+            if done:
+                params[unit] = new[row]
+            else:
+                going.append(row)
+        beta, eta, mu, deviance = new, np.maximum(eta_new, -_ETA_LIMIT - 20), mu_new, value
+        if len(going) < len(units):
+            if not going:
                 return params
-            units, y, offset, deviance = units[going], y[going], offset[going], deviance[going]
-            beta, eta, mu = beta[going], eta[going], mu[going]
+            units, deviance = [units[row] for row in going], [deviance[row] for row in going]
+            y, offset, beta, eta, mu = y[going], offset[going], beta[going], eta[going], mu[going]
     return params
 
 
@@ -377,19 +381,19 @@ def _bounded_exp(eta: np.ndarray) -> np.ndarray:
     return np.exp(np.minimum(np.maximum(eta, -_ETA_LIMIT - 20), _ETA_LIMIT))
 
 
-def _newton_steps(information: np.ndarray, score: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Solve each series' system; NaN and ``False`` where it is singular."""
+def _newton_steps(information: np.ndarray, score: np.ndarray) -> tuple[np.ndarray, list[int]]:
+    """Solve each series' system: the steps (NaN where singular) and the series solved."""
     try:
-        return np.linalg.solve(information, score)[:, :, 0], np.ones(len(score), dtype=bool)
+        return np.linalg.solve(information, score)[:, :, 0], list(range(len(score)))
     except np.linalg.LinAlgError:
         steps = np.full(score.shape[:2], np.nan)
-        solved = np.zeros(len(score), dtype=bool)
+        solved = []
         for unit in range(len(score)):
             try:
                 steps[unit] = np.linalg.solve(information[unit], score[unit])[:, 0]
-                solved[unit] = True
             except np.linalg.LinAlgError:
                 continue
+            solved.append(unit)
         return steps, solved
 
 
