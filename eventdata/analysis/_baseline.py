@@ -52,7 +52,7 @@ class Baseline:
         """Fit on ``y[fit_rows]``; ``design`` is :func:`design_matrix` of ``days`` when the
         caller has it already (series over the same days share it), ``beta`` the coefficients
         when the caller fitted them (several series at once, by ``fit_log_glms``)."""
-        from scipy import stats
+        from scipy import special
 
         if design is None:
             design = design_matrix(days, trend_df=trend_df, harmonics=harmonics)
@@ -95,7 +95,8 @@ class Baseline:
             mu=mu,
             info_inverse=info_inverse,
             dispersion=chi2 / df_resid,
-            dispersion_pvalue=float(stats.chi2.sf(chi2, df_resid)),
+            # stats.chi2.sf, without its argument checks (a tenth of a unit's fit)
+            dispersion_pvalue=float(special.chdtrc(df_resid, chi2)),
             autocorrelation=_lag1_autocorrelation(days, fit_rows, pearson),
             terms=terms,
             offset=offset,
