@@ -229,20 +229,16 @@ class PlaceboReference:
         if rank < 0:
             infinite = np.full(np.shape(statistic), np.inf)
             return np.zeros(np.shape(statistic)), infinite
-        # both bounds iterated together, each until it settles (then kept as it is)
-        q = np.array([ordered[-(rank + 1)], ordered[rank]]).reshape(2, *([1] * np.ndim(statistic)))
-        log_rho = statistic - q * self.scale(sums, statistic)
-        bounds, going = np.empty_like(log_rho), [0, 1]
-        for _ in range(200):  # a contraction wherever E * rho is above about 1
-            new = statistic - q[going] * self.scale(sums, log_rho[going])
-            new = np.minimum(np.maximum(new, -30.0), 30.0)
-            bounds[going] = new
-            settled = np.abs(new - log_rho[going]) < 1e-10
-            going = [bound for bound, done in zip(going, settled, strict=True) if not done.all()]
-            if not going:
-                break
-            log_rho[going] = bounds[going]
-        return np.exp(bounds[0]), np.exp(bounds[1])
+        bounds = []
+        for q in (ordered[-(rank + 1)], ordered[rank]):
+            log_rho = statistic - q * self.scale(sums, statistic)
+            for _ in range(200):  # a contraction wherever E * rho is above about 1
+                new = np.clip(statistic - q * self.scale(sums, log_rho), -30.0, 30.0)
+                if np.all(np.abs(new - log_rho) < 1e-10):
+                    break
+                log_rho = new
+            bounds.append(np.exp(new))
+        return bounds[0], bounds[1]
 
 
 def placebo_minimum(level: float) -> int:
