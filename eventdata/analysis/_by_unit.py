@@ -261,7 +261,13 @@ def per_unit_tests(
     table = counts(
         within, freq="D", by=by, start=first, end=last, precision=precision, coverage=coverage
     )
-    wide = table.pivot(index="date", columns=by, values="count").reindex(daily.days)
+    # one column of daily counts per unit, missing where the table has no count
+    codes, names = pd.factorize(table[by])
+    column_of = {name: column for column, name in enumerate(names)}
+    wide = np.full((len(daily.days), len(names)), np.nan)
+    days = daily.days.get_indexer(table["date"])
+    listed = (days >= 0) & (codes >= 0)
+    wide[days[listed], codes[listed]] = table["count"].to_numpy("float64", na_value=np.nan)[listed]
     units = events[by]
     sizes = units.value_counts(dropna=True, sort=False)
     positions = pd.Series(np.arange(len(events))).groupby(units.to_numpy(), sort=False).indices
@@ -279,8 +285,8 @@ def per_unit_tests(
             )
             continue
         values = (
-            wide[unit].to_numpy(dtype="float64", na_value=np.nan)
-            if unit in wide.columns
+            wide[:, column_of[unit]]
+            if unit in column_of
             else np.zeros(len(daily.days))  # every event of the unit left out by precision
         )
         covered = daily.covered & np.isfinite(values)
