@@ -3,9 +3,14 @@
 Every unit is tested over the same calendar, so the units share the tested years, the
 pseudo-anniversaries and the design matrix of the expectation model
 (:func:`~eventdata.analysis._inference.plan_tests`, made once); the events are counted per
-day and unit in one pass of :func:`eventdata.events.counts.counts`. Each unit then fits its own
-baseline and runs its own inference: its numbers are those of
-:func:`eventdata.anniversary_test` on that unit's events alone, over the same calendar.
+day and unit in one pass of :func:`eventdata.events.counts.counts`. The units' baselines are
+fitted in one stack of Newton steps (:func:`~eventdata.analysis._glm.fit_log_glms`), their
+pseudo-anniversaries solved in one stack
+(:func:`~eventdata.analysis._placebo.left_out_sums_of_units`) and their result tables built
+as one frame of each kind (:func:`~eventdata.analysis._inference.window_tables`); each unit
+then runs its own inference. Every step is done unit by unit inside the stacks, so a unit's
+numbers are those of :func:`eventdata.anniversary_test` on that unit's events alone, over the
+same calendar, to the last bit.
 """
 
 from __future__ import annotations
