@@ -27,6 +27,7 @@ class Baseline:
     fit_rows: np.ndarray
     beta: np.ndarray
     mu: np.ndarray
+    information: np.ndarray  # X' W X over the fitted days, at the fit's weights
     info_inverse: np.ndarray
     dispersion: float
     dispersion_pvalue: float
@@ -81,7 +82,7 @@ class Baseline:
             beta = fit_log_glm(fitted, y[fit_rows], offset=offset[fit_rows])
         mu = np.exp(X @ beta + offset)
         weighted = fitted * np.sqrt(mu[fit_rows])[:, None]
-        info_inverse = np.linalg.inv(weighted.T @ weighted)
+        information = weighted.T @ weighted
         pearson = (y[fit_rows] - mu[fit_rows]) / np.sqrt(mu[fit_rows])
         df_resid = n_fit - n_params
         chi2 = float(pearson @ pearson)
@@ -93,7 +94,8 @@ class Baseline:
             fit_rows=fit_rows,
             beta=beta,
             mu=mu,
-            info_inverse=info_inverse,
+            information=information,
+            info_inverse=np.linalg.inv(information),
             dispersion=chi2 / df_resid,
             # stats.chi2.sf, without its argument checks (a tenth of a unit's fit)
             dispersion_pvalue=float(special.chdtrc(df_resid, chi2)),

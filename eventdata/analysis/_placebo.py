@@ -59,7 +59,7 @@ def left_out_sums_of_units(
     """
     if not len(shifts) or not len(baselines):
         return [WindowSums(np.zeros(0), np.zeros(0), np.zeros(0)) for _ in baselines]
-    information = np.stack([_information(baseline) for baseline in baselines])
+    information = np.stack([baseline.information for baseline in baselines])
     width = len(anchors) * (window[1] - window[0] + 1)
     # units solved together: a bound on the memory of the stacked weighted designs
     chunk = max(1, _STACK_VALUES // (PLACEBO_BATCH * width * baselines[0].X.shape[1]))
@@ -104,7 +104,7 @@ def left_out_batch(
     expectation's variance is ``v' M_S^(-1) v``, ``v`` the gradient of the window's
     left-out expectation.
     """
-    information = _information(baseline)[None]
+    information = baseline.information[None]
     return _left_out_stack([baseline], anchors, shifts, window, information)[0]
 
 
@@ -170,13 +170,6 @@ def _backward(lower: np.ndarray, b: np.ndarray) -> np.ndarray:
     for i in reversed(range(len(b))):
         x[i] = (b[i] - np.sum(lower[i + 1 :, i] * x[i + 1 :], axis=0)) / lower[i, i]
     return x
-
-
-def _information(baseline: Baseline) -> np.ndarray:
-    """The Poisson fit's information ``X' W X`` over its fitted days."""
-    fit = baseline.fit_rows
-    weighted = baseline.X[fit] * np.sqrt(baseline.mu[fit])[:, None]
-    return weighted.T @ weighted
 
 
 @dataclass(frozen=True)
