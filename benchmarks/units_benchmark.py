@@ -9,19 +9,21 @@ is at most about 10x for 20 units.
 
 The units share the calendar, the design matrix, one stack of Newton steps for
 their baselines (``_glm.fit_log_glms``), one stack of placebo solves and one
-build of the result tables; what each unit still pays alone is its own
-inference. With ``method="placebo"`` that is a ranking, cheap beside the shared
-work: about 8-9x. With ``method="negbin"`` it is a profile-likelihood fit (some
-25 IRLS fits, as many as the pooled test's and as costly, the series having the
-same days): the 20 inferences alone take about 11 times one test, so the ratio
-stays near 13x.
+build of the result tables, and each unit's numbers are still those of its test
+alone; what each unit pays alone is its own inference. With ``method="placebo"``
+that is a ranking, cheap beside the shared work. With ``method="negbin"`` it is a
+profile-likelihood fit (some 25 IRLS fits on all the days, as many as the pooled
+test makes): the 20 inferences alone take about 8 times one test, so the ratio
+stays above the target.
 
-Measured on a shared 2-core machine (load 4-5), median of 7, ratio of medians;
-``before`` is the tree before the shared baselines, placebo solves and tables:
+Measured 2026-11-30 on the shared 2-core machine (load 4-5), 7 runs each, the
+tree before this work (``before``) and after it run in turn, twice:
 
-    method    one test (s)  by unit (s)  ratio   before: by unit (s)  ratio
-    placebo          0.018        0.166   9.3x                 0.214  12.6x
-    negbin           0.057        0.824  14.4x                 1.002  17.1x
+    method    one test (s)  by unit (s)   ratio   before: one test, by unit, ratio
+    placebo          0.020        0.167    8.3x           0.024   0.304   12.6x
+    negbin           0.080        1.026   12.8x           0.079   1.438   18.3x
+    placebo          0.030        0.254    8.4x           0.026   0.327   12.8x
+    negbin           0.085        1.083   12.7x           0.082   1.615   19.8x
 
 Run::
 
