@@ -307,7 +307,7 @@ def per_unit_tests(
         prepared[unit] = (n, unit_daily)
     # the units' baselines fitted together: one design, a Newton step for all units at once
     fit_rows = plan.fit_rows
-    with_events = [unit for unit, (_, daily) in prepared.items() if daily.y[fit_rows].any()]
+    with_events = [unit for unit, (_, series) in prepared.items() if series.y[fit_rows].any()]
     coefficients = dict.fromkeys(prepared)
     if with_events:
         batch = fit_log_glms(
