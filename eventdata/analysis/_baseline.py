@@ -27,6 +27,7 @@ class Baseline:
     fit_rows: np.ndarray
     beta: np.ndarray
     mu: np.ndarray
+    information: np.ndarray  # X' W X over the fitted days, at the fit's weights
     info_inverse: np.ndarray
     dispersion: float
     dispersion_pvalue: float
@@ -47,10 +48,12 @@ class Baseline:
         offset: np.ndarray | None = None,
         covered: np.ndarray | None = None,
         design: tuple[np.ndarray, dict] | None = None,
+        beta: np.ndarray | None = None,
     ) -> Baseline:
         """Fit on ``y[fit_rows]``; ``design`` is :func:`design_matrix` of ``days`` when the
-        caller has it already (series over the same days share it)."""
-        from scipy import stats
+        caller has it already (series over the same days share it), ``beta`` the coefficients
+        when the caller fitted them (several series at once, by ``fit_log_glms``)."""
+        from scipy import special
 
         if design is None:
             design = design_matrix(days, trend_df=trend_df, harmonics=harmonics)
@@ -75,10 +78,11 @@ class Baseline:
                 "the trend and season cannot all be estimated from the baseline days: "
                 "lower trend_df or harmonics"
             )
-        beta = fit_log_glm(fitted, y[fit_rows], offset=offset[fit_rows])
+        if beta is None:
+            beta = fit_log_glm(fitted, y[fit_rows], offset=offset[fit_rows])
         mu = np.exp(X @ beta + offset)
         weighted = fitted * np.sqrt(mu[fit_rows])[:, None]
-        info_inverse = np.linalg.inv(weighted.T @ weighted)
+        information = weighted.T @ weighted
         pearson = (y[fit_rows] - mu[fit_rows]) / np.sqrt(mu[fit_rows])
         df_resid = n_fit - n_params
         chi2 = float(pearson @ pearson)
@@ -90,9 +94,11 @@ class Baseline:
             fit_rows=fit_rows,
             beta=beta,
             mu=mu,
-            info_inverse=info_inverse,
+            information=information,
+            info_inverse=np.linalg.inv(information),
             dispersion=chi2 / df_resid,
-            dispersion_pvalue=float(stats.chi2.sf(chi2, df_resid)),
+            # stats.chi2.sf, without its argument checks (a tenth of a unit's fit)
+            dispersion_pvalue=float(special.chdtrc(df_resid, chi2)),
             autocorrelation=_lag1_autocorrelation(days, fit_rows, pearson),
             terms=terms,
             offset=offset,

@@ -3,15 +3,21 @@
 Every unit is tested over the same calendar, so the units share the tested years, the
 pseudo-anniversaries and the design matrix of the expectation model
 (:func:`~eventdata.analysis._inference.plan_tests`, made once); the events are counted per
-day and unit in one pass of :func:`eventdata.events.counts.counts`. Each unit then fits its own
-baseline and runs its own inference: its numbers are those of
-:func:`eventdata.anniversary_test` on that unit's events alone, over the same calendar.
+day and unit in one pass of :func:`eventdata.events.counts.counts`. The units' baselines are
+fitted in one stack of Newton steps (:func:`~eventdata.analysis._glm.fit_log_glms`), their
+pseudo-anniversaries solved in one stack
+(:func:`~eventdata.analysis._placebo.left_out_sums_of_units`) and their result tables built
+as one frame of each kind (:func:`~eventdata.analysis._inference.window_tables`); each unit
+then runs its own inference. Every step is done unit by unit inside the stacks, so a unit's
+numbers are those of :func:`eventdata.anniversary_test` on that unit's events alone, over the
+same calendar, to the last bit.
 """
 
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -26,13 +32,21 @@ from eventdata.analysis._calendar import (
     parse_anniversary,
 )
 from eventdata.analysis._daily import coarse_rows, daily_series
-from eventdata.analysis._inference import adjust_pvalues, fit_baseline, plan_tests, run_tests
+from eventdata.analysis._glm import fit_log_glms
+from eventdata.analysis._inference import (
+    adjust_pvalues,
+    fit_baseline,
+    plan_tests,
+    run_tests,
+    window_tables,
+)
 from eventdata.analysis._placebo import left_out_sums_of_units
 from eventdata.analysis._text import format_pvalue, format_ratio
 from eventdata.core.errors import EventDataError
 from eventdata.core.options import require_columns
 from eventdata.core.progress import ProgressOption
 from eventdata.core.result import Result
+from eventdata.core.warn import warn_at_caller
 from eventdata.events.counts import counts
 from eventdata.events.grid import with_priogrid
 
@@ -226,21 +240,24 @@ def per_unit_tests(
     first = pd.Timestamp(start) if start is not None else dates.min()
     last = pd.Timestamp(end) if end is not None else dates.max()
 
-    daily = daily_series(
-        events, start=first, end=last, precision=precision, coverage=coverage, exposure=exposure
-    )
-    plan = plan_tests(
-        daily,
-        [anniversary],
-        parsed,
-        window=window,
-        years=options["years"],
-        buffer=options["buffer"],
-        trend_df=options["trend_df"],
-        harmonics=options["harmonics"],
-    )
     run = {"method": method, "alternative": alternative, "level": level}
-    pooled = result_type(**run_tests(daily, plan, progress=progress, stacklevel=4, **run)[0])
+    # the pooled test warns as the test of all events does, at the caller's line (through
+    # anniversary_test or anniversary_by_unit: a fixed stacklevel is right for one only)
+    with _warnings_at_caller():
+        daily = daily_series(
+            events, start=first, end=last, precision=precision, coverage=coverage, exposure=exposure
+        )
+        plan = plan_tests(
+            daily,
+            [anniversary],
+            parsed,
+            window=window,
+            years=options["years"],
+            buffer=options["buffer"],
+            trend_df=options["trend_df"],
+            harmonics=options["harmonics"],
+        )
+        pooled = result_type(**run_tests(daily, plan, progress=progress, **run)[0])
     # one pass counts every unit, day by day, over the pooled series' calendar; an event id
     # is counted once within its unit, as a unit's events alone are (not once overall)
     within = events
@@ -249,7 +266,13 @@ def per_unit_tests(
     table = counts(
         within, freq="D", by=by, start=first, end=last, precision=precision, coverage=coverage
     )
-    wide = table.pivot(index="date", columns=by, values="count").reindex(daily.days)
+    # one column of daily counts per unit, missing where the table has no count
+    codes, names = pd.factorize(table[by])
+    column_of = {name: column for column, name in enumerate(names)}
+    wide = np.full((len(daily.days), len(names)), np.nan)
+    days = daily.days.get_indexer(table["date"])
+    listed = (days >= 0) & (codes >= 0)
+    wide[days[listed], codes[listed]] = table["count"].to_numpy("float64", na_value=np.nan)[listed]
     units = events[by]
     sizes = units.value_counts(dropna=True, sort=False)
     positions = pd.Series(np.arange(len(events))).groupby(units.to_numpy(), sort=False).indices
@@ -258,7 +281,7 @@ def per_unit_tests(
     if "time_precision" in events.columns and precision not in ("keep", "spread"):
         coarse = coarse_rows(events) & dates.notna().to_numpy()
     event_days = dates.to_numpy().astype("datetime64[ns]")
-    sparse, fitted = [], {}
+    sparse, prepared = [], {}
     for unit in sorted(sizes.index, key=str):
         n = int(sizes[unit])
         if n < min_events:
@@ -267,8 +290,8 @@ def per_unit_tests(
             )
             continue
         values = (
-            wide[unit].to_numpy(dtype="float64", na_value=np.nan)
-            if unit in wide.columns
+            wide[:, column_of[unit]]
+            if unit in column_of
             else np.zeros(len(daily.days))  # every event of the unit left out by precision
         )
         covered = daily.covered & np.isfinite(values)
@@ -281,8 +304,29 @@ def per_unit_tests(
                 None if coarse is None else event_days[positions[unit]][coarse[positions[unit]]]
             ),
         )
+        prepared[unit] = (n, unit_daily)
+    # the units' baselines fitted together: one design, a Newton step for all units at once
+    fit_rows = plan.fit_rows
+    with_events = [unit for unit, (_, series) in prepared.items() if series.y[fit_rows].any()]
+    coefficients = dict.fromkeys(prepared)
+    if with_events:
+        batch = fit_log_glms(
+            plan.design[0][fit_rows],
+            np.stack([prepared[unit][1].y[fit_rows] for unit in with_events]),
+            offset=np.stack([prepared[unit][1].offset[fit_rows] for unit in with_events]),
+        )
+        coefficients.update(zip(with_events, batch, strict=True))
+    fitted = {}
+    for unit, (n, unit_daily) in prepared.items():
+        beta = coefficients[unit]
         try:
-            fitted[unit] = (n, unit_daily, fit_baseline(unit_daily, plan))
+            fitted[unit] = (
+                n,
+                unit_daily,
+                fit_baseline(
+                    unit_daily, plan, None if beta is None or np.isnan(beta).any() else beta
+                ),
+            )
         except EventDataError as error:
             sparse.append({"unit": unit, "n_events": n, "reason": str(error).splitlines()[0]})
     # the pseudo-anniversaries of every unit at once: one gather of the design, one stack
@@ -292,13 +336,25 @@ def per_unit_tests(
         plan.shifts[0],
         plan.window,
     )
+    # their result tables, built once for all units and cut into each unit's
+    tables = window_tables(
+        [baseline for _, _, baseline in fitted.values()],
+        plan.tested[0],
+        plan.shifts[0],
+        plan.window,
+        placebos,
+    )
     rows, results = [], {}
-    for (unit, (n, unit_daily, baseline)), placebo in zip(fitted.items(), placebos, strict=True):
+    for (unit, (n, unit_daily, baseline)), placebo, table in zip(
+        fitted.items(), placebos, tables, strict=True
+    ):
         # the units' tests warn unit by unit into their rows; the pooled test warns as usual
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             try:
-                fields = run_tests(unit_daily, plan, baseline=baseline, placebos=[placebo], **run)
+                fields = run_tests(
+                    unit_daily, plan, baseline=baseline, placebos=[placebo], tables=[table], **run
+                )
             except EventDataError as error:
                 sparse.append({"unit": unit, "n_events": n, "reason": str(error).splitlines()[0]})
                 continue
@@ -329,3 +385,17 @@ def per_unit_tests(
     return UnitAnniversaryTests(
         by, anniversary, tested.reset_index(drop=True), sparse_frame, pooled, results, correction
     )
+
+
+@contextmanager
+def _warnings_at_caller() -> Iterator[None]:
+    """Say the warnings of the block again at the first caller outside eventdata (also when
+    the block raises)."""
+    caught: list[warnings.WarningMessage] = []
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            yield
+    finally:
+        for warning in caught:
+            warn_at_caller(str(warning.message), warning.category)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -29,6 +30,7 @@ from eventdata.core.errors import EventDataError
 __all__ = [
     "LogGLMFit",
     "fit_log_glm",
+    "fit_log_glms",
     "fit_nb2",
     "log_glm",
     "nb2_alpha",
@@ -45,9 +47,10 @@ _LOG_ALPHA_BOUNDS = (-12.0, 4.0)
 
 def poisson_deviance(y: np.ndarray, mu: np.ndarray) -> float:
     """Poisson deviance ``2 sum(y log(y / mu) - (y - mu))`` (0 log 0 = 0)."""
+    events = y > 0  # the logarithm only on the days with events, most days of a sparse series
     with np.errstate(divide="ignore", invalid="ignore"):
-        term = np.where(y > 0, y * np.log(np.where(y > 0, y, 1.0) / mu), 0.0)
-    return float(2 * np.sum(term - (y - mu)))
+        term = y[events] * np.log(y[events] / mu[events])
+    return float(2 * (np.sum(term) - np.sum(y - mu)))
 
 
 def nb2_loglik(y: np.ndarray, mu: np.ndarray, alpha: float) -> float:
@@ -64,12 +67,24 @@ def nb2_loglik(y: np.ndarray, mu: np.ndarray, alpha: float) -> float:
     """
     from scipy import special
 
+    # a day without events adds only its log probability of none: the log-gamma terms
+    # (the costly part) are summed over the days with events, most days of a sparse series
+    y = np.asarray(y, dtype="float64")
+    mu = np.asarray(mu, dtype="float64")
+    if mu.shape != y.shape:
+        mu = np.broadcast_to(mu, y.shape)
+    events = y != 0
+    counted = y[events]
     if alpha <= 0:
-        return float(np.sum(special.xlogy(y, mu) - mu - special.gammaln(y + 1)))
+        with_events = special.xlogy(counted, mu[events]) - special.gammaln(counted + 1)
+        return float(np.sum(with_events) - np.sum(mu))
     size = 1 / alpha
     log_p = -np.log1p(alpha * mu)
-    combinations = special.gammaln(y + size) - special.gammaln(size) - special.gammaln(y + 1)
-    return float(np.sum(combinations + size * log_p + special.xlogy(y, -np.expm1(log_p))))
+    combinations = (
+        special.gammaln(counted + size) - special.gammaln(size) - special.gammaln(counted + 1)
+    )
+    with_events = combinations + special.xlogy(counted, -np.expm1(log_p[events]))
+    return float(size * np.sum(log_p) + np.sum(with_events))
 
 
 def objective(y: np.ndarray, mu: np.ndarray, alpha: float) -> float:
@@ -194,12 +209,17 @@ def fit_log_glm(
         If neither IRLS with step-halving nor statsmodels' GLM converges; the
         message says what to try.
     """
-    offset = np.zeros(len(y)) if offset is None else offset
-    beta = _irls(X, y, offset, alpha, start, tol, max_iter, step_tol)
-    if beta is not None:
-        return beta
-    beta = _statsmodels(X, y, offset, alpha)
-    if beta is not None:
+    beta = fit_log_glms(
+        X,
+        np.asarray(y)[None],
+        offset=None if offset is None else np.asarray(offset)[None],
+        alpha=alpha,
+        start=None if start is None else np.asarray(start)[None],
+        tol=tol,
+        max_iter=max_iter,
+        step_tol=step_tol,
+    )[0]
+    if not np.isnan(beta).any():
         return beta
     raise EventDataError(
         "the expectation model did not converge. Try a less flexible trend "
@@ -209,57 +229,173 @@ def fit_log_glm(
     )
 
 
+def fit_log_glms(
+    X: np.ndarray,
+    Y: np.ndarray,
+    *,
+    offset: np.ndarray | None = None,
+    start: np.ndarray | None = None,
+    alpha: float = 0.0,
+    **settings: Any,
+) -> np.ndarray:
+    """:func:`fit_log_glm` of several count series on one design, fitted together.
+
+    The Newton steps of all series are taken as one stack (the design shared, the
+    weights each series' own); each series stops by the same rule as it would alone, and
+    one that IRLS cannot fit is tried with statsmodels' GLM. A series' coefficients are
+    those :func:`fit_log_glm` gives it alone.
+
+    Parameters
+    ----------
+    X : ndarray, shape (n, p)
+        The shared design, full column rank.
+    Y : ndarray, shape (units, n)
+        One series of counts a row.
+    offset : ndarray, shape (units, n) or (n,), optional
+        Added to each series' linear predictor.
+    start : ndarray, shape (units, p), optional
+        Starting coefficients of each series (default: from the data).
+    alpha : float
+        NB2 dispersion, held fixed, the same for every series.
+    **settings
+        ``tol``, ``max_iter``, ``step_tol``: the stopping rule of :func:`fit_log_glm`.
+
+    Returns
+    -------
+    ndarray, shape (units, p)
+        The coefficients, a row of NaN where neither IRLS nor statsmodels converged.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.column_stack([np.ones(4), [0, 0, 1, 1]])
+    >>> counts = np.array([[2.0, 3.0, 9.0, 11.0], [1.0, 1.0, 2.0, 2.0]])
+    >>> np.exp(fit_log_glms(x, counts)).round(3).tolist()
+    [[2.5, 4.0], [1.0, 2.0]]
+    """
+    X = np.asarray(X, dtype="float64")
+    Y = np.asarray(Y, dtype="float64")
+    Y = Y[None] if Y.ndim == 1 else Y
+    offsets = np.zeros(Y.shape) if offset is None else np.asarray(offset, dtype="float64")
+    if offsets.shape != Y.shape:
+        offsets = np.broadcast_to(offsets, Y.shape)
+    starts = None if start is None else np.asarray(start, dtype="float64").reshape(len(Y), -1)
+    params = _irls(X, Y, offsets, starts, alpha=alpha, **settings)
+    for unit in np.flatnonzero(np.isnan(params[:, 0])):
+        fallback = _statsmodels(X, Y[unit], offsets[unit], alpha)
+        if fallback is not None:
+            params[unit] = fallback
+    return params
+
+
+def _linear(columns: np.ndarray, coefficients: np.ndarray) -> np.ndarray:
+    """``X @ b`` for each row ``b`` of ``coefficients``, ``columns`` being ``X.T`` (one
+    vector-matrix product each, so a series' linear predictor does not depend on the others
+    in the stack)."""
+    return np.matmul(coefficients[:, None, :], columns)[:, 0, :]
+
+
 def _irls(
     X: np.ndarray,
-    y: np.ndarray,
-    offset: np.ndarray,
-    alpha: float,
+    Y: np.ndarray,
+    offsets: np.ndarray,
     start: np.ndarray | None,
-    tol: float,
-    max_iter: int,
+    *,
+    alpha: float = 0.0,
+    tol: float = 1e-10,
+    max_iter: int = 100,
     step_tol: float | None = None,
-) -> np.ndarray | None:
+) -> np.ndarray:
+    """IRLS with step-halving for each row of ``Y``; NaN rows where it fails.
+
+    Every operation is done series by series (elementwise, one BLAS product per series, or
+    a series' own scalars), so a series fitted in a stack gets the coefficients it gets
+    alone. The design is used transposed (a row per coefficient), so that weighting it runs
+    along the days.
+    """
+    columns = np.ascontiguousarray(X.T)
+    params = np.full((len(Y), X.shape[1]), np.nan)
     if start is None:
-        mu = (y + max(float(y.mean()), 1e-3)) / 2
+        mu = (Y + np.maximum(Y.mean(axis=1), 1e-3)[:, None]) / 2
         eta = np.log(mu)
         beta = None
+        deviance = [np.inf] * len(Y)
     else:
-        beta = np.asarray(start, dtype="float64")
-        eta = np.clip(X @ beta + offset, -_ETA_LIMIT, _ETA_LIMIT)
+        beta = start
+        eta = np.clip(_linear(columns, beta) + offsets, -_ETA_LIMIT, _ETA_LIMIT)
         mu = np.exp(eta)
-    deviance = objective(y, mu, alpha) if beta is not None else np.inf
+        deviance = [objective(y, m, alpha) for y, m in zip(Y, mu, strict=True)]
+    units, y, offset = list(range(len(Y))), Y, offsets  # the series still iterating
     for _ in range(max_iter):
         weight = mu / (1 + alpha * mu)
         z = eta - offset + (y - mu) / mu
-        weighted = X * weight[:, None]
-        try:
-            new = np.linalg.solve(X.T @ weighted, weighted.T @ z)
-        except np.linalg.LinAlgError:
-            return None
+        weighted = columns * weight[:, None, :]
+        new, rows = _newton_steps(weighted @ X, weighted @ z[:, :, None])
         # step-halving: a step that raises the deviance (or overflows) is halved
-        for _ in range(30):
-            eta_new = X @ new + offset
-            if np.isfinite(eta_new).all() and eta_new.max() < _ETA_LIMIT:
-                mu_new = np.exp(np.maximum(eta_new, -_ETA_LIMIT - 20))
-                value = objective(y, mu_new, alpha)
-                if np.isfinite(value) and (
-                    beta is None or value <= deviance + 1e-9 * abs(deviance)
-                ):
+        eta_new = _linear(columns, new) + offset
+        mu_new = _bounded_exp(eta_new)
+        value = [np.nan] * len(y)
+        for attempt in range(30):
+            if attempt:
+                if beta is None:
                     break
-            if beta is None:
-                return None
-            new = (new + beta) / 2
-        else:
-            return None
-        change = abs(deviance - value)
-        step = np.inf if beta is None else float(np.max(np.abs(new - beta)))
-        beta, eta, mu = new, np.maximum(eta_new, -_ETA_LIMIT - 20), mu_new
-        if step_tol is None and change <= tol * (abs(value) + 0.1):
-            return beta
-        if step_tol is not None and step < step_tol:
-            return beta
-        deviance = value
-    return None
+                new[rows] = (new[rows] + beta[rows]) / 2
+                eta_new[rows] = _linear(columns, new[rows]) + offset[rows]
+                mu_new[rows] = _bounded_exp(eta_new[rows])
+            rejected = []
+            for row in rows:
+                if np.isfinite(eta_new[row]).all() and eta_new[row].max() < _ETA_LIMIT:
+                    candidate = objective(y[row], mu_new[row], alpha)
+                    if np.isfinite(candidate) and (
+                        beta is None or candidate <= deviance[row] + 1e-9 * abs(deviance[row])
+                    ):
+                        value[row] = candidate
+                        continue
+                rejected.append(row)
+            rows = rejected
+            if not rows:
+                break
+        going = []
+        for row, unit in enumerate(units):
+            if np.isnan(value[row]):  # no acceptable step: IRLS failed for this series
+                continue
+            if step_tol is None:
+                done = abs(deviance[row] - value[row]) <= tol * (abs(value[row]) + 0.1)
+            else:
+                done = beta is not None and np.max(np.abs(new[row] - beta[row])) < step_tol
+            if done:
+                params[unit] = new[row]
+            else:
+                going.append(row)
+        beta, eta, mu, deviance = new, np.maximum(eta_new, -_ETA_LIMIT - 20), mu_new, value
+        if len(going) < len(units):
+            if not going:
+                return params
+            units, deviance = [units[row] for row in going], [deviance[row] for row in going]
+            y, offset, beta, eta, mu = y[going], offset[going], beta[going], eta[going], mu[going]
+    return params
+
+
+def _bounded_exp(eta: np.ndarray) -> np.ndarray:
+    """``exp(eta)`` with ``eta`` held in the range IRLS accepts (the ufuncs: ``np.clip`` costs
+    more than the exponential of a short series)."""
+    return np.exp(np.minimum(np.maximum(eta, -_ETA_LIMIT - 20), _ETA_LIMIT))
+
+
+def _newton_steps(information: np.ndarray, score: np.ndarray) -> tuple[np.ndarray, list[int]]:
+    """Solve each series' system: the steps (NaN where singular) and the series solved."""
+    try:
+        return np.linalg.solve(information, score)[:, :, 0], list(range(len(score)))
+    except np.linalg.LinAlgError:
+        steps = np.full(score.shape[:2], np.nan)
+        solved = []
+        for unit in range(len(score)):
+            try:
+                steps[unit] = np.linalg.solve(information[unit], score[unit])[:, 0]
+            except np.linalg.LinAlgError:
+                continue
+            solved.append(unit)
+        return steps, solved
 
 
 def _statsmodels(

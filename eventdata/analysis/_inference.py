@@ -101,8 +101,9 @@ def plan_tests(
     )
 
 
-def fit_baseline(daily: DailySeries, plan: Plan) -> Baseline:
-    """The expectation model of ``daily`` on the baseline days and design of ``plan``."""
+def fit_baseline(daily: DailySeries, plan: Plan, beta: np.ndarray | None = None) -> Baseline:
+    """The expectation model of ``daily`` on the baseline days and design of ``plan``
+    (its coefficients ``beta`` when fitted already)."""
     return Baseline.fit(
         daily.days,
         daily.y,
@@ -112,6 +113,7 @@ def fit_baseline(daily: DailySeries, plan: Plan) -> Baseline:
         offset=daily.offset,
         covered=daily.covered,
         design=plan.design,
+        beta=beta,
     )
 
 
@@ -126,20 +128,23 @@ def run_tests(
     stacklevel: int = 3,
     baseline: Baseline | None = None,
     placebos: Sequence[WindowSums] | None = None,
+    tables: Sequence[dict[str, pd.DataFrame]] | None = None,
 ) -> list[dict[str, Any]]:
     """The fields of each anniversary's result on ``daily`` (the days ``plan`` was made for).
 
     Warnings point ``stacklevel`` frames above the caller of this function. ``baseline``
     (:func:`fit_baseline`) and the placebo sums of each anniversary
-    (:func:`~eventdata.analysis._placebo.left_out_sums`) are computed unless given.
+    (:func:`~eventdata.analysis._placebo.left_out_sums`) are computed unless given, and so
+    are the result tables of each anniversary (:func:`window_tables`).
     """
     total = sum(len(s) for s in plan.shifts)
     with Progress(progress, total=total, unit=" dates", description="placebo dates") as bar:
         baseline = fit_baseline(daily, plan) if baseline is None else baseline
         placebos = [None] * len(plan.labels) if placebos is None else placebos
+        tables = [None] * len(plan.labels) if tables is None else tables
         results = []
-        for label, tested, left_out, shifts, placebo in zip(
-            plan.labels, plan.tested, plan.left_out, plan.shifts, placebos, strict=True
+        for label, tested, left_out, shifts, placebo, table in zip(
+            plan.labels, plan.tested, plan.left_out, plan.shifts, placebos, tables, strict=True
         ):
             # a loop, not a comprehension: warnings then point at the caller's line
             fields = one_anniversary(
@@ -156,6 +161,7 @@ def run_tests(
                 advance=lambda n, label=label: bar.advance(n, note=label),
                 stacklevel=stacklevel + 1,
                 placebo=placebo,
+                tables=table,
             )
             by_year = fields["by_year"]
             fields.update(
@@ -196,20 +202,20 @@ def one_anniversary(
     advance: Callable[[int], object],
     stacklevel: int = 3,
     placebo: WindowSums | None = None,
+    tables: dict[str, pd.DataFrame] | None = None,
 ) -> dict[str, Any]:
     """The fields of the result for one anniversary; warnings point ``stacklevel`` frames up.
 
-    ``placebo``: the leave-window-out sums at the pseudo-anniversaries ``shifts``, when
-    the caller has them (computed here otherwise).
+    ``placebo``: the leave-window-out sums at the pseudo-anniversaries ``shifts``, and
+    ``tables``: the result's tables (:func:`window_tables`), when the caller has them
+    (computed here otherwise).
     """
-    from scipy import stats
+    from scipy import special
 
     del in_windows  # the baseline's fit rows already leave every window out
     tested_years, anchors = years_and_anchors
     y, mu = baseline.y, baseline.mu
     window_rows = anchors[:, None] + np.arange(window[0], window[1] + 1)[None, :]
-    observed_by_year = y[window_rows].sum(axis=1)
-    expected_by_year = mu[window_rows].sum(axis=1)
     pooled = baseline.window_sums(window_rows.reshape(1, -1))
     observed, expected = float(pooled.observed[0]), float(pooled.expected[0])
 
@@ -239,7 +245,7 @@ def one_anniversary(
                 stacklevel=stacklevel,
             )
     alpha_level = 1 - level if alternative != "two-sided" else (1 - level) / 2
-    critical = float(stats.norm.isf(alpha_level))
+    critical = float(-special.ndtri(alpha_level))  # stats.norm.isf, without its checks
     if method == "placebo":
         needed = placebo_minimum(level)
         if len(shifts) < needed:
@@ -334,11 +340,7 @@ def one_anniversary(
         level=level,
         observed=observed,
         expected=expected,
-        by_year=_by_year(
-            baseline, tested_years, anchors, window, observed_by_year, expected_by_year
-        ),
-        daily=_daily_frame(baseline, tested_years, anchors, window),
-        placebo=_placebo_frame(baseline, anchors, shifts, placebo),
+        **(tables or window_tables([baseline], years_and_anchors, shifts, window, [placebo])[0]),
         n_placebo=len(shifts),
         dispersion=baseline.dispersion,
         window_dispersion=window_dispersion,
@@ -359,10 +361,10 @@ def _detectable_ratio(spread: Callable[[float], float], critical: float, alterna
     passes ``critical``. Power 0.8: ``|log rho| - z_0.8 spread(log rho) =
     critical spread(0)``, solved by fixed-point iteration.
     """
-    from scipy import stats
+    from scipy import special
 
     sign = -1.0 if alternative == "decrease" else 1.0
-    power = float(stats.norm.ppf(0.8))
+    power = float(special.ndtri(0.8))  # stats.norm.ppf
     null = spread(0.0)
     log_rho = sign * (critical + power) * null
     for _ in range(100):
@@ -491,60 +493,82 @@ def _model_inference(
     )
 
 
-def _by_year(
-    baseline: Baseline,
-    tested_years: np.ndarray,
-    anchors: np.ndarray,
+def window_tables(
+    baselines: Sequence[Baseline],
+    years_and_anchors: tuple[np.ndarray, np.ndarray],
+    shifts: np.ndarray,
     window: tuple[int, int],
-    observed: np.ndarray,
-    expected: np.ndarray,
-) -> pd.DataFrame:
-    first = baseline.days.to_numpy()[0]
-    return pd.DataFrame(
-        {
-            "year": tested_years.astype("int64"),
-            "observed": observed,
-            "expected": expected,
-            "ratio": observed / expected,
-            "start": first + (anchors + window[0]).astype("timedelta64[D]"),
-            "end": first + (anchors + window[1]).astype("timedelta64[D]"),
-        }
-    )
-
-
-def _daily_frame(
-    baseline: Baseline, tested_years: np.ndarray, anchors: np.ndarray, window: tuple[int, int]
-) -> pd.DataFrame:
-    n = len(baseline.y)
+    placebos: Sequence[WindowSums],
+) -> list[dict[str, pd.DataFrame]]:
+    """The ``by_year``, ``daily`` and ``placebo`` tables of a result, for each of several
+    series over the same days (units): one frame of each kind for all, cut into each
+    series' own (building a frame costs more than its numbers, for a year of days)."""
+    if not len(baselines):
+        return []
+    tested_years, anchors = years_and_anchors
+    units, days = len(baselines), baselines[0].days.to_numpy()
     offsets = np.arange(window[0], window[1] + 1)
-    rows = (anchors[:, None] + offsets[None, :]).ravel()
-    relative, year = np.zeros(n, dtype="int64"), np.zeros(n, dtype="int64")
+    window_rows = anchors[:, None] + offsets[None, :]
+    observed = np.concatenate([baseline.y[window_rows].sum(axis=1) for baseline in baselines])
+    expected = np.concatenate([baseline.mu[window_rows].sum(axis=1) for baseline in baselines])
+    by_year = {
+        "year": tested_years.astype("int64"),
+        "observed": observed,
+        "expected": expected,
+        "ratio": observed / expected,
+        "start": days[0] + (anchors + window[0]).astype("timedelta64[D]"),
+        "end": days[0] + (anchors + window[1]).astype("timedelta64[D]"),
+    }
+    rows = window_rows.ravel()
+    relative, year = np.zeros(len(days), dtype="int64"), np.zeros(len(days), dtype="int64")
     relative[rows] = np.tile(offsets, len(anchors))
     year[rows] = np.repeat(tested_years, len(offsets))
-    in_window = np.zeros(n, dtype=bool)
-    in_window[rows] = True
-    return pd.DataFrame(
-        {
-            "date": baseline.days.to_numpy(),
-            "count": np.where(baseline.covered, baseline.y, np.nan),
-            "expected": baseline.mu,
-            "in_window": in_window,
-            # missing outside the tested windows
-            "relative_day": pd.arrays.IntegerArray(relative, ~in_window),
-            "year": pd.arrays.IntegerArray(year, ~in_window.copy()),
-        }
-    )
+    outside = np.ones(len(days), dtype=bool)
+    outside[rows] = False
+    daily = {
+        "date": days,
+        "count": np.concatenate([np.where(b.covered, b.y, np.nan) for b in baselines]),
+        "expected": np.concatenate([baseline.mu for baseline in baselines]),
+        "in_window": ~outside,
+        # missing outside the tested windows
+        "relative_day": (relative, outside),
+        "year": (year, outside),
+    }
+    placebo_observed = np.concatenate([placebo.observed for placebo in placebos])
+    placebo_expected = np.concatenate([placebo.expected for placebo in placebos])
+    placebo = {
+        "shift": shifts.astype("int64"),
+        "date": days[0] + (anchors.min() + shifts).astype("timedelta64[D]"),
+        "observed": placebo_observed,
+        "expected": placebo_expected,
+        "rate_ratio": placebo_observed / placebo_expected,
+    }
+    frames = {
+        name: _stacked_frame(columns, units)
+        for name, columns in (("by_year", by_year), ("daily", daily), ("placebo", placebo))
+    }
+    return [
+        {name: _unit_rows(frame, unit, units) for name, frame in frames.items()}
+        for unit in range(units)
+    ]
 
 
-def _placebo_frame(
-    baseline: Baseline, anchors: np.ndarray, shifts: np.ndarray, placebo: WindowSums
-) -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "shift": shifts.astype("int64"),
-            "date": baseline.days.to_numpy()[0] + (anchors.min() + shifts).astype("timedelta64[D]"),
-            "observed": placebo.observed,
-            "expected": placebo.expected,
-            "rate_ratio": placebo.observed / placebo.expected,
-        }
-    )
+def _stacked_frame(columns: dict[str, Any], units: int) -> pd.DataFrame:
+    """One frame of every unit's rows: columns the units share (shorter) are repeated; a pair
+    ``(values, missing)`` is a nullable integer column."""
+    length = max(len(values) for values in columns.values() if not isinstance(values, tuple))
+    frame = {}
+    for name, values in columns.items():
+        if isinstance(values, tuple):
+            values = pd.arrays.IntegerArray(np.tile(values[0], units), np.tile(values[1], units))
+        elif len(values) != length:
+            values = np.tile(values, units)
+        frame[name] = values
+    return pd.DataFrame(frame)
+
+
+def _unit_rows(frame: pd.DataFrame, unit: int, units: int) -> pd.DataFrame:
+    if units == 1:
+        return frame
+    size = len(frame) // units
+    return frame.iloc[unit * size : (unit + 1) * size].reset_index(drop=True)

@@ -59,7 +59,7 @@ def left_out_sums_of_units(
     """
     if not len(shifts) or not len(baselines):
         return [WindowSums(np.zeros(0), np.zeros(0), np.zeros(0)) for _ in baselines]
-    information = np.stack([_information(baseline) for baseline in baselines])
+    information = np.stack([baseline.information for baseline in baselines])
     width = len(anchors) * (window[1] - window[0] + 1)
     # units solved together: a bound on the memory of the stacked weighted designs
     chunk = max(1, _STACK_VALUES // (PLACEBO_BATCH * width * baselines[0].X.shape[1]))
@@ -104,7 +104,7 @@ def left_out_batch(
     expectation's variance is ``v' M_S^(-1) v``, ``v`` the gradient of the window's
     left-out expectation.
     """
-    information = _information(baseline)[None]
+    information = baseline.information[None]
     return _left_out_stack([baseline], anchors, shifts, window, information)[0]
 
 
@@ -121,19 +121,31 @@ def _left_out_stack(
         len(shifts), -1
     )
     design = baselines[0].X[rows]  # (shift, day, parameter), the same for every unit
+    columns = np.ascontiguousarray(np.swapaxes(design, -1, -2))  # (shift, parameter, day)
     mu = np.stack([baseline.mu[rows] for baseline in baselines])  # (unit, shift, day)
     y = np.stack([baseline.y[rows] for baseline in baselines])
-    root = np.sqrt(mu)
-    weighted = design * root[..., None]
-    without = information[:, None] - np.swapaxes(weighted, -1, -2) @ weighted
-    score = np.einsum("usdp,usd->usp", weighted, (y - mu) / root)
-    # two solves with the left-out information (cheaper than its inverse, and stabler)
-    delta = np.linalg.solve(without, score[..., None])[..., 0]
-    left_out = np.exp(np.log(mu) - np.einsum("sdp,usp->usd", design, delta))
-    gradient = np.einsum("sdp,usd->usp", design, left_out)
-    variance = np.einsum(
-        "usp,usp->us", gradient, np.linalg.solve(without, gradient[..., None])[..., 0]
-    )
+    # every product is one per unit and shift (a stack of small matrix products, never one
+    # across units), so a unit's numbers do not depend on the others solved with it
+    without = information[:, None] - (columns * mu[:, :, None, :]) @ design
+    score = np.matmul(columns, (y - mu)[..., None])[..., 0]
+    try:
+        # the left-out information is positive definite: one Cholesky factor serves both
+        # solves, by substitution over the whole stack at once (parameter axes first)
+        lower = np.ascontiguousarray(np.moveaxis(np.linalg.cholesky(without), (-2, -1), (0, 1)))
+    except np.linalg.LinAlgError:  # not numerically: LU solves
+        lower = None
+    if lower is not None:
+        delta = np.moveaxis(_backward(lower, _forward(lower, np.moveaxis(score, -1, 0))), 0, -1)
+    else:
+        delta = np.linalg.solve(without, score[..., None])[..., 0]
+    left_out = np.exp(np.log(mu) - np.matmul(design, delta[..., None])[..., 0])
+    gradient = np.matmul(columns, left_out[..., None])[..., 0]
+    if lower is not None:
+        variance = np.sum(_forward(lower, np.moveaxis(gradient, -1, 0)) ** 2, axis=0)
+    else:
+        variance = np.einsum(
+            "usp,usp->us", gradient, np.linalg.solve(without, gradient[..., None])[..., 0]
+        )
     expected = left_out.sum(axis=-1)
     observed = y.sum(axis=-1)
     return [
@@ -142,11 +154,22 @@ def _left_out_stack(
     ]
 
 
-def _information(baseline: Baseline) -> np.ndarray:
-    """The Poisson fit's information ``X' W X`` over its fitted days."""
-    fit = baseline.fit_rows
-    weighted = baseline.X[fit] * np.sqrt(baseline.mu[fit])[:, None]
-    return weighted.T @ weighted
+def _forward(lower: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Solve ``L x = b`` for a stack of lower-triangular ``L``, the stack on the last axes:
+    ``lower[i, j]`` and ``b[i]`` hold element ``(i, j)`` and ``i`` of every system."""
+    x = np.empty_like(b)
+    for i in range(len(b)):
+        x[i] = (b[i] - np.sum(lower[i, :i] * x[:i], axis=0)) / lower[i, i]
+    return x
+
+
+def _backward(lower: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Solve ``L' x = b`` for a stack of lower-triangular ``L`` (laid out as for
+    :func:`_forward`)."""
+    x = np.empty_like(b)
+    for i in reversed(range(len(b))):
+        x[i] = (b[i] - np.sum(lower[i + 1 :, i] * x[i + 1 :], axis=0)) / lower[i, i]
+    return x
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from statsmodels.stats.multitest import multipletests
 
 from eventdata.analysis._glm import (
     fit_log_glm,
+    fit_log_glms,
     fit_nb2,
     log_glm,
     nb2_alpha,
@@ -18,6 +19,7 @@ from eventdata.analysis._glm import (
     nb2_loglik,
 )
 from eventdata.analysis._multiple import adjust_pvalues, benjamini_hochberg
+from eventdata.core.errors import EventDataError
 
 
 def overdispersed(seed: int, n: int = 600, alpha: float = 0.6):
@@ -91,6 +93,46 @@ def test_log_glm_equals_statsmodels_glm_with_offsets(alpha):
     np.testing.assert_allclose(
         fit_log_glm(x, y, offset=offset, alpha=alpha), reference.params, rtol=1e-5
     )
+
+
+@pytest.mark.parametrize("alpha", [0.0, 0.5])
+@pytest.mark.parametrize("warm", [False, True])
+def test_series_fitted_together_get_exactly_their_coefficients_alone(alpha, warm):
+    """One stack of Newton steps for several series on one design: each series stops by
+    its own rule, and its coefficients are bit for bit those of its fit alone."""
+    rng = np.random.default_rng(9)
+    x, _ = overdispersed(10, n=400)
+    # from busy to nearly empty series, one with a steep trend (more iterations)
+    means = [
+        np.exp(x @ np.array([b0, b1, -0.3]))
+        for b0, b1 in [(2.0, 0.4), (0.0, 0.1), (-2.0, 0.0), (-1.0, 2.5), (1.0, -0.5)]
+    ]
+    counts = np.stack([rng.poisson(mu) for mu in means]).astype(float)
+    offset = np.log(rng.uniform(0.5, 2.0, size=counts.shape))
+    start = np.zeros((len(counts), x.shape[1])) if warm else None
+    together = fit_log_glms(x, counts, offset=offset, alpha=alpha, start=start)
+    for i, y in enumerate(counts):
+        alone = fit_log_glm(
+            x, y, offset=offset[i], alpha=alpha, start=None if start is None else start[i]
+        )
+        np.testing.assert_array_equal(together[i], alone)
+    # and they are the maximum likelihood, as statsmodels finds it
+    family = sm.families.Poisson() if alpha == 0 else sm.families.NegativeBinomial(alpha=alpha)
+    reference = sm.GLM(counts[3], x, family=family, offset=offset[3]).fit(tol=1e-12)
+    np.testing.assert_allclose(together[3], reference.params, rtol=1e-5)
+
+
+def test_a_series_that_cannot_be_fitted_does_not_stop_the_others():
+    x = np.column_stack([np.ones(6), [0.0, 0, 0, 1, 1, 1]])
+    # the second series has a missing count: neither IRLS nor statsmodels can fit it
+    counts = np.array([[2.0, 3, 1, 5, 6, 4], [2.0, 3, np.nan, 1, 0, 0]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        together = fit_log_glms(x, counts)
+        np.testing.assert_array_equal(together[0], fit_log_glm(x, counts[0]))
+        assert np.isnan(together[1]).all()
+        with pytest.raises(EventDataError, match="did not converge"):
+            fit_log_glm(x, counts[1])
 
 
 def test_without_overdispersion_the_nb2_fit_is_the_poisson_one():

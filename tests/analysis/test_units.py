@@ -153,3 +153,41 @@ def test_several_anniversaries_by_unit_are_refused(planted):
     events, _ = planted
     with pytest.raises(ed.EventDataError, match="one anniversary"):
         ed.anniversary_test(events, ["01-03", "07-04"], by="admin1")
+
+
+@pytest.mark.parametrize("call", [ed.anniversary_by_unit, ed.anniversary_test])
+def test_warnings_of_the_pooled_test_point_at_the_callers_line(planted, call):
+    events, _ = planted
+    with pytest.warns(ed.AutocorrelationWarning) as record:
+        call(events, "01-03", by="admin1", min_events=1500, method="negbin")
+    # the pooled test's warning, once, at this line (the units' go to their rows)
+    assert [warning.filename for warning in record.list] == [__file__]
+
+
+@pytest.mark.parametrize("method", ["placebo", "negbin"])
+def test_every_unit_has_exactly_the_numbers_of_its_test_alone(planted, method):
+    """The units share the design, the baseline fits (one stack of Newton steps) and the
+    placebo solves; each unit's numbers are still bit for bit those of its test alone."""
+    events, _ = planted
+    calendar = {"start": events["event_date"].min(), "end": events["event_date"].max()}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = ed.anniversary_by_unit(
+            events, "01-03", by="admin1", min_events=1000, method=method
+        )
+        assert len(result.results) >= 3
+        for unit, together in result.results.items():
+            alone = ed.anniversary_test(
+                events[events["admin1"] == unit], "01-03", method=method, **calendar
+            )
+            assert together.method == alone.method == method
+            for name in ("observed", "expected", "rate_ratio", "ci", "pvalue", "dispersion"):
+                assert getattr(together, name) == getattr(alone, name), (unit, name)
+            assert together.detectable_ratio == alone.detectable_ratio
+            assert together.window_dispersion == alone.window_dispersion
+            for table in ("by_year", "placebo", "daily"):
+                pd.testing.assert_frame_equal(
+                    getattr(together, table), getattr(alone, table), check_exact=True
+                )
+            row = result.table.set_index("unit").loc[unit]
+            assert (row["rate_ratio"], row["pvalue"]) == (alone.rate_ratio, alone.pvalue)
