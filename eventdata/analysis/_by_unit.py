@@ -36,6 +36,7 @@ from eventdata.analysis._glm import fit_log_glms
 from eventdata.analysis._inference import (
     adjust_pvalues,
     fit_baseline,
+    model_inferences,
     plan_tests,
     run_tests,
     window_tables,
@@ -344,16 +345,33 @@ def per_unit_tests(
         plan.window,
         placebos,
     )
+    # their negbin or quasi-Poisson inferences, each unit's GLM fits stacked with the others'
+    models = [None] * len(fitted)
+    if method in ("negbin", "quasipoisson"):
+        models = model_inferences(
+            [baseline for _, _, baseline in fitted.values()],
+            plan.tested[0],
+            plan.window,
+            method,
+            alternative,
+            level,
+        )
     rows, results = [], {}
-    for (unit, (n, unit_daily, baseline)), placebo, table in zip(
-        fitted.items(), placebos, tables, strict=True
+    for (unit, (n, unit_daily, baseline)), placebo, table, model in zip(
+        fitted.items(), placebos, tables, models, strict=True
     ):
         # the units' tests warn unit by unit into their rows; the pooled test warns as usual
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             try:
                 fields = run_tests(
-                    unit_daily, plan, baseline=baseline, placebos=[placebo], tables=[table], **run
+                    unit_daily,
+                    plan,
+                    baseline=baseline,
+                    placebos=[placebo],
+                    tables=[table],
+                    models=[model],
+                    **run,
                 )
             except EventDataError as error:
                 sparse.append({"unit": unit, "n_events": n, "reason": str(error).splitlines()[0]})

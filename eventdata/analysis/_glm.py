@@ -35,8 +35,10 @@ __all__ = [
     "log_glm",
     "nb2_alpha",
     "nb2_dispersion",
+    "count_terms",
     "nb2_loglik",
     "poisson_deviance",
+    "require_fit",
 ]
 
 # log mean bounds: exp(-30) is no event in 10^13 days, exp(30) more than any count
@@ -219,6 +221,17 @@ def fit_log_glm(
         max_iter=max_iter,
         step_tol=step_tol,
     )[0]
+    return require_fit(beta)
+
+
+def require_fit(beta: np.ndarray) -> np.ndarray:
+    """A row of :func:`fit_log_glms`, or the error of :func:`fit_log_glm` when it is NaN.
+
+    Raises
+    ------
+    EventDataError
+        If the series could not be fitted; the message says what to try.
+    """
     if not np.isnan(beta).any():
         return beta
     raise EventDataError(
@@ -235,9 +248,11 @@ def fit_log_glms(
     *,
     offset: np.ndarray | None = None,
     start: np.ndarray | None = None,
-    alpha: float = 0.0,
+    alpha: float | np.ndarray = 0.0,
+    terms: np.ndarray | None = None,
+    with_objective: bool = False,
     **settings: Any,
-) -> np.ndarray:
+) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
     """:func:`fit_log_glm` of several count series on one design, fitted together.
 
     The Newton steps of all series are taken as one stack (the design shared, the
@@ -255,15 +270,22 @@ def fit_log_glms(
         Added to each series' linear predictor.
     start : ndarray, shape (units, p), optional
         Starting coefficients of each series (default: from the data).
-    alpha : float
-        NB2 dispersion, held fixed, the same for every series.
+    alpha : float or ndarray, shape (units,)
+        NB2 dispersion, held fixed: one for every series, or each series' own.
+    terms : ndarray, shape (units, n), optional
+        :func:`count_terms` of ``Y`` and ``alpha``, when the caller fits the same counts
+        many times (the same numbers, without their log-gamma functions again).
+    with_objective : bool
+        Also return each series' :func:`objective` (deviance, or minus twice the NB2
+        log-likelihood) at its coefficients.
     **settings
         ``tol``, ``max_iter``, ``step_tol``: the stopping rule of :func:`fit_log_glm`.
 
     Returns
     -------
     ndarray, shape (units, p)
-        The coefficients, a row of NaN where neither IRLS nor statsmodels converged.
+        The coefficients, a row of NaN where neither IRLS nor statsmodels converged
+        (and with ``with_objective``, the objectives, shape (units,)).
 
     Examples
     --------
@@ -280,12 +302,34 @@ def fit_log_glms(
     if offsets.shape != Y.shape:
         offsets = np.broadcast_to(offsets, Y.shape)
     starts = None if start is None else np.asarray(start, dtype="float64").reshape(len(Y), -1)
-    params = _irls(X, Y, offsets, starts, alpha=alpha, **settings)
+    alpha = np.broadcast_to(np.asarray(alpha, dtype="float64"), (len(Y),))[:, None]
+    likelihood = _Objectives(Y, alpha, terms)
+    params, values = _irls(X, Y, offsets, starts, alpha, likelihood, **settings)
     for unit in np.flatnonzero(np.isnan(params[:, 0])):
-        fallback = _statsmodels(X, Y[unit], offsets[unit], alpha)
+        fallback = _statsmodels(X, Y[unit], offsets[unit], float(alpha[unit, 0]))
         if fallback is not None:
             params[unit] = fallback
-    return params
+            mu = _bounded_exp(X @ fallback + offsets[unit])
+            values[unit] = likelihood.values(mu[None], [unit])[0]
+    return (params, values) if with_objective else params
+
+
+def count_terms(Y: np.ndarray, alpha: float | np.ndarray) -> np.ndarray:
+    """The terms of the NB2 log-likelihood of each series (a row of ``Y``) that do not
+    depend on the means: ``log Gamma(y + 1/alpha) - log Gamma(1/alpha) - log y!`` on each
+    day (0 on a day without events, and for a Poisson series, ``alpha`` 0)."""
+    from scipy import special
+
+    Y = np.asarray(Y, dtype="float64")
+    alpha = np.broadcast_to(np.asarray(alpha, dtype="float64"), (len(Y),))
+    terms = np.zeros(Y.shape)
+    for row in np.flatnonzero(alpha > 0):
+        events, size = Y[row] > 0, 1 / alpha[row]
+        counted = Y[row][events]
+        terms[row][events] = (
+            special.gammaln(counted + size) - special.gammaln(size) - special.gammaln(counted + 1)
+        )
+    return terms
 
 
 def _linear(columns: np.ndarray, coefficients: np.ndarray) -> np.ndarray:
@@ -300,13 +344,15 @@ def _irls(
     Y: np.ndarray,
     offsets: np.ndarray,
     start: np.ndarray | None,
+    alpha: np.ndarray,
+    likelihood: _Objectives,
     *,
-    alpha: float = 0.0,
     tol: float = 1e-10,
     max_iter: int = 100,
     step_tol: float | None = None,
-) -> np.ndarray:
-    """IRLS with step-halving for each row of ``Y``; NaN rows where it fails.
+) -> tuple[np.ndarray, np.ndarray]:
+    """IRLS with step-halving for each row of ``Y`` (its dispersion a row of the column
+    ``alpha``): the coefficients, NaN rows where it fails, and the objectives there.
 
     Every operation is done series by series (elementwise, one BLAS product per series, or
     a series' own scalars), so a series fitted in a stack gets the coefficients it gets
@@ -315,6 +361,7 @@ def _irls(
     """
     columns = np.ascontiguousarray(X.T)
     params = np.full((len(Y), X.shape[1]), np.nan)
+    found = np.full(len(Y), np.nan)
     if start is None:
         mu = (Y + np.maximum(Y.mean(axis=1), 1e-3)[:, None]) / 2
         eta = np.log(mu)
@@ -324,7 +371,7 @@ def _irls(
         beta = start
         eta = np.clip(_linear(columns, beta) + offsets, -_ETA_LIMIT, _ETA_LIMIT)
         mu = np.exp(eta)
-        deviance = [objective(y, m, alpha) for y, m in zip(Y, mu, strict=True)]
+        deviance = likelihood.values(mu).tolist()
     units, y, offset = list(range(len(Y))), Y, offsets  # the series still iterating
     for _ in range(max_iter):
         weight = mu / (1 + alpha * mu)
@@ -343,14 +390,17 @@ def _irls(
                 eta_new[rows] = _linear(columns, new[rows]) + offset[rows]
                 mu_new[rows] = _bounded_exp(eta_new[rows])
             rejected = []
-            for row in rows:
-                if np.isfinite(eta_new[row]).all() and eta_new[row].max() < _ETA_LIMIT:
-                    candidate = objective(y[row], mu_new[row], alpha)
-                    if np.isfinite(candidate) and (
-                        beta is None or candidate <= deviance[row] + 1e-9 * abs(deviance[row])
-                    ):
-                        value[row] = candidate
-                        continue
+            trying = eta_new[rows]
+            bounded = np.isfinite(trying).all(axis=1) & (trying.max(axis=1) < _ETA_LIMIT)
+            candidates = likelihood.values(mu_new[rows], rows).tolist()
+            for row, inside, candidate in zip(rows, bounded.tolist(), candidates, strict=True):
+                if (
+                    inside
+                    and np.isfinite(candidate)
+                    and (beta is None or candidate <= deviance[row] + 1e-9 * abs(deviance[row]))
+                ):
+                    value[row] = candidate
+                    continue
                 rejected.append(row)
             rows = rejected
             if not rows:
@@ -364,16 +414,58 @@ def _irls(
             else:
                 done = beta is not None and np.max(np.abs(new[row] - beta[row])) < step_tol
             if done:
-                params[unit] = new[row]
+                params[unit], found[unit] = new[row], value[row]
             else:
                 going.append(row)
         beta, eta, mu, deviance = new, np.maximum(eta_new, -_ETA_LIMIT - 20), mu_new, value
         if len(going) < len(units):
             if not going:
-                return params
+                return params, found
             units, deviance = [units[row] for row in going], [deviance[row] for row in going]
             y, offset, beta, eta, mu = y[going], offset[going], beta[going], eta[going], mu[going]
-    return params
+            alpha, likelihood = alpha[going], likelihood.of(going)
+    return params, found
+
+
+class _Objectives:
+    """:func:`objective` of each series of a stack at given means, all series at once.
+
+    The log-gamma terms, which do not move with the means, are computed once. Every term
+    is kept over all days (0 on a day without events) and summed along a series' own row,
+    so a series' value does not depend on the others in the stack.
+    """
+
+    def __init__(self, Y: np.ndarray, alpha: np.ndarray, terms: np.ndarray | None) -> None:
+        self.Y, self.alpha = Y, alpha
+        self.events = Y > 0
+        self.poisson = alpha[:, 0] <= 0
+        self.size = np.divide(1.0, alpha, out=np.zeros_like(alpha), where=~self.poisson[:, None])
+        self.combinations = count_terms(Y, alpha[:, 0]) if terms is None else terms
+
+    def of(self, rows: list[int]) -> _Objectives:
+        """The objectives of the series ``rows`` only."""
+        kept = object.__new__(_Objectives)
+        for name in ("Y", "alpha", "events", "poisson", "size", "combinations"):
+            setattr(kept, name, getattr(self, name)[rows])
+        return kept
+
+    def values(self, mu: np.ndarray, rows: list[int] | None = None) -> np.ndarray:
+        """The objective of each series (of ``rows``) at its means, a row of ``mu`` each."""
+        taken = slice(None) if rows is None else rows
+        Y, events, poisson = self.Y[taken], self.events[taken], self.poisson[taken]
+        values = np.full(len(Y), np.nan)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            if poisson.any():
+                y, m = Y[poisson], mu[poisson]
+                term = y * np.log(np.where(events[poisson], y / m, 1.0))
+                values[poisson] = 2 * (np.sum(term, axis=1) - np.sum(y - m, axis=1))
+            if not poisson.all():
+                nb = ~poisson
+                alpha, size = self.alpha[taken][nb], self.size[taken][nb]
+                log_p = -np.log1p(alpha * mu[nb])
+                with_events = self.combinations[taken][nb] + Y[nb] * np.log(-np.expm1(log_p))
+                values[nb] = -2 * (size[:, 0] * np.sum(log_p, axis=1) + np.sum(with_events, axis=1))
+        return values
 
 
 def _bounded_exp(eta: np.ndarray) -> np.ndarray:

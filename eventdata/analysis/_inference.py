@@ -10,7 +10,7 @@ quasi-Poisson, profile likelihood) or by a two-sample Poisson test.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,9 +28,10 @@ from eventdata.analysis._calendar import (
 )
 from eventdata.analysis._daily import MINIMUMS, DailySeries
 from eventdata.analysis._glm import (
-    fit_log_glm,
+    count_terms,
+    fit_log_glms,
     nb2_alpha,
-    objective,
+    require_fit,
 )
 from eventdata.analysis._placebo import (
     MIN_PLACEBO,
@@ -43,6 +44,7 @@ from eventdata.analysis.rate_ratio import rate_ratio_test
 from eventdata.core.errors import (
     AutocorrelationWarning,
     CalibrationWarning,
+    EventDataError,
     InsufficientDataError,
     OverdispersionWarning,
 )
@@ -129,22 +131,32 @@ def run_tests(
     baseline: Baseline | None = None,
     placebos: Sequence[WindowSums] | None = None,
     tables: Sequence[dict[str, pd.DataFrame]] | None = None,
+    models: Sequence[ModelInference | EventDataError] | None = None,
 ) -> list[dict[str, Any]]:
     """The fields of each anniversary's result on ``daily`` (the days ``plan`` was made for).
 
     Warnings point ``stacklevel`` frames above the caller of this function. ``baseline``
     (:func:`fit_baseline`) and the placebo sums of each anniversary
     (:func:`~eventdata.analysis._placebo.left_out_sums`) are computed unless given, and so
-    are the result tables of each anniversary (:func:`window_tables`).
+    are the result tables of each anniversary (:func:`window_tables`) and its negbin or
+    quasi-Poisson inference (:func:`model_inferences`).
     """
     total = sum(len(s) for s in plan.shifts)
     with Progress(progress, total=total, unit=" dates", description="placebo dates") as bar:
         baseline = fit_baseline(daily, plan) if baseline is None else baseline
         placebos = [None] * len(plan.labels) if placebos is None else placebos
         tables = [None] * len(plan.labels) if tables is None else tables
+        models = [None] * len(plan.labels) if models is None else models
         results = []
-        for label, tested, left_out, shifts, placebo, table in zip(
-            plan.labels, plan.tested, plan.left_out, plan.shifts, placebos, tables, strict=True
+        for label, tested, left_out, shifts, placebo, table, model in zip(
+            plan.labels,
+            plan.tested,
+            plan.left_out,
+            plan.shifts,
+            placebos,
+            tables,
+            models,
+            strict=True,
         ):
             # a loop, not a comprehension: warnings then point at the caller's line
             fields = one_anniversary(
@@ -162,6 +174,7 @@ def run_tests(
                 stacklevel=stacklevel + 1,
                 placebo=placebo,
                 tables=table,
+                model=model,
             )
             by_year = fields["by_year"]
             fields.update(
@@ -203,12 +216,14 @@ def one_anniversary(
     stacklevel: int = 3,
     placebo: WindowSums | None = None,
     tables: dict[str, pd.DataFrame] | None = None,
+    model: ModelInference | EventDataError | None = None,
 ) -> dict[str, Any]:
     """The fields of the result for one anniversary; warnings point ``stacklevel`` frames up.
 
-    ``placebo``: the leave-window-out sums at the pseudo-anniversaries ``shifts``, and
-    ``tables``: the result's tables (:func:`window_tables`), when the caller has them
-    (computed here otherwise).
+    ``placebo``: the leave-window-out sums at the pseudo-anniversaries ``shifts``,
+    ``tables``: the result's tables (:func:`window_tables`), and ``model``: the negbin or
+    quasi-Poisson inference of ``method`` (:func:`model_inferences`), when the caller has
+    them (computed here otherwise).
     """
     from scipy import special
 
@@ -267,9 +282,13 @@ def one_anniversary(
             return float(reference.scale(pooled, log_ratio)[0])
 
     elif method in ("negbin", "quasipoisson"):
-        rate_ratio, ci, pvalue, extra = _model_inference(
-            baseline, window_rows.ravel(), method, alternative, level
-        )
+        if model is None:
+            (model,) = model_inferences(
+                [baseline], years_and_anchors, window, method, alternative, level
+            )
+        if isinstance(model, EventDataError):
+            raise model
+        rate_ratio, ci, pvalue, extra = model
         model_variance = float(pooled.model_variance[0])
 
         def spread(log_ratio: float) -> float:
@@ -376,13 +395,87 @@ def _detectable_ratio(spread: Callable[[float], float], critical: float, alterna
     return float(np.exp(log_rho))
 
 
+@dataclass(frozen=True, eq=False)
+class _Fit:
+    """A log-link GLM fit a model inference asks for (the arguments of
+    :func:`~eventdata.analysis._glm.fit_log_glm`); fits with equal ``key`` share the design."""
+
+    key: tuple
+    design: np.ndarray
+    y: np.ndarray
+    offset: np.ndarray
+    alpha: float
+    start: np.ndarray | None
+    terms: np.ndarray | None = None  # count_terms of y and alpha, when fitted many times
+
+
+ModelInference = tuple[float, tuple[float, float], float, Callable[[float], float]]
+
+
+def model_inferences(
+    baselines: Sequence[Baseline],
+    years_and_anchors: tuple[np.ndarray, np.ndarray],
+    window: tuple[int, int],
+    method: str,
+    alternative: str,
+    level: float,
+) -> list[ModelInference | EventDataError]:
+    """The window-indicator GLM inference (:func:`_model_inference`) of each of several
+    series over the same days (units), their GLM fits stacked.
+
+    Each series' inference runs as a coroutine that asks for its fits and is sent their
+    coefficients and objectives; the fits every series asks for at a step are made in one
+    stack of Newton steps (:func:`~eventdata.analysis._glm.fit_log_glms`) per design, each
+    series' numbers those of its fit alone, so each series' numbers are those of its
+    inference alone (the stack of one). A series whose fit fails gets its error instead.
+    """
+    _, anchors = years_and_anchors
+    window_rows = (anchors[:, None] + np.arange(window[0], window[1] + 1)[None, :]).ravel()
+    runs = [_model_inference(b, window_rows, method, alternative, level) for b in baselines]
+    outcomes: list[ModelInference | EventDataError | None] = [None] * len(runs)
+    asked: dict[int, _Fit] = {}
+
+    def advance(unit: int, fitted: tuple[np.ndarray, float] | None) -> None:
+        try:
+            asked[unit] = runs[unit].send(fitted)
+        except StopIteration as stop:
+            outcomes[unit] = stop.value
+        except EventDataError as error:
+            outcomes[unit] = error
+
+    for unit in range(len(runs)):
+        advance(unit, None)
+    while asked:
+        pending, groups = dict(asked), {}
+        asked.clear()
+        for unit, fit in pending.items():
+            groups.setdefault((fit.key, fit.start is None), []).append(unit)
+        for units in groups.values():
+            fits = [pending[unit] for unit in units]
+            counts = np.stack([fit.y for fit in fits])
+            alpha = np.array([fit.alpha for fit in fits])
+            terms = [fit.terms for fit in fits]
+            params, values = fit_log_glms(
+                fits[0].design,
+                counts,
+                offset=np.stack([fit.offset for fit in fits]),
+                alpha=alpha,
+                start=None if fits[0].start is None else np.stack([fit.start for fit in fits]),
+                terms=None if any(t is None for t in terms) else np.stack(terms),
+                with_objective=True,
+            )
+            for unit, beta, value in zip(units, params, values.tolist(), strict=True):
+                advance(unit, (beta, value))
+    return outcomes  # type: ignore[return-value]
+
+
 def _model_inference(
     baseline: Baseline,
     window_rows: np.ndarray,
     method: str,
     alternative: str,
     level: float,
-) -> tuple[float, tuple[float, float], float, Callable[[float], float]]:
+) -> Generator[_Fit, tuple[np.ndarray, float], ModelInference]:
     """Window-indicator GLM, negative binomial or quasi-Poisson: signed-root
     likelihood-ratio test and profile-likelihood interval of the window's rate ratio.
 
@@ -396,10 +489,12 @@ def _model_inference(
     windows, the interval's lower limit 0 and its upper limit finite
     (Venzon and Moolgavkar 1988; Cox and Hinkley 1974, section 9.3).
 
-    Returns the rate ratio, interval, p-value, and the window sum's relative
-    variance at a given expectation (for the detectable ratio).
+    A coroutine: it yields each GLM fit it needs (:class:`_Fit`) and is sent the
+    coefficients (:func:`model_inferences` runs it). Returns the rate ratio, interval,
+    p-value, and the window sum's relative variance at a given expectation (for the
+    detectable ratio).
     """
-    from scipy import optimize, stats
+    from scipy import stats
 
     indicator = np.zeros(len(baseline.y))
     indicator[window_rows] = 1.0
@@ -407,14 +502,30 @@ def _model_inference(
     X, y = baseline.X[rows], baseline.y[rows]
     offset, inside = baseline.offset[rows], indicator[rows] > 0
     full = np.column_stack([X, inside.astype("float64")])
-    poisson = fit_log_glm(full, y, offset=offset, start=np.append(baseline.beta, 0.0))
+    days = rows.tobytes()  # series over the same days share their designs
+
+    def fit(
+        design: np.ndarray,
+        kind: str,
+        counts: np.ndarray,
+        offset: np.ndarray,
+        alpha: float,
+        start: np.ndarray | None,
+        terms: np.ndarray | None = None,
+    ) -> Generator[_Fit, tuple[np.ndarray, float], tuple[np.ndarray, float]]:
+        request = _Fit((kind, days), design, counts, offset, alpha, start, terms)
+        beta, value = yield request
+        return require_fit(beta), value
+
+    start = np.append(baseline.beta, 0.0)
+    poisson, _ = yield from fit(full, "window", y, offset, 0.0, start)
     mu = np.exp(full @ poisson + offset)
     alpha, phi = 0.0, 1.0
     if method == "negbin":
         fitted = poisson
         for _ in range(3):  # alternate the dispersion and the coefficients
             alpha = nb2_alpha(y, mu)
-            fitted = fit_log_glm(full, y, offset=offset, alpha=alpha, start=fitted)
+            fitted, _ = yield from fit(full, "window", y, offset, alpha, fitted)
             mu = np.exp(full @ fitted + offset)
         start = fitted[:-1]
     else:
@@ -422,30 +533,37 @@ def _model_inference(
         phi = max(pearson / max(1, len(y) - full.shape[1]), 1e-12)
         start = poisson[:-1]
 
-    def deviance(coefficient: float) -> float:
+    # the log-gamma terms of the profile fits, computed once
+    terms = count_terms(y[None], alpha)[0]
+
+    def deviance(coefficient: float) -> Generator[_Fit, tuple[np.ndarray, float], float]:
         if np.isneginf(coefficient):  # the windows' expectation is 0: fit without them
-            beta = fit_log_glm(X[~inside], y[~inside], offset=offset[~inside], alpha=alpha)
-            return objective(y[~inside], np.exp(X[~inside] @ beta + offset[~inside]), alpha)
-        shifted = offset + coefficient * inside
-        beta = fit_log_glm(X, y, offset=shifted, alpha=alpha, start=start)
-        return objective(y, np.exp(X @ beta + shifted), alpha)
+            _, value = yield from fit(
+                X[~inside], "outside", y[~inside], offset[~inside], alpha, None, terms[~inside]
+            )
+        else:
+            shifted = offset + coefficient * inside
+            _, value = yield from fit(X, "baseline", y, shifted, alpha, start, terms)
+        return value
 
     observed = float(y[inside].sum())
     estimate = float(np.log(observed / np.exp(offset[inside] + X[inside] @ start).sum()))
     if observed > 0:
-        fitted_estimate = fit_log_glm(
-            full, y, offset=offset, alpha=alpha, start=np.append(start, estimate)
+        fitted_estimate, _ = yield from fit(
+            full, "window", y, offset, alpha, np.append(start, estimate), terms
         )
         estimate = float(fitted_estimate[-1])
     else:
         estimate = -np.inf
-    best = deviance(estimate)
+    best = yield from deviance(estimate)
 
-    def signed_root(coefficient: float) -> float:
-        gap = max(0.0, deviance(coefficient) - best) / phi
-        return float(np.sign(estimate - coefficient) * np.sqrt(gap))
+    def signed_root(
+        coefficient: float, target: float = 0.0
+    ) -> Generator[_Fit, tuple[np.ndarray, float], float]:
+        gap = max(0.0, (yield from deviance(coefficient)) - best) / phi
+        return float(np.sign(estimate - coefficient) * np.sqrt(gap)) - target
 
-    r0 = signed_root(0.0)
+    r0 = yield from signed_root(0.0)
     pvalue = {
         "increase": stats.norm.sf(r0),
         "decrease": stats.norm.cdf(r0),
@@ -464,18 +582,20 @@ def _model_inference(
             continue
         step, inner = 0.25, centre
         outer = centre + direction * step
-        while (signed_root(outer) - target) * direction > 0 and step < 40:
+        while ((yield from signed_root(outer)) - target) * direction > 0 and step < 40:
             inner, step = outer, step * 2
             outer = centre + direction * step
         if step >= 40:
             bounds.append(direction * np.inf)
             continue
         bounds.append(
-            optimize.brentq(
-                lambda b, target=target: signed_root(b) - target,
-                min(inner, outer),
-                max(inner, outer),
-                xtol=1e-6,
+            (
+                yield from brent_root(
+                    lambda b, target=target: signed_root(b, target),
+                    min(inner, outer),
+                    max(inner, outer),
+                    xtol=1e-6,
+                )
             )
         )
     rate_ratio = float(np.exp(estimate))
@@ -491,6 +611,76 @@ def _model_inference(
         float(pvalue),
         (relative_variance),
     )
+
+
+def brent_root(
+    function: Callable[[float], Generator[Any, Any, float]],
+    lower: float,
+    upper: float,
+    *,
+    xtol: float = 2e-12,
+    rtol: float = 4 * np.finfo(float).eps,
+    max_iter: int = 100,
+) -> Generator[Any, Any, float]:
+    """Brent's root of ``function`` between ``lower`` and ``upper``, whose values have
+    opposite signs: scipy's ``optimize.brentq`` step for step (its C code transcribed,
+    with its tolerances), for a ``function`` that is itself a coroutine (each value
+    ``yield from function(x)``), so that the roots of several series can be sought in
+    turn with their function values computed together.
+
+    Raises
+    ------
+    EventDataError
+        If a value is NaN, the values at the ends have the same sign, or ``max_iter``
+        iterations do not converge.
+    """
+    xpre, xcur = float(lower), float(upper)
+    xblk = fblk = spre = scur = 0.0
+    fpre = yield from _finite(function, xpre)
+    fcur = yield from _finite(function, xcur)
+    if fpre == 0:
+        return xpre
+    if fcur == 0:
+        return xcur
+    if np.signbit(fpre) == np.signbit(fcur):
+        raise EventDataError("the profile likelihood has no sign change in the bracket")
+    for _ in range(max_iter):
+        if fpre != 0 and fcur != 0 and np.signbit(fpre) != np.signbit(fcur):
+            xblk, fblk = xpre, fpre
+            spre = scur = xcur - xpre
+        if abs(fblk) < abs(fcur):
+            xpre, xcur, xblk = xcur, xblk, xcur
+            fpre, fcur, fblk = fcur, fblk, fcur
+        delta = (xtol + rtol * abs(xcur)) / 2
+        sbis = (xblk - xcur) / 2
+        if fcur == 0 or abs(sbis) < delta:
+            return xcur
+        if abs(spre) > delta and abs(fcur) < abs(fpre):
+            if xpre == xblk:  # interpolate
+                stry = -fcur * (xcur - xpre) / (fcur - fpre)
+            else:  # extrapolate
+                dpre = (fpre - fcur) / (xpre - xcur)
+                dblk = (fblk - fcur) / (xblk - xcur)
+                stry = -fcur * (fblk * dblk - fpre * dpre) / (dblk * dpre * (fblk - fpre))
+            if 2 * abs(stry) < min(abs(spre), 3 * abs(sbis) - delta):  # good short step
+                spre, scur = scur, stry
+            else:  # bisect
+                spre = scur = sbis
+        else:  # bisect
+            spre = scur = sbis
+        xpre, fpre = xcur, fcur
+        xcur += scur if abs(scur) > delta else (delta if sbis > 0 else -delta)
+        fcur = yield from _finite(function, xcur)
+    raise EventDataError(f"the profile likelihood's root did not converge in {max_iter} steps")
+
+
+def _finite(
+    function: Callable[[float], Generator[Any, Any, float]], x: float
+) -> Generator[Any, Any, float]:
+    value = float((yield from function(x)))
+    if np.isnan(value):
+        raise EventDataError(f"the profile likelihood is NaN at {x}")
+    return value
 
 
 def window_tables(
