@@ -243,7 +243,8 @@ def per_unit_tests(
 
     run = {"method": method, "alternative": alternative, "level": level}
     # the pooled test warns as the test of all events does, at the caller's line (through
-    # anniversary_test or anniversary_by_unit: a fixed stacklevel is right for one only)
+    # anniversary_test or anniversary_by_unit: a fixed stacklevel is right for one only);
+    # its model inference is made with the units' (below)
     with _warnings_at_caller():
         daily = daily_series(
             events, start=first, end=last, precision=precision, coverage=coverage, exposure=exposure
@@ -258,7 +259,7 @@ def per_unit_tests(
             trend_df=options["trend_df"],
             harmonics=options["harmonics"],
         )
-        pooled = result_type(**run_tests(daily, plan, progress=progress, **run)[0])
+        pooled_baseline = fit_baseline(daily, plan)
     # one pass counts every unit, day by day, over the pooled series' calendar; an event id
     # is counted once within its unit, as a unit's events alone are (not once overall)
     within = events
@@ -345,20 +346,32 @@ def per_unit_tests(
         plan.window,
         placebos,
     )
-    # their negbin or quasi-Poisson inferences, each unit's GLM fits stacked with the others'
-    models = [None] * len(fitted)
+    # the negbin or quasi-Poisson inferences of the pooled series and the units, each
+    # one's GLM fits stacked with the others'
+    models = [None] * (len(fitted) + 1)
     if method in ("negbin", "quasipoisson"):
         models = model_inferences(
-            [baseline for _, _, baseline in fitted.values()],
+            [pooled_baseline] + [baseline for _, _, baseline in fitted.values()],
             plan.tested[0],
             plan.window,
             method,
             alternative,
             level,
         )
+    with _warnings_at_caller():
+        pooled = result_type(
+            **run_tests(
+                daily,
+                plan,
+                progress=progress,
+                baseline=pooled_baseline,
+                models=models[:1],
+                **run,
+            )[0]
+        )
     rows, results = [], {}
     for (unit, (n, unit_daily, baseline)), placebo, table, model in zip(
-        fitted.items(), placebos, tables, models, strict=True
+        fitted.items(), placebos, tables, models[1:], strict=True
     ):
         # the units' tests warn unit by unit into their rows; the pooled test warns as usual
         with warnings.catch_warnings(record=True) as caught:

@@ -533,18 +533,24 @@ def _model_inference(
         phi = max(pearson / max(1, len(y) - full.shape[1]), 1e-12)
         start = poisson[:-1]
 
-    # the log-gamma terms of the profile fits, computed once
+    # the log-gamma terms of the profile fits, computed once; each profile fit starts
+    # where the previous one ended
     terms = count_terms(y[None], alpha)[0]
+    warm = [start]
 
-    def deviance(coefficient: float) -> Generator[_Fit, tuple[np.ndarray, float], float]:
+    def deviance(coefficient: float) -> Generator[_Fit, tuple[np.ndarray, float], tuple]:
+        """The profile objective ``D(b)`` and its slope ``dD/db`` (by the envelope
+        theorem, minus twice the window coefficient's score at the profile fit)."""
         if np.isneginf(coefficient):  # the windows' expectation is 0: fit without them
             _, value = yield from fit(
                 X[~inside], "outside", y[~inside], offset[~inside], alpha, None, terms[~inside]
             )
-        else:
-            shifted = offset + coefficient * inside
-            _, value = yield from fit(X, "baseline", y, shifted, alpha, start, terms)
-        return value
+            return value, 0.0
+        shifted = offset + coefficient * inside
+        beta, value = yield from fit(X, "baseline", y, shifted, alpha, warm[0], terms)
+        warm[0] = beta
+        means = np.exp(X[inside] @ beta + shifted[inside])
+        return value, -2 * float(np.sum((y[inside] - means) / (1 + alpha * means)))
 
     observed = float(y[inside].sum())
     estimate = float(np.log(observed / np.exp(offset[inside] + X[inside] @ start).sum()))
@@ -555,15 +561,16 @@ def _model_inference(
         estimate = float(fitted_estimate[-1])
     else:
         estimate = -np.inf
-    best = yield from deviance(estimate)
+    best, _ = yield from deviance(estimate)
 
-    def signed_root(
-        coefficient: float, target: float = 0.0
-    ) -> Generator[_Fit, tuple[np.ndarray, float], float]:
-        gap = max(0.0, (yield from deviance(coefficient)) - best) / phi
-        return float(np.sign(estimate - coefficient) * np.sqrt(gap)) - target
+    def signed_root(coefficient: float) -> Generator[_Fit, tuple[np.ndarray, float], tuple]:
+        """``r(b)`` and its slope ``dr/db = (dD/db) / (2 phi r)``."""
+        value, slope = yield from deviance(coefficient)
+        gap = max(0.0, value - best) / phi
+        root = float(np.sign(estimate - coefficient) * np.sqrt(gap))
+        return root, (slope / (2 * phi * root) if root != 0 else float("nan"))
 
-    r0 = yield from signed_root(0.0)
+    r0, _ = yield from signed_root(0.0)
     pvalue = {
         "increase": stats.norm.sf(r0),
         "decrease": stats.norm.cdf(r0),
@@ -580,24 +587,9 @@ def _model_inference(
         if direction < 0 and not np.isfinite(estimate):
             bounds.append(-np.inf)
             continue
-        step, inner = 0.25, centre
-        outer = centre + direction * step
-        while ((yield from signed_root(outer)) - target) * direction > 0 and step < 40:
-            inner, step = outer, step * 2
-            outer = centre + direction * step
-        if step >= 40:
-            bounds.append(direction * np.inf)
-            continue
-        bounds.append(
-            (
-                yield from brent_root(
-                    lambda b, target=target: signed_root(b, target),
-                    min(inner, outer),
-                    max(inner, outer),
-                    xtol=1e-6,
-                )
-            )
-        )
+        warm[0] = start
+        distance = yield from _profile_limit(signed_root, centre, direction, target)
+        bounds.append(centre + direction * distance)
     rate_ratio = float(np.exp(estimate))
     expected_window = mu[inside]
     share = float(np.sum(expected_window**2) / np.sum(expected_window) ** 2)
@@ -613,74 +605,52 @@ def _model_inference(
     )
 
 
-def brent_root(
-    function: Callable[[float], Generator[Any, Any, float]],
-    lower: float,
-    upper: float,
+def _profile_limit(
+    signed_root: Callable[[float], Generator[Any, Any, tuple[float, float]]],
+    centre: float,
+    direction: float,
+    target: float,
     *,
-    xtol: float = 2e-12,
-    rtol: float = 4 * np.finfo(float).eps,
-    max_iter: int = 100,
+    first: float = 0.25,
+    limit: float = 40.0,
+    xtol: float = 1e-8,
+    max_iter: int = 60,
 ) -> Generator[Any, Any, float]:
-    """Brent's root of ``function`` between ``lower`` and ``upper``, whose values have
-    opposite signs: scipy's ``optimize.brentq`` step for step (its C code transcribed,
-    with its tolerances), for a ``function`` that is itself a coroutine (each value
-    ``yield from function(x)``), so that the roots of several series can be sought in
-    turn with their function values computed together.
+    """How far from ``centre``, in ``direction``, the signed root ``r`` reaches ``target``:
+    an interval limit (infinite when it is not reached within ``limit``).
 
-    Raises
-    ------
-    EventDataError
-        If a value is NaN, the values at the ends have the same sign, or ``max_iter``
-        iterations do not converge.
+    Safeguarded Newton steps on ``h(d) = (r(centre + direction d) - target) direction``,
+    positive at the centre and falling with ``d``, with ``r``'s slope from the profile fit:
+    from ``first``, Newton steps outwards until the root is passed (doubling the distance,
+    as a bracket search would, where Newton's step does not lead outwards), then inside
+    the bracket, bisecting when one leaves it; done when a step moves less than ``xtol``.
+    ``signed_root`` is a coroutine (each value ``yield from``), so that the limits of
+    several series are sought in turn with their profile fits made together.
     """
-    xpre, xcur = float(lower), float(upper)
-    xblk = fblk = spre = scur = 0.0
-    fpre = yield from _finite(function, xpre)
-    fcur = yield from _finite(function, xcur)
-    if fpre == 0:
-        return xpre
-    if fcur == 0:
-        return xcur
-    if np.signbit(fpre) == np.signbit(fcur):
-        raise EventDataError("the profile likelihood has no sign change in the bracket")
+    inner, outer, distance = 0.0, np.inf, first
     for _ in range(max_iter):
-        if fpre != 0 and fcur != 0 and np.signbit(fpre) != np.signbit(fcur):
-            xblk, fblk = xpre, fpre
-            spre = scur = xcur - xpre
-        if abs(fblk) < abs(fcur):
-            xpre, xcur, xblk = xcur, xblk, xcur
-            fpre, fcur, fblk = fcur, fblk, fcur
-        delta = (xtol + rtol * abs(xcur)) / 2
-        sbis = (xblk - xcur) / 2
-        if fcur == 0 or abs(sbis) < delta:
-            return xcur
-        if abs(spre) > delta and abs(fcur) < abs(fpre):
-            if xpre == xblk:  # interpolate
-                stry = -fcur * (xcur - xpre) / (fcur - fpre)
-            else:  # extrapolate
-                dpre = (fpre - fcur) / (xpre - xcur)
-                dblk = (fblk - fcur) / (xblk - xcur)
-                stry = -fcur * (fblk * dblk - fpre * dpre) / (dblk * dpre * (fblk - fpre))
-            if 2 * abs(stry) < min(abs(spre), 3 * abs(sbis) - delta):  # good short step
-                spre, scur = scur, stry
-            else:  # bisect
-                spre = scur = sbis
-        else:  # bisect
-            spre = scur = sbis
-        xpre, fpre = xcur, fcur
-        xcur += scur if abs(scur) > delta else (delta if sbis > 0 else -delta)
-        fcur = yield from _finite(function, xcur)
-    raise EventDataError(f"the profile likelihood's root did not converge in {max_iter} steps")
-
-
-def _finite(
-    function: Callable[[float], Generator[Any, Any, float]], x: float
-) -> Generator[Any, Any, float]:
-    value = float((yield from function(x)))
-    if np.isnan(value):
-        raise EventDataError(f"the profile likelihood is NaN at {x}")
-    return value
+        root, slope = yield from signed_root(centre + direction * distance)
+        excess = (root - target) * direction
+        if excess == 0:
+            return distance
+        if excess > 0:
+            inner = distance
+        else:
+            outer = distance
+        newton = distance - excess / slope if slope < 0 else np.nan  # NaN slope: no step
+        if np.isinf(outer):
+            if distance >= limit:
+                return np.inf
+            outwards = newton if newton > distance else 2 * distance  # False for NaN
+            following = min(outwards, limit)
+        elif inner < newton < outer:
+            following = newton
+        else:
+            following = (inner + outer) / 2
+        if abs(following - distance) < xtol:
+            return following
+        distance = following
+    return distance
 
 
 def window_tables(
