@@ -34,6 +34,7 @@ __all__ = [
     "fit_nb2",
     "log_glm",
     "nb2_alpha",
+    "nb2_alphas",
     "nb2_dispersion",
     "count_terms",
     "nb2_loglik",
@@ -592,16 +593,171 @@ def _pearson_alpha(y: np.ndarray, mu: np.ndarray, df: float | None) -> float:
 
 
 def _ml_alpha(y: np.ndarray, mu: np.ndarray, bounds: tuple[float, float], xatol: float) -> float:
-    from scipy import optimize
+    return float(nb2_alphas(y.ravel()[None], mu.ravel()[None], bounds=bounds, xatol=xatol)[0])
 
-    def negative(log_alpha: float) -> float:
-        return -nb2_loglik(y, mu, float(np.exp(log_alpha)))
 
-    found = optimize.minimize_scalar(
-        negative, bounds=bounds, method="bounded", options={"xatol": xatol}
-    )
-    alpha = float(np.exp(found.x))
-    return alpha if nb2_loglik(y, mu, alpha) > nb2_loglik(y, mu, 0.0) else 0.0
+def nb2_alphas(
+    Y: np.ndarray,
+    MU: np.ndarray,
+    *,
+    bounds: tuple[float, float] = _LOG_ALPHA_BOUNDS,
+    xatol: float = 1e-5,
+) -> np.ndarray:
+    """Maximum-likelihood NB2 dispersion of each series (a row of ``Y``) given its means
+    (a row of ``MU``): :func:`nb2_dispersion` with ``method="ml"``, the series searched
+    together.
+
+    Each series' search is scipy's bounded Brent minimisation (``minimize_scalar(...,
+    method="bounded")``) step for step over ``log(alpha)``; the log-likelihoods the
+    searches ask for at a step are computed together, each series' its own, so a series
+    gets the dispersion it gets alone. 0 where the Poisson likelihood is as high.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> y = np.array([[0.0, 1, 3, 9, 2, 0, 7, 1], [1.0, 2, 1, 2, 1, 2, 1, 2]])
+    >>> nb2_alphas(y, y.mean(axis=1, keepdims=True) * np.ones(8)).round(3).tolist()
+    [1.046, 0.0]
+    """
+    likelihood = _NB2Likelihoods(np.asarray(Y, dtype="float64"), np.asarray(MU, dtype="float64"))
+    searches = [_bounded_minimum(bounds, xatol) for _ in range(len(likelihood.Y))]
+    asked = {row: next(search) for row, search in enumerate(searches)}
+    log_alpha = np.zeros(len(searches))
+    while asked:
+        rows = list(asked)
+        values = -likelihood.values(np.exp(np.array([asked[row] for row in rows])), rows)
+        for row, value in zip(rows, values.tolist(), strict=True):
+            try:
+                asked[row] = searches[row].send(value)
+            except StopIteration as stop:
+                log_alpha[row] = stop.value
+                del asked[row]
+    alpha = np.exp(log_alpha)
+    every = list(range(len(alpha)))
+    better = likelihood.values(alpha, every) > likelihood.values(np.zeros(len(alpha)), every)
+    return np.where(better, alpha, 0.0)
+
+
+class _NB2Likelihoods:
+    """:func:`nb2_loglik` of each series of a stack at given dispersions, all at once (the
+    days with events of every series in one array, each series' sum its own)."""
+
+    def __init__(self, Y: np.ndarray, MU: np.ndarray) -> None:
+        from scipy import special
+
+        self.Y, self.MU = Y, MU
+        events = Y != 0
+        self.counted, self.mu_events = Y[events], MU[events]
+        self.row_of = np.nonzero(events)[0]
+        self.ends = np.cumsum(events.sum(axis=1))
+        self.log_factorial = special.gammaln(self.counted + 1)
+
+    def values(self, alpha: np.ndarray, rows: list[int]) -> np.ndarray:
+        """The log-likelihoods of the series ``rows`` at their dispersions ``alpha``."""
+        from scipy import special
+
+        alpha = np.asarray(alpha, dtype="float64")
+        starts = np.concatenate([[0], self.ends[:-1]])[rows]
+        lengths = self.ends[rows] - starts
+        take = np.concatenate(
+            [np.arange(start, start + n) for start, n in zip(starts, lengths, strict=True)]
+        )
+        counted, mu = self.counted[take], self.mu_events[take]
+        log_factorial = self.log_factorial[take]
+        MU = self.MU[rows]
+        bounds = np.concatenate([[0], np.cumsum(lengths)])
+        values = np.empty(len(rows))
+        poisson = alpha <= 0
+        each = np.repeat(alpha, lengths)
+        if poisson.any():
+            with_events = special.xlogy(counted, mu) - log_factorial
+            totals = np.sum(MU[poisson], axis=1)
+            for position, total in zip(np.flatnonzero(poisson), totals, strict=True):
+                events = with_events[bounds[position] : bounds[position + 1]]
+                values[position] = float(np.sum(events) - total)
+        if not poisson.all():
+            nb = np.flatnonzero(~poisson)
+            inverse = 1 / np.where(poisson, 1.0, alpha)  # the size 1 / alpha
+            sizes = np.repeat(np.where(poisson, 0.0, inverse), lengths)
+            log_gamma_size = np.repeat(special.gammaln(inverse), lengths)
+            log_p = np.sum(-np.log1p(alpha[nb][:, None] * MU[nb]), axis=1)
+            combinations = special.gammaln(counted + sizes) - log_gamma_size - log_factorial
+            with_events = combinations + special.xlogy(counted, -np.expm1(-np.log1p(each * mu)))
+            for position, log_none in zip(nb, log_p, strict=True):
+                events = with_events[bounds[position] : bounds[position + 1]]
+                values[position] = float(inverse[position] * log_none + np.sum(events))
+        return values
+
+
+def _bounded_minimum(bounds: tuple[float, float], xatol: float, maxfun: int = 500) -> Any:
+    """scipy's bounded Brent minimisation (``optimize._optimize._minimize_scalar_bounded``)
+    transcribed as a coroutine: it yields each point it evaluates, is sent the function's
+    value there, and returns the minimiser."""
+    sqrt_eps = np.sqrt(2.2e-16)
+    golden_mean = 0.5 * (3.0 - np.sqrt(5.0))
+    a, b = bounds
+    fulc = a + golden_mean * (b - a)
+    nfc, xf = fulc, fulc
+    rat = e = 0.0
+    x = xf
+    fx = yield x
+    num = 1
+    ffulc = fnfc = fx
+    xm = 0.5 * (a + b)
+    tol1 = sqrt_eps * np.abs(xf) + xatol / 3.0
+    tol2 = 2.0 * tol1
+    while np.abs(xf - xm) > (tol2 - 0.5 * (b - a)):
+        golden = 1
+        if np.abs(e) > tol1:  # parabolic fit
+            golden = 0
+            r = (xf - nfc) * (fx - ffulc)
+            q = (xf - fulc) * (fx - fnfc)
+            p = (xf - fulc) * q - (xf - nfc) * r
+            q = 2.0 * (q - r)
+            if q > 0.0:
+                p = -p
+            q = np.abs(q)
+            r = e
+            e = rat
+            if (np.abs(p) < np.abs(0.5 * q * r)) and (p > q * (a - xf)) and (p < q * (b - xf)):
+                rat = (p + 0.0) / q
+                x = xf + rat
+                if ((x - a) < tol2) or ((b - x) < tol2):
+                    si = np.sign(xm - xf) + ((xm - xf) == 0)
+                    rat = tol1 * si
+            else:
+                golden = 1
+        if golden:  # golden-section step
+            e = a - xf if xf >= xm else b - xf
+            rat = golden_mean * e
+        si = np.sign(rat) + (rat == 0)
+        x = xf + si * np.maximum(np.abs(rat), tol1)
+        fu = yield x
+        num += 1
+        if fu <= fx:
+            if x >= xf:
+                a = xf
+            else:
+                b = xf
+            fulc, ffulc = nfc, fnfc
+            nfc, fnfc = xf, fx
+            xf, fx = x, fu
+        else:
+            if x < xf:
+                a = x
+            else:
+                b = x
+            if (fu <= fnfc) or (nfc == xf):
+                fulc, ffulc = nfc, fnfc
+                nfc, fnfc = x, fu
+            elif fu <= ffulc or fulc in (xf, nfc):
+                fulc, ffulc = x, fu
+        xm = 0.5 * (a + b)
+        tol1 = sqrt_eps * np.abs(xf) + xatol / 3.0
+        tol2 = 2.0 * tol1
+        if num >= maxfun:
+            break
+    return xf
 
 
 def nb2_alpha(y: np.ndarray, mu: np.ndarray) -> float:

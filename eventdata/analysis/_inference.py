@@ -30,7 +30,7 @@ from eventdata.analysis._daily import MINIMUMS, DailySeries
 from eventdata.analysis._glm import (
     count_terms,
     fit_log_glms,
-    nb2_alpha,
+    nb2_alphas,
     require_fit,
 )
 from eventdata.analysis._placebo import (
@@ -409,6 +409,16 @@ class _Fit:
     terms: np.ndarray | None = None  # count_terms of y and alpha, when fitted many times
 
 
+@dataclass(frozen=True, eq=False)
+class _Dispersion:
+    """The maximum-likelihood NB2 dispersion of ``y`` at the means ``mu`` a model inference
+    asks for (:func:`~eventdata.analysis._glm.nb2_alphas`)."""
+
+    key: tuple
+    y: np.ndarray
+    mu: np.ndarray
+
+
 ModelInference = tuple[float, tuple[float, float], float, Callable[[float], float]]
 
 
@@ -423,21 +433,22 @@ def model_inferences(
     """The window-indicator GLM inference (:func:`_model_inference`) of each of several
     series over the same days (units), their GLM fits stacked.
 
-    Each series' inference runs as a coroutine that asks for its fits and is sent their
-    coefficients and objectives; the fits every series asks for at a step are made in one
-    stack of Newton steps (:func:`~eventdata.analysis._glm.fit_log_glms`) per design, each
-    series' numbers those of its fit alone, so each series' numbers are those of its
-    inference alone (the stack of one). A series whose fit fails gets its error instead.
+    Each series' inference runs as a coroutine that asks for its fits and dispersions;
+    the fits every series asks for at a step are made in one stack of Newton steps
+    (:func:`~eventdata.analysis._glm.fit_log_glms`) per design, and the dispersions in one
+    stack of searches (:func:`~eventdata.analysis._glm.nb2_alphas`), each series' numbers
+    those it gets alone, so each series' numbers are those of its inference alone (the
+    stack of one). A series whose fit fails gets its error instead.
     """
     _, anchors = years_and_anchors
     window_rows = (anchors[:, None] + np.arange(window[0], window[1] + 1)[None, :]).ravel()
     runs = [_model_inference(b, window_rows, method, alternative, level) for b in baselines]
     outcomes: list[ModelInference | EventDataError | None] = [None] * len(runs)
-    asked: dict[int, _Fit] = {}
+    asked: dict[int, _Fit | _Dispersion] = {}
 
-    def advance(unit: int, fitted: tuple[np.ndarray, float] | None) -> None:
+    def advance(unit: int, answer: tuple[np.ndarray, float] | float | None) -> None:
         try:
-            asked[unit] = runs[unit].send(fitted)
+            asked[unit] = runs[unit].send(answer)
         except StopIteration as stop:
             outcomes[unit] = stop.value
         except EventDataError as error:
@@ -448,10 +459,16 @@ def model_inferences(
     while asked:
         pending, groups = dict(asked), {}
         asked.clear()
-        for unit, fit in pending.items():
-            groups.setdefault((fit.key, fit.start is None), []).append(unit)
+        for unit, request in pending.items():
+            started = isinstance(request, _Fit) and request.start is not None
+            groups.setdefault((request.key, started), []).append(unit)
         for units in groups.values():
             fits = [pending[unit] for unit in units]
+            if isinstance(fits[0], _Dispersion):
+                alphas = nb2_alphas(np.stack([f.y for f in fits]), np.stack([f.mu for f in fits]))
+                for unit, alpha in zip(units, alphas.tolist(), strict=True):
+                    advance(unit, alpha)
+                continue
             counts = np.stack([fit.y for fit in fits])
             alpha = np.array([fit.alpha for fit in fits])
             terms = [fit.terms for fit in fits]
@@ -475,7 +492,7 @@ def _model_inference(
     method: str,
     alternative: str,
     level: float,
-) -> Generator[_Fit, tuple[np.ndarray, float], ModelInference]:
+) -> Generator[_Fit | _Dispersion, Any, ModelInference]:
     """Window-indicator GLM, negative binomial or quasi-Poisson: signed-root
     likelihood-ratio test and profile-likelihood interval of the window's rate ratio.
 
@@ -489,8 +506,12 @@ def _model_inference(
     windows, the interval's lower limit 0 and its upper limit finite
     (Venzon and Moolgavkar 1988; Cox and Hinkley 1974, section 9.3).
 
-    A coroutine: it yields each GLM fit it needs (:class:`_Fit`) and is sent the
-    coefficients (:func:`model_inferences` runs it). Returns the rate ratio, interval,
+    The interval's limits are found by safeguarded Newton steps on ``r`` (its slope from
+    the profile fit's window score), each profile fit starting where the previous ended.
+
+    A coroutine: it yields each GLM fit (:class:`_Fit`) and NB2 dispersion
+    (:class:`_Dispersion`) it needs and is sent the coefficients and objective, or the
+    dispersion (:func:`model_inferences` runs it). Returns the rate ratio, interval,
     p-value, and the window sum's relative variance at a given expectation (for the
     detectable ratio).
     """
@@ -524,7 +545,7 @@ def _model_inference(
     if method == "negbin":
         fitted = poisson
         for _ in range(3):  # alternate the dispersion and the coefficients
-            alpha = nb2_alpha(y, mu)
+            alpha = yield _Dispersion(("dispersion", days), y, mu)
             fitted, _ = yield from fit(full, "window", y, offset, alpha, fitted)
             mu = np.exp(full @ fitted + offset)
         start = fitted[:-1]
