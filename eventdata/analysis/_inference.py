@@ -591,7 +591,7 @@ def _model_inference(
         root = float(np.sign(estimate - coefficient) * np.sqrt(gap))
         return root, (slope / (2 * phi * root) if root != 0 else float("nan"))
 
-    r0, _ = yield from signed_root(0.0)
+    r0, slope = yield from signed_root(0.0)
     pvalue = {
         "increase": stats.norm.sf(r0),
         "decrease": stats.norm.cdf(r0),
@@ -609,7 +609,11 @@ def _model_inference(
             bounds.append(-np.inf)
             continue
         warm[0] = start
-        distance = yield from _profile_limit(signed_root, centre, direction, target)
+        # the first try: where r, straight through the estimate with its slope at 0, is z
+        first = z / -slope if np.isfinite(estimate) and slope < 0 else 0.25
+        distance = yield from _profile_limit(
+            signed_root, centre, direction, target, first=float(np.clip(first, 1e-3, 40.0))
+        )
         bounds.append(centre + direction * distance)
     rate_ratio = float(np.exp(estimate))
     expected_window = mu[inside]
@@ -634,7 +638,7 @@ def _profile_limit(
     *,
     first: float = 0.25,
     limit: float = 40.0,
-    xtol: float = 1e-8,
+    xtol: float = 1e-6,
     max_iter: int = 60,
 ) -> Generator[Any, Any, float]:
     """How far from ``centre``, in ``direction``, the signed root ``r`` reaches ``target``:
