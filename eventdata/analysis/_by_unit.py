@@ -7,10 +7,13 @@ day and unit in one pass of :func:`eventdata.events.counts.counts`. The units' b
 fitted in one stack of Newton steps (:func:`~eventdata.analysis._glm.fit_log_glms`), their
 pseudo-anniversaries solved in one stack
 (:func:`~eventdata.analysis._placebo.left_out_sums_of_units`) and their result tables built
-as one frame of each kind (:func:`~eventdata.analysis._inference.window_tables`); each unit
-then runs its own inference. Every step is done unit by unit inside the stacks, so a unit's
-numbers are those of :func:`eventdata.anniversary_test` on that unit's events alone, over the
-same calendar, to the last bit.
+as one frame of each kind (:func:`~eventdata.analysis._inference.window_tables`), and with
+``method="negbin"`` or ``"quasipoisson"`` the profile-likelihood inferences of the pooled
+series and every unit run together
+(:func:`~eventdata.analysis._inference.model_inferences`: their GLM fits and dispersion
+searches stacked step by step). Every step is done unit by unit inside the stacks, so a
+unit's numbers are those of :func:`eventdata.anniversary_test` on that unit's events alone,
+over the same calendar, to the last bit.
 """
 
 from __future__ import annotations

@@ -538,7 +538,11 @@ def _model_inference(
         beta, value = yield request
         return require_fit(beta), value
 
-    start = np.append(baseline.beta, 0.0)
+    # the window coefficient starts at the log ratio of the events to the baseline's
+    # expectation there (half an event when there are none)
+    expected = float(np.exp(X[inside] @ baseline.beta + offset[inside]).sum())
+    ratio = max(float(y[inside].sum()), 0.5) / expected if expected > 0 else 1.0
+    start = np.append(baseline.beta, np.log(ratio))
     poisson, _ = yield from fit(full, "window", y, offset, 0.0, start)
     mu = np.exp(full @ poisson + offset)
     alpha, phi = 0.0, 1.0
