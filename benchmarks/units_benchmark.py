@@ -10,20 +10,33 @@ is at most about 10x for 20 units.
 The units share the calendar, the design matrix, one stack of Newton steps for
 their baselines (``_glm.fit_log_glms``), one stack of placebo solves and one
 build of the result tables, and each unit's numbers are still those of its test
-alone; what each unit pays alone is its own inference. With ``method="placebo"``
-that is a ranking, cheap beside the shared work. With ``method="negbin"`` it is a
-profile-likelihood fit (some 25 IRLS fits on all the days, as many as the pooled
-test makes): the 20 inferences alone take about 8 times one test, so the ratio
-stays above the target.
+alone. With ``method="placebo"`` what each unit pays alone is a ranking, cheap
+beside the shared work. With ``method="negbin"`` (or ``"quasipoisson"``) it is a
+profile-likelihood inference (some 20 GLM fits and three NB2 dispersion searches on
+all the days); the inferences of the pooled series and of every unit run together
+(``_inference.model_inferences``: each a coroutine whose fits and dispersion searches
+are made in one stack per step, the single test being the stack of one), so the 21
+inferences cost about 11 times one; the per-iteration linear algebra of each unit's
+fits is the floor.
 
 Measured 2026-11-30 on the shared 2-core machine (load 4-5), 7 runs each, the
-tree before this work (``before``) and after it run in turn, twice:
+tree before the per-unit work (``before``) and after it run in turn, twice:
 
     method    one test (s)  by unit (s)   ratio   before: one test, by unit, ratio
     placebo          0.020        0.167    8.3x           0.024   0.304   12.6x
     negbin           0.080        1.026   12.8x           0.079   1.438   18.3x
     placebo          0.030        0.254    8.4x           0.026   0.327   12.8x
     negbin           0.085        1.083   12.7x           0.082   1.615   19.8x
+
+and after the negbin inferences were run together (load 5.3-5.5, the tree before
+that change as ``before``, in turn, twice; the negbin test alone is faster too):
+
+    method    one test (s)  by unit (s)   ratio   before: one test, by unit, ratio
+    negbin           0.057        0.587   10.2x           0.086   1.122   13.1x
+    negbin           0.060        0.614   10.2x           0.080   1.212   15.1x
+
+In CPU time (``time.process_time``, one BLAS thread, the fastest of 15 runs) the
+negbin ratio is 9.5x: 0.034 s against 0.326 s.
 
 Run::
 

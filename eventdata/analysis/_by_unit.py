@@ -7,10 +7,13 @@ day and unit in one pass of :func:`eventdata.events.counts.counts`. The units' b
 fitted in one stack of Newton steps (:func:`~eventdata.analysis._glm.fit_log_glms`), their
 pseudo-anniversaries solved in one stack
 (:func:`~eventdata.analysis._placebo.left_out_sums_of_units`) and their result tables built
-as one frame of each kind (:func:`~eventdata.analysis._inference.window_tables`); each unit
-then runs its own inference. Every step is done unit by unit inside the stacks, so a unit's
-numbers are those of :func:`eventdata.anniversary_test` on that unit's events alone, over the
-same calendar, to the last bit.
+as one frame of each kind (:func:`~eventdata.analysis._inference.window_tables`), and with
+``method="negbin"`` or ``"quasipoisson"`` the profile-likelihood inferences of the pooled
+series and every unit run together
+(:func:`~eventdata.analysis._inference.model_inferences`: their GLM fits and dispersion
+searches stacked step by step). Every step is done unit by unit inside the stacks, so a
+unit's numbers are those of :func:`eventdata.anniversary_test` on that unit's events alone,
+over the same calendar, to the last bit.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ from eventdata.analysis._glm import fit_log_glms
 from eventdata.analysis._inference import (
     adjust_pvalues,
     fit_baseline,
+    model_inferences,
     plan_tests,
     run_tests,
     window_tables,
@@ -242,7 +246,8 @@ def per_unit_tests(
 
     run = {"method": method, "alternative": alternative, "level": level}
     # the pooled test warns as the test of all events does, at the caller's line (through
-    # anniversary_test or anniversary_by_unit: a fixed stacklevel is right for one only)
+    # anniversary_test or anniversary_by_unit: a fixed stacklevel is right for one only);
+    # its model inference is made with the units' (below)
     with _warnings_at_caller():
         daily = daily_series(
             events, start=first, end=last, precision=precision, coverage=coverage, exposure=exposure
@@ -257,7 +262,7 @@ def per_unit_tests(
             trend_df=options["trend_df"],
             harmonics=options["harmonics"],
         )
-        pooled = result_type(**run_tests(daily, plan, progress=progress, **run)[0])
+        pooled_baseline = fit_baseline(daily, plan)
     # one pass counts every unit, day by day, over the pooled series' calendar; an event id
     # is counted once within its unit, as a unit's events alone are (not once overall)
     within = events
@@ -344,16 +349,45 @@ def per_unit_tests(
         plan.window,
         placebos,
     )
+    # the negbin or quasi-Poisson inferences of the pooled series and the units, each
+    # one's GLM fits stacked with the others'
+    models = [None] * (len(fitted) + 1)
+    if method in ("negbin", "quasipoisson"):
+        models = model_inferences(
+            [pooled_baseline] + [baseline for _, _, baseline in fitted.values()],
+            plan.tested[0],
+            plan.window,
+            method,
+            alternative,
+            level,
+        )
+    with _warnings_at_caller():
+        pooled = result_type(
+            **run_tests(
+                daily,
+                plan,
+                progress=progress,
+                baseline=pooled_baseline,
+                models=models[:1],
+                **run,
+            )[0]
+        )
     rows, results = [], {}
-    for (unit, (n, unit_daily, baseline)), placebo, table in zip(
-        fitted.items(), placebos, tables, strict=True
+    for (unit, (n, unit_daily, baseline)), placebo, table, model in zip(
+        fitted.items(), placebos, tables, models[1:], strict=True
     ):
         # the units' tests warn unit by unit into their rows; the pooled test warns as usual
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             try:
                 fields = run_tests(
-                    unit_daily, plan, baseline=baseline, placebos=[placebo], tables=[table], **run
+                    unit_daily,
+                    plan,
+                    baseline=baseline,
+                    placebos=[placebo],
+                    tables=[table],
+                    models=[model],
+                    **run,
                 )
             except EventDataError as error:
                 sparse.append({"unit": unit, "n_events": n, "reason": str(error).splitlines()[0]})

@@ -34,9 +34,12 @@ __all__ = [
     "fit_nb2",
     "log_glm",
     "nb2_alpha",
+    "nb2_alphas",
     "nb2_dispersion",
+    "count_terms",
     "nb2_loglik",
     "poisson_deviance",
+    "require_fit",
 ]
 
 # log mean bounds: exp(-30) is no event in 10^13 days, exp(30) more than any count
@@ -219,6 +222,17 @@ def fit_log_glm(
         max_iter=max_iter,
         step_tol=step_tol,
     )[0]
+    return require_fit(beta)
+
+
+def require_fit(beta: np.ndarray) -> np.ndarray:
+    """A row of :func:`fit_log_glms`, or the error of :func:`fit_log_glm` when it is NaN.
+
+    Raises
+    ------
+    EventDataError
+        If the series could not be fitted; the message says what to try.
+    """
     if not np.isnan(beta).any():
         return beta
     raise EventDataError(
@@ -235,9 +249,11 @@ def fit_log_glms(
     *,
     offset: np.ndarray | None = None,
     start: np.ndarray | None = None,
-    alpha: float = 0.0,
+    alpha: float | np.ndarray = 0.0,
+    terms: np.ndarray | None = None,
+    with_objective: bool = False,
     **settings: Any,
-) -> np.ndarray:
+) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
     """:func:`fit_log_glm` of several count series on one design, fitted together.
 
     The Newton steps of all series are taken as one stack (the design shared, the
@@ -255,15 +271,22 @@ def fit_log_glms(
         Added to each series' linear predictor.
     start : ndarray, shape (units, p), optional
         Starting coefficients of each series (default: from the data).
-    alpha : float
-        NB2 dispersion, held fixed, the same for every series.
+    alpha : float or ndarray, shape (units,)
+        NB2 dispersion, held fixed: one for every series, or each series' own.
+    terms : ndarray, shape (units, n), optional
+        :func:`count_terms` of ``Y`` and ``alpha``, when the caller fits the same counts
+        many times (the same numbers, without their log-gamma functions again).
+    with_objective : bool
+        Also return each series' :func:`objective` (deviance, or minus twice the NB2
+        log-likelihood) at its coefficients.
     **settings
         ``tol``, ``max_iter``, ``step_tol``: the stopping rule of :func:`fit_log_glm`.
 
     Returns
     -------
     ndarray, shape (units, p)
-        The coefficients, a row of NaN where neither IRLS nor statsmodels converged.
+        The coefficients, a row of NaN where neither IRLS nor statsmodels converged
+        (and with ``with_objective``, the objectives, shape (units,)).
 
     Examples
     --------
@@ -280,12 +303,34 @@ def fit_log_glms(
     if offsets.shape != Y.shape:
         offsets = np.broadcast_to(offsets, Y.shape)
     starts = None if start is None else np.asarray(start, dtype="float64").reshape(len(Y), -1)
-    params = _irls(X, Y, offsets, starts, alpha=alpha, **settings)
+    alpha = np.broadcast_to(np.asarray(alpha, dtype="float64"), (len(Y),))[:, None]
+    likelihood = _Objectives(Y, alpha, terms)
+    params, values = _irls(X, Y, offsets, starts, alpha, likelihood, **settings)
     for unit in np.flatnonzero(np.isnan(params[:, 0])):
-        fallback = _statsmodels(X, Y[unit], offsets[unit], alpha)
+        fallback = _statsmodels(X, Y[unit], offsets[unit], float(alpha[unit, 0]))
         if fallback is not None:
             params[unit] = fallback
-    return params
+            mu = _bounded_exp(X @ fallback + offsets[unit])
+            values[unit] = likelihood.values(mu[None], [unit])[0]
+    return (params, values) if with_objective else params
+
+
+def count_terms(Y: np.ndarray, alpha: float | np.ndarray) -> np.ndarray:
+    """The terms of the NB2 log-likelihood of each series (a row of ``Y``) that do not
+    depend on the means: ``log Gamma(y + 1/alpha) - log Gamma(1/alpha) - log y!`` on each
+    day (0 on a day without events, and for a Poisson series, ``alpha`` 0)."""
+    from scipy import special
+
+    Y = np.asarray(Y, dtype="float64")
+    alpha = np.broadcast_to(np.asarray(alpha, dtype="float64"), (len(Y),))
+    terms = np.zeros(Y.shape)
+    for row in np.flatnonzero(alpha > 0):
+        events, size = Y[row] > 0, 1 / alpha[row]
+        counted = Y[row][events]
+        terms[row][events] = (
+            special.gammaln(counted + size) - special.gammaln(size) - special.gammaln(counted + 1)
+        )
+    return terms
 
 
 def _linear(columns: np.ndarray, coefficients: np.ndarray) -> np.ndarray:
@@ -300,13 +345,15 @@ def _irls(
     Y: np.ndarray,
     offsets: np.ndarray,
     start: np.ndarray | None,
+    alpha: np.ndarray,
+    likelihood: _Objectives,
     *,
-    alpha: float = 0.0,
     tol: float = 1e-10,
     max_iter: int = 100,
     step_tol: float | None = None,
-) -> np.ndarray:
-    """IRLS with step-halving for each row of ``Y``; NaN rows where it fails.
+) -> tuple[np.ndarray, np.ndarray]:
+    """IRLS with step-halving for each row of ``Y`` (its dispersion a row of the column
+    ``alpha``): the coefficients, NaN rows where it fails, and the objectives there.
 
     Every operation is done series by series (elementwise, one BLAS product per series, or
     a series' own scalars), so a series fitted in a stack gets the coefficients it gets
@@ -315,6 +362,7 @@ def _irls(
     """
     columns = np.ascontiguousarray(X.T)
     params = np.full((len(Y), X.shape[1]), np.nan)
+    found = np.full(len(Y), np.nan)
     if start is None:
         mu = (Y + np.maximum(Y.mean(axis=1), 1e-3)[:, None]) / 2
         eta = np.log(mu)
@@ -324,7 +372,7 @@ def _irls(
         beta = start
         eta = np.clip(_linear(columns, beta) + offsets, -_ETA_LIMIT, _ETA_LIMIT)
         mu = np.exp(eta)
-        deviance = [objective(y, m, alpha) for y, m in zip(Y, mu, strict=True)]
+        deviance = likelihood.values(mu).tolist()
     units, y, offset = list(range(len(Y))), Y, offsets  # the series still iterating
     for _ in range(max_iter):
         weight = mu / (1 + alpha * mu)
@@ -343,14 +391,17 @@ def _irls(
                 eta_new[rows] = _linear(columns, new[rows]) + offset[rows]
                 mu_new[rows] = _bounded_exp(eta_new[rows])
             rejected = []
-            for row in rows:
-                if np.isfinite(eta_new[row]).all() and eta_new[row].max() < _ETA_LIMIT:
-                    candidate = objective(y[row], mu_new[row], alpha)
-                    if np.isfinite(candidate) and (
-                        beta is None or candidate <= deviance[row] + 1e-9 * abs(deviance[row])
-                    ):
-                        value[row] = candidate
-                        continue
+            trying = eta_new[rows]
+            bounded = np.isfinite(trying).all(axis=1) & (trying.max(axis=1) < _ETA_LIMIT)
+            candidates = likelihood.values(mu_new[rows], rows).tolist()
+            for row, inside, candidate in zip(rows, bounded.tolist(), candidates, strict=True):
+                if (
+                    inside
+                    and np.isfinite(candidate)
+                    and (beta is None or candidate <= deviance[row] + 1e-9 * abs(deviance[row]))
+                ):
+                    value[row] = candidate
+                    continue
                 rejected.append(row)
             rows = rejected
             if not rows:
@@ -364,16 +415,58 @@ def _irls(
             else:
                 done = beta is not None and np.max(np.abs(new[row] - beta[row])) < step_tol
             if done:
-                params[unit] = new[row]
+                params[unit], found[unit] = new[row], value[row]
             else:
                 going.append(row)
         beta, eta, mu, deviance = new, np.maximum(eta_new, -_ETA_LIMIT - 20), mu_new, value
         if len(going) < len(units):
             if not going:
-                return params
+                return params, found
             units, deviance = [units[row] for row in going], [deviance[row] for row in going]
             y, offset, beta, eta, mu = y[going], offset[going], beta[going], eta[going], mu[going]
-    return params
+            alpha, likelihood = alpha[going], likelihood.of(going)
+    return params, found
+
+
+class _Objectives:
+    """:func:`objective` of each series of a stack at given means, all series at once.
+
+    The log-gamma terms, which do not move with the means, are computed once. Every term
+    is kept over all days (0 on a day without events) and summed along a series' own row,
+    so a series' value does not depend on the others in the stack.
+    """
+
+    def __init__(self, Y: np.ndarray, alpha: np.ndarray, terms: np.ndarray | None) -> None:
+        self.Y, self.alpha = Y, alpha
+        self.events = Y > 0
+        self.poisson = alpha[:, 0] <= 0
+        self.size = np.divide(1.0, alpha, out=np.zeros_like(alpha), where=~self.poisson[:, None])
+        self.combinations = count_terms(Y, alpha[:, 0]) if terms is None else terms
+
+    def of(self, rows: list[int]) -> _Objectives:
+        """The objectives of the series ``rows`` only."""
+        kept = object.__new__(_Objectives)
+        for name in ("Y", "alpha", "events", "poisson", "size", "combinations"):
+            setattr(kept, name, getattr(self, name)[rows])
+        return kept
+
+    def values(self, mu: np.ndarray, rows: list[int] | None = None) -> np.ndarray:
+        """The objective of each series (of ``rows``) at its means, a row of ``mu`` each."""
+        taken = slice(None) if rows is None else rows
+        Y, events, poisson = self.Y[taken], self.events[taken], self.poisson[taken]
+        values = np.full(len(Y), np.nan)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            if poisson.any():
+                y, m = Y[poisson], mu[poisson]
+                term = y * np.log(np.where(events[poisson], y / m, 1.0))
+                values[poisson] = 2 * (np.sum(term, axis=1) - np.sum(y - m, axis=1))
+            if not poisson.all():
+                nb = ~poisson
+                alpha, size = self.alpha[taken][nb], self.size[taken][nb]
+                log_p = -np.log1p(alpha * mu[nb])
+                with_events = self.combinations[taken][nb] + Y[nb] * np.log(-np.expm1(log_p))
+                values[nb] = -2 * (size[:, 0] * np.sum(log_p, axis=1) + np.sum(with_events, axis=1))
+        return values
 
 
 def _bounded_exp(eta: np.ndarray) -> np.ndarray:
@@ -500,16 +593,171 @@ def _pearson_alpha(y: np.ndarray, mu: np.ndarray, df: float | None) -> float:
 
 
 def _ml_alpha(y: np.ndarray, mu: np.ndarray, bounds: tuple[float, float], xatol: float) -> float:
-    from scipy import optimize
+    return float(nb2_alphas(y.ravel()[None], mu.ravel()[None], bounds=bounds, xatol=xatol)[0])
 
-    def negative(log_alpha: float) -> float:
-        return -nb2_loglik(y, mu, float(np.exp(log_alpha)))
 
-    found = optimize.minimize_scalar(
-        negative, bounds=bounds, method="bounded", options={"xatol": xatol}
-    )
-    alpha = float(np.exp(found.x))
-    return alpha if nb2_loglik(y, mu, alpha) > nb2_loglik(y, mu, 0.0) else 0.0
+def nb2_alphas(
+    Y: np.ndarray,
+    MU: np.ndarray,
+    *,
+    bounds: tuple[float, float] = _LOG_ALPHA_BOUNDS,
+    xatol: float = 1e-5,
+) -> np.ndarray:
+    """Maximum-likelihood NB2 dispersion of each series (a row of ``Y``) given its means
+    (a row of ``MU``): :func:`nb2_dispersion` with ``method="ml"``, the series searched
+    together.
+
+    Each series' search is scipy's bounded Brent minimisation (``minimize_scalar(...,
+    method="bounded")``) step for step over ``log(alpha)``; the log-likelihoods the
+    searches ask for at a step are computed together, each series' its own, so a series
+    gets the dispersion it gets alone. 0 where the Poisson likelihood is as high.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> y = np.array([[0.0, 1, 3, 9, 2, 0, 7, 1], [1.0, 2, 1, 2, 1, 2, 1, 2]])
+    >>> nb2_alphas(y, y.mean(axis=1, keepdims=True) * np.ones(8)).round(3).tolist()
+    [1.046, 0.0]
+    """
+    likelihood = _NB2Likelihoods(np.asarray(Y, dtype="float64"), np.asarray(MU, dtype="float64"))
+    searches = [_bounded_minimum(bounds, xatol) for _ in range(len(likelihood.Y))]
+    asked = {row: next(search) for row, search in enumerate(searches)}
+    log_alpha = np.zeros(len(searches))
+    while asked:
+        rows = list(asked)
+        values = -likelihood.values(np.exp(np.array([asked[row] for row in rows])), rows)
+        for row, value in zip(rows, values.tolist(), strict=True):
+            try:
+                asked[row] = searches[row].send(value)
+            except StopIteration as stop:
+                log_alpha[row] = stop.value
+                del asked[row]
+    alpha = np.exp(log_alpha)
+    every = list(range(len(alpha)))
+    better = likelihood.values(alpha, every) > likelihood.values(np.zeros(len(alpha)), every)
+    return np.where(better, alpha, 0.0)
+
+
+class _NB2Likelihoods:
+    """:func:`nb2_loglik` of each series of a stack at given dispersions, all at once (the
+    days with events of every series in one array, each series' sum its own)."""
+
+    def __init__(self, Y: np.ndarray, MU: np.ndarray) -> None:
+        from scipy import special
+
+        self.Y, self.MU = Y, MU
+        events = Y != 0
+        self.counted, self.mu_events = Y[events], MU[events]
+        self.row_of = np.nonzero(events)[0]
+        self.ends = np.cumsum(events.sum(axis=1))
+        self.log_factorial = special.gammaln(self.counted + 1)
+
+    def values(self, alpha: np.ndarray, rows: list[int]) -> np.ndarray:
+        """The log-likelihoods of the series ``rows`` at their dispersions ``alpha``."""
+        from scipy import special
+
+        alpha = np.asarray(alpha, dtype="float64")
+        starts = np.concatenate([[0], self.ends[:-1]])[rows]
+        lengths = self.ends[rows] - starts
+        take = np.concatenate(
+            [np.arange(start, start + n) for start, n in zip(starts, lengths, strict=True)]
+        )
+        counted, mu = self.counted[take], self.mu_events[take]
+        log_factorial = self.log_factorial[take]
+        MU = self.MU[rows]
+        bounds = np.concatenate([[0], np.cumsum(lengths)])
+        values = np.empty(len(rows))
+        poisson = alpha <= 0
+        each = np.repeat(alpha, lengths)
+        if poisson.any():
+            with_events = special.xlogy(counted, mu) - log_factorial
+            totals = np.sum(MU[poisson], axis=1)
+            for position, total in zip(np.flatnonzero(poisson), totals, strict=True):
+                events = with_events[bounds[position] : bounds[position + 1]]
+                values[position] = float(np.sum(events) - total)
+        if not poisson.all():
+            nb = np.flatnonzero(~poisson)
+            inverse = 1 / np.where(poisson, 1.0, alpha)  # the size 1 / alpha
+            sizes = np.repeat(np.where(poisson, 0.0, inverse), lengths)
+            log_gamma_size = np.repeat(special.gammaln(inverse), lengths)
+            log_p = np.sum(-np.log1p(alpha[nb][:, None] * MU[nb]), axis=1)
+            combinations = special.gammaln(counted + sizes) - log_gamma_size - log_factorial
+            with_events = combinations + special.xlogy(counted, -np.expm1(-np.log1p(each * mu)))
+            for position, log_none in zip(nb, log_p, strict=True):
+                events = with_events[bounds[position] : bounds[position + 1]]
+                values[position] = float(inverse[position] * log_none + np.sum(events))
+        return values
+
+
+def _bounded_minimum(bounds: tuple[float, float], xatol: float, maxfun: int = 500) -> Any:
+    """scipy's bounded Brent minimisation (``optimize._optimize._minimize_scalar_bounded``)
+    transcribed as a coroutine: it yields each point it evaluates, is sent the function's
+    value there, and returns the minimiser."""
+    sqrt_eps = np.sqrt(2.2e-16)
+    golden_mean = 0.5 * (3.0 - np.sqrt(5.0))
+    a, b = bounds
+    fulc = a + golden_mean * (b - a)
+    nfc, xf = fulc, fulc
+    rat = e = 0.0
+    x = xf
+    fx = yield x
+    num = 1
+    ffulc = fnfc = fx
+    xm = 0.5 * (a + b)
+    tol1 = sqrt_eps * np.abs(xf) + xatol / 3.0
+    tol2 = 2.0 * tol1
+    while np.abs(xf - xm) > (tol2 - 0.5 * (b - a)):
+        golden = 1
+        if np.abs(e) > tol1:  # parabolic fit
+            golden = 0
+            r = (xf - nfc) * (fx - ffulc)
+            q = (xf - fulc) * (fx - fnfc)
+            p = (xf - fulc) * q - (xf - nfc) * r
+            q = 2.0 * (q - r)
+            if q > 0.0:
+                p = -p
+            q = np.abs(q)
+            r = e
+            e = rat
+            if (np.abs(p) < np.abs(0.5 * q * r)) and (p > q * (a - xf)) and (p < q * (b - xf)):
+                rat = (p + 0.0) / q
+                x = xf + rat
+                if ((x - a) < tol2) or ((b - x) < tol2):
+                    si = np.sign(xm - xf) + ((xm - xf) == 0)
+                    rat = tol1 * si
+            else:
+                golden = 1
+        if golden:  # golden-section step
+            e = a - xf if xf >= xm else b - xf
+            rat = golden_mean * e
+        si = np.sign(rat) + (rat == 0)
+        x = xf + si * np.maximum(np.abs(rat), tol1)
+        fu = yield x
+        num += 1
+        if fu <= fx:
+            if x >= xf:
+                a = xf
+            else:
+                b = xf
+            fulc, ffulc = nfc, fnfc
+            nfc, fnfc = xf, fx
+            xf, fx = x, fu
+        else:
+            if x < xf:
+                a = x
+            else:
+                b = x
+            if (fu <= fnfc) or (nfc == xf):
+                fulc, ffulc = nfc, fnfc
+                nfc, fnfc = x, fu
+            elif fu <= ffulc or fulc in (xf, nfc):
+                fulc, ffulc = x, fu
+        xm = 0.5 * (a + b)
+        tol1 = sqrt_eps * np.abs(xf) + xatol / 3.0
+        tol2 = 2.0 * tol1
+        if num >= maxfun:
+            break
+    return xf
 
 
 def nb2_alpha(y: np.ndarray, mu: np.ndarray) -> float:

@@ -10,7 +10,7 @@ quasi-Poisson, profile likelihood) or by a two-sample Poisson test.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,9 +28,10 @@ from eventdata.analysis._calendar import (
 )
 from eventdata.analysis._daily import MINIMUMS, DailySeries
 from eventdata.analysis._glm import (
-    fit_log_glm,
-    nb2_alpha,
-    objective,
+    count_terms,
+    fit_log_glms,
+    nb2_alphas,
+    require_fit,
 )
 from eventdata.analysis._placebo import (
     MIN_PLACEBO,
@@ -43,6 +44,7 @@ from eventdata.analysis.rate_ratio import rate_ratio_test
 from eventdata.core.errors import (
     AutocorrelationWarning,
     CalibrationWarning,
+    EventDataError,
     InsufficientDataError,
     OverdispersionWarning,
 )
@@ -129,22 +131,32 @@ def run_tests(
     baseline: Baseline | None = None,
     placebos: Sequence[WindowSums] | None = None,
     tables: Sequence[dict[str, pd.DataFrame]] | None = None,
+    models: Sequence[ModelInference | EventDataError] | None = None,
 ) -> list[dict[str, Any]]:
     """The fields of each anniversary's result on ``daily`` (the days ``plan`` was made for).
 
     Warnings point ``stacklevel`` frames above the caller of this function. ``baseline``
     (:func:`fit_baseline`) and the placebo sums of each anniversary
     (:func:`~eventdata.analysis._placebo.left_out_sums`) are computed unless given, and so
-    are the result tables of each anniversary (:func:`window_tables`).
+    are the result tables of each anniversary (:func:`window_tables`) and its negbin or
+    quasi-Poisson inference (:func:`model_inferences`).
     """
     total = sum(len(s) for s in plan.shifts)
     with Progress(progress, total=total, unit=" dates", description="placebo dates") as bar:
         baseline = fit_baseline(daily, plan) if baseline is None else baseline
         placebos = [None] * len(plan.labels) if placebos is None else placebos
         tables = [None] * len(plan.labels) if tables is None else tables
+        models = [None] * len(plan.labels) if models is None else models
         results = []
-        for label, tested, left_out, shifts, placebo, table in zip(
-            plan.labels, plan.tested, plan.left_out, plan.shifts, placebos, tables, strict=True
+        for label, tested, left_out, shifts, placebo, table, model in zip(
+            plan.labels,
+            plan.tested,
+            plan.left_out,
+            plan.shifts,
+            placebos,
+            tables,
+            models,
+            strict=True,
         ):
             # a loop, not a comprehension: warnings then point at the caller's line
             fields = one_anniversary(
@@ -162,6 +174,7 @@ def run_tests(
                 stacklevel=stacklevel + 1,
                 placebo=placebo,
                 tables=table,
+                model=model,
             )
             by_year = fields["by_year"]
             fields.update(
@@ -203,12 +216,14 @@ def one_anniversary(
     stacklevel: int = 3,
     placebo: WindowSums | None = None,
     tables: dict[str, pd.DataFrame] | None = None,
+    model: ModelInference | EventDataError | None = None,
 ) -> dict[str, Any]:
     """The fields of the result for one anniversary; warnings point ``stacklevel`` frames up.
 
-    ``placebo``: the leave-window-out sums at the pseudo-anniversaries ``shifts``, and
-    ``tables``: the result's tables (:func:`window_tables`), when the caller has them
-    (computed here otherwise).
+    ``placebo``: the leave-window-out sums at the pseudo-anniversaries ``shifts``,
+    ``tables``: the result's tables (:func:`window_tables`), and ``model``: the negbin or
+    quasi-Poisson inference of ``method`` (:func:`model_inferences`), when the caller has
+    them (computed here otherwise).
     """
     from scipy import special
 
@@ -267,9 +282,13 @@ def one_anniversary(
             return float(reference.scale(pooled, log_ratio)[0])
 
     elif method in ("negbin", "quasipoisson"):
-        rate_ratio, ci, pvalue, extra = _model_inference(
-            baseline, window_rows.ravel(), method, alternative, level
-        )
+        if model is None:
+            (model,) = model_inferences(
+                [baseline], years_and_anchors, window, method, alternative, level
+            )
+        if isinstance(model, EventDataError):
+            raise model
+        rate_ratio, ci, pvalue, extra = model
         model_variance = float(pooled.model_variance[0])
 
         def spread(log_ratio: float) -> float:
@@ -376,13 +395,104 @@ def _detectable_ratio(spread: Callable[[float], float], critical: float, alterna
     return float(np.exp(log_rho))
 
 
+@dataclass(frozen=True, eq=False)
+class _Fit:
+    """A log-link GLM fit a model inference asks for (the arguments of
+    :func:`~eventdata.analysis._glm.fit_log_glm`); fits with equal ``key`` share the design."""
+
+    key: tuple
+    design: np.ndarray
+    y: np.ndarray
+    offset: np.ndarray
+    alpha: float
+    start: np.ndarray | None
+    terms: np.ndarray | None = None  # count_terms of y and alpha, when fitted many times
+
+
+@dataclass(frozen=True, eq=False)
+class _Dispersion:
+    """The maximum-likelihood NB2 dispersion of ``y`` at the means ``mu`` a model inference
+    asks for (:func:`~eventdata.analysis._glm.nb2_alphas`)."""
+
+    key: tuple
+    y: np.ndarray
+    mu: np.ndarray
+
+
+ModelInference = tuple[float, tuple[float, float], float, Callable[[float], float]]
+
+
+def model_inferences(
+    baselines: Sequence[Baseline],
+    years_and_anchors: tuple[np.ndarray, np.ndarray],
+    window: tuple[int, int],
+    method: str,
+    alternative: str,
+    level: float,
+) -> list[ModelInference | EventDataError]:
+    """The window-indicator GLM inference (:func:`_model_inference`) of each of several
+    series over the same days (units), their GLM fits stacked.
+
+    Each series' inference runs as a coroutine that asks for its fits and dispersions;
+    the fits every series asks for at a step are made in one stack of Newton steps
+    (:func:`~eventdata.analysis._glm.fit_log_glms`) per design, and the dispersions in one
+    stack of searches (:func:`~eventdata.analysis._glm.nb2_alphas`), each series' numbers
+    those it gets alone, so each series' numbers are those of its inference alone (the
+    stack of one). A series whose fit fails gets its error instead.
+    """
+    _, anchors = years_and_anchors
+    window_rows = (anchors[:, None] + np.arange(window[0], window[1] + 1)[None, :]).ravel()
+    runs = [_model_inference(b, window_rows, method, alternative, level) for b in baselines]
+    outcomes: list[ModelInference | EventDataError | None] = [None] * len(runs)
+    asked: dict[int, _Fit | _Dispersion] = {}
+
+    def advance(unit: int, answer: tuple[np.ndarray, float] | float | None) -> None:
+        try:
+            asked[unit] = runs[unit].send(answer)
+        except StopIteration as stop:
+            outcomes[unit] = stop.value
+        except EventDataError as error:
+            outcomes[unit] = error
+
+    for unit in range(len(runs)):
+        advance(unit, None)
+    while asked:
+        pending, groups = dict(asked), {}
+        asked.clear()
+        for unit, request in pending.items():
+            started = isinstance(request, _Fit) and request.start is not None
+            groups.setdefault((request.key, started), []).append(unit)
+        for units in groups.values():
+            fits = [pending[unit] for unit in units]
+            if isinstance(fits[0], _Dispersion):
+                alphas = nb2_alphas(np.stack([f.y for f in fits]), np.stack([f.mu for f in fits]))
+                for unit, alpha in zip(units, alphas.tolist(), strict=True):
+                    advance(unit, alpha)
+                continue
+            counts = np.stack([fit.y for fit in fits])
+            alpha = np.array([fit.alpha for fit in fits])
+            terms = [fit.terms for fit in fits]
+            params, values = fit_log_glms(
+                fits[0].design,
+                counts,
+                offset=np.stack([fit.offset for fit in fits]),
+                alpha=alpha,
+                start=None if fits[0].start is None else np.stack([fit.start for fit in fits]),
+                terms=None if any(t is None for t in terms) else np.stack(terms),
+                with_objective=True,
+            )
+            for unit, beta, value in zip(units, params, values.tolist(), strict=True):
+                advance(unit, (beta, value))
+    return outcomes  # type: ignore[return-value]
+
+
 def _model_inference(
     baseline: Baseline,
     window_rows: np.ndarray,
     method: str,
     alternative: str,
     level: float,
-) -> tuple[float, tuple[float, float], float, Callable[[float], float]]:
+) -> Generator[_Fit | _Dispersion, Any, ModelInference]:
     """Window-indicator GLM, negative binomial or quasi-Poisson: signed-root
     likelihood-ratio test and profile-likelihood interval of the window's rate ratio.
 
@@ -396,10 +506,16 @@ def _model_inference(
     windows, the interval's lower limit 0 and its upper limit finite
     (Venzon and Moolgavkar 1988; Cox and Hinkley 1974, section 9.3).
 
-    Returns the rate ratio, interval, p-value, and the window sum's relative
-    variance at a given expectation (for the detectable ratio).
+    The interval's limits are found by safeguarded Newton steps on ``r`` (its slope from
+    the profile fit's window score), each profile fit starting where the previous ended.
+
+    A coroutine: it yields each GLM fit (:class:`_Fit`) and NB2 dispersion
+    (:class:`_Dispersion`) it needs and is sent the coefficients and objective, or the
+    dispersion (:func:`model_inferences` runs it). Returns the rate ratio, interval,
+    p-value, and the window sum's relative variance at a given expectation (for the
+    detectable ratio).
     """
-    from scipy import optimize, stats
+    from scipy import stats
 
     indicator = np.zeros(len(baseline.y))
     indicator[window_rows] = 1.0
@@ -407,14 +523,34 @@ def _model_inference(
     X, y = baseline.X[rows], baseline.y[rows]
     offset, inside = baseline.offset[rows], indicator[rows] > 0
     full = np.column_stack([X, inside.astype("float64")])
-    poisson = fit_log_glm(full, y, offset=offset, start=np.append(baseline.beta, 0.0))
+    days = rows.tobytes()  # series over the same days share their designs
+
+    def fit(
+        design: np.ndarray,
+        kind: str,
+        counts: np.ndarray,
+        offset: np.ndarray,
+        alpha: float,
+        start: np.ndarray | None,
+        terms: np.ndarray | None = None,
+    ) -> Generator[_Fit, tuple[np.ndarray, float], tuple[np.ndarray, float]]:
+        request = _Fit((kind, days), design, counts, offset, alpha, start, terms)
+        beta, value = yield request
+        return require_fit(beta), value
+
+    # the window coefficient starts at the log ratio of the events to the baseline's
+    # expectation there (half an event when there are none)
+    expected = float(np.exp(X[inside] @ baseline.beta + offset[inside]).sum())
+    ratio = max(float(y[inside].sum()), 0.5) / expected if expected > 0 else 1.0
+    start = np.append(baseline.beta, np.log(ratio))
+    poisson, _ = yield from fit(full, "window", y, offset, 0.0, start)
     mu = np.exp(full @ poisson + offset)
     alpha, phi = 0.0, 1.0
     if method == "negbin":
         fitted = poisson
         for _ in range(3):  # alternate the dispersion and the coefficients
-            alpha = nb2_alpha(y, mu)
-            fitted = fit_log_glm(full, y, offset=offset, alpha=alpha, start=fitted)
+            alpha = yield _Dispersion(("dispersion", days), y, mu)
+            fitted, _ = yield from fit(full, "window", y, offset, alpha, fitted)
             mu = np.exp(full @ fitted + offset)
         start = fitted[:-1]
     else:
@@ -422,30 +558,44 @@ def _model_inference(
         phi = max(pearson / max(1, len(y) - full.shape[1]), 1e-12)
         start = poisson[:-1]
 
-    def deviance(coefficient: float) -> float:
+    # the log-gamma terms of the profile fits, computed once; each profile fit starts
+    # where the previous one ended
+    terms = count_terms(y[None], alpha)[0]
+    warm = [start]
+
+    def deviance(coefficient: float) -> Generator[_Fit, tuple[np.ndarray, float], tuple]:
+        """The profile objective ``D(b)`` and its slope ``dD/db`` (by the envelope
+        theorem, minus twice the window coefficient's score at the profile fit)."""
         if np.isneginf(coefficient):  # the windows' expectation is 0: fit without them
-            beta = fit_log_glm(X[~inside], y[~inside], offset=offset[~inside], alpha=alpha)
-            return objective(y[~inside], np.exp(X[~inside] @ beta + offset[~inside]), alpha)
+            _, value = yield from fit(
+                X[~inside], "outside", y[~inside], offset[~inside], alpha, None, terms[~inside]
+            )
+            return value, 0.0
         shifted = offset + coefficient * inside
-        beta = fit_log_glm(X, y, offset=shifted, alpha=alpha, start=start)
-        return objective(y, np.exp(X @ beta + shifted), alpha)
+        beta, value = yield from fit(X, "baseline", y, shifted, alpha, warm[0], terms)
+        warm[0] = beta
+        means = np.exp(X[inside] @ beta + shifted[inside])
+        return value, -2 * float(np.sum((y[inside] - means) / (1 + alpha * means)))
 
     observed = float(y[inside].sum())
     estimate = float(np.log(observed / np.exp(offset[inside] + X[inside] @ start).sum()))
     if observed > 0:
-        fitted_estimate = fit_log_glm(
-            full, y, offset=offset, alpha=alpha, start=np.append(start, estimate)
+        fitted_estimate, _ = yield from fit(
+            full, "window", y, offset, alpha, np.append(start, estimate), terms
         )
         estimate = float(fitted_estimate[-1])
     else:
         estimate = -np.inf
-    best = deviance(estimate)
+    best, _ = yield from deviance(estimate)
 
-    def signed_root(coefficient: float) -> float:
-        gap = max(0.0, deviance(coefficient) - best) / phi
-        return float(np.sign(estimate - coefficient) * np.sqrt(gap))
+    def signed_root(coefficient: float) -> Generator[_Fit, tuple[np.ndarray, float], tuple]:
+        """``r(b)`` and its slope ``dr/db = (dD/db) / (2 phi r)``."""
+        value, slope = yield from deviance(coefficient)
+        gap = max(0.0, value - best) / phi
+        root = float(np.sign(estimate - coefficient) * np.sqrt(gap))
+        return root, (slope / (2 * phi * root) if root != 0 else float("nan"))
 
-    r0 = signed_root(0.0)
+    r0, slope = yield from signed_root(0.0)
     pvalue = {
         "increase": stats.norm.sf(r0),
         "decrease": stats.norm.cdf(r0),
@@ -462,22 +612,13 @@ def _model_inference(
         if direction < 0 and not np.isfinite(estimate):
             bounds.append(-np.inf)
             continue
-        step, inner = 0.25, centre
-        outer = centre + direction * step
-        while (signed_root(outer) - target) * direction > 0 and step < 40:
-            inner, step = outer, step * 2
-            outer = centre + direction * step
-        if step >= 40:
-            bounds.append(direction * np.inf)
-            continue
-        bounds.append(
-            optimize.brentq(
-                lambda b, target=target: signed_root(b) - target,
-                min(inner, outer),
-                max(inner, outer),
-                xtol=1e-6,
-            )
+        warm[0] = start
+        # the first try: where r, straight through the estimate with its slope at 0, is z
+        first = z / -slope if np.isfinite(estimate) and slope < 0 else 0.25
+        distance = yield from _profile_limit(
+            signed_root, centre, direction, target, first=float(np.clip(first, 1e-3, 40.0))
         )
+        bounds.append(centre + direction * distance)
     rate_ratio = float(np.exp(estimate))
     expected_window = mu[inside]
     share = float(np.sum(expected_window**2) / np.sum(expected_window) ** 2)
@@ -491,6 +632,54 @@ def _model_inference(
         float(pvalue),
         (relative_variance),
     )
+
+
+def _profile_limit(
+    signed_root: Callable[[float], Generator[Any, Any, tuple[float, float]]],
+    centre: float,
+    direction: float,
+    target: float,
+    *,
+    first: float = 0.25,
+    limit: float = 40.0,
+    xtol: float = 1e-6,
+    max_iter: int = 60,
+) -> Generator[Any, Any, float]:
+    """How far from ``centre``, in ``direction``, the signed root ``r`` reaches ``target``:
+    an interval limit (infinite when it is not reached within ``limit``).
+
+    Safeguarded Newton steps on ``h(d) = (r(centre + direction d) - target) direction``,
+    positive at the centre and falling with ``d``, with ``r``'s slope from the profile fit:
+    from ``first``, Newton steps outwards until the root is passed (doubling the distance,
+    as a bracket search would, where Newton's step does not lead outwards), then inside
+    the bracket, bisecting when one leaves it; done when a step moves less than ``xtol``.
+    ``signed_root`` is a coroutine (each value ``yield from``), so that the limits of
+    several series are sought in turn with their profile fits made together.
+    """
+    inner, outer, distance = 0.0, np.inf, first
+    for _ in range(max_iter):
+        root, slope = yield from signed_root(centre + direction * distance)
+        excess = (root - target) * direction
+        if excess == 0:
+            return distance
+        if excess > 0:
+            inner = distance
+        else:
+            outer = distance
+        newton = distance - excess / slope if slope < 0 else np.nan  # NaN slope: no step
+        if np.isinf(outer):
+            if distance >= limit:
+                return np.inf
+            outwards = newton if newton > distance else 2 * distance  # False for NaN
+            following = min(outwards, limit)
+        elif inner < newton < outer:
+            following = newton
+        else:
+            following = (inner + outer) / 2
+        if abs(following - distance) < xtol:
+            return following
+        distance = following
+    return distance
 
 
 def window_tables(

@@ -77,10 +77,11 @@ def anniversary_by_unit(
     The same as ``anniversary_test(events, anniversary, by=by, ...)``. The units
     share the calendar, the pseudo-anniversaries and the design matrix of the
     expectation model, and are counted in one pass; their baselines are fitted
-    together, their pseudo-anniversaries solved together and their tables built
-    together, each unit's numbers computed on its own, so they are those of
+    together, their pseudo-anniversaries solved together, their tables built
+    together and their negbin or quasi-Poisson inferences run together, each
+    unit's numbers computed on its own, so they are those of
     :func:`eventdata.anniversary_test` on its events alone over the same
-    calendar; then each unit runs its own inference. Warnings of the pooled test
+    calendar. Warnings of the pooled test
     point at the caller's line; the units' are listed in their rows
     (``benchmarks/units_benchmark.py`` times it).
 

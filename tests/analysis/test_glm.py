@@ -15,8 +15,10 @@ from eventdata.analysis._glm import (
     fit_nb2,
     log_glm,
     nb2_alpha,
+    nb2_alphas,
     nb2_dispersion,
     nb2_loglik,
+    objective,
 )
 from eventdata.analysis._multiple import adjust_pvalues, benjamini_hochberg
 from eventdata.core.errors import EventDataError
@@ -120,6 +122,43 @@ def test_series_fitted_together_get_exactly_their_coefficients_alone(alpha, warm
     family = sm.families.Poisson() if alpha == 0 else sm.families.NegativeBinomial(alpha=alpha)
     reference = sm.GLM(counts[3], x, family=family, offset=offset[3]).fit(tol=1e-12)
     np.testing.assert_allclose(together[3], reference.params, rtol=1e-5)
+
+
+def test_series_with_their_own_dispersions_get_exactly_their_fits_alone():
+    """Each series of a stack at its own alpha (0 for Poisson): the coefficients of its fit
+    alone, bit for bit, and the objective at them."""
+    rng = np.random.default_rng(11)
+    x, _ = overdispersed(12, n=300)
+    counts = np.stack([rng.negative_binomial(2, 0.4, size=300) for _ in range(4)]).astype(float)
+    alphas = np.array([0.0, 0.3, 1.2, 0.05])
+    together, objectives = fit_log_glms(x, counts, alpha=alphas, with_objective=True)
+    for i, y in enumerate(counts):
+        alone = fit_log_glm(x, y, alpha=alphas[i])
+        np.testing.assert_array_equal(together[i], alone)
+        assert objectives[i] == pytest.approx(objective(y, np.exp(x @ alone), alphas[i]), rel=1e-12)
+
+
+def test_dispersions_searched_together_are_each_the_scipy_search_alone():
+    """nb2_alphas: scipy's bounded search step for step, each series' own, Poisson at 0."""
+    from scipy import optimize
+
+    rng = np.random.default_rng(5)
+    means = rng.uniform(0.1, 4.0, size=(5, 250))
+    counts = rng.negative_binomial(1.5, 1 / (1 + 0.6 * means)).astype(float)
+    counts[3] = np.round(means[3])  # less than Poisson variation: alpha 0
+    together = nb2_alphas(counts, means)
+    for y, mu, alpha in zip(counts, means, together, strict=True):
+        assert nb2_alphas(y[None], mu[None])[0] == alpha == nb2_alpha(y, mu)
+        search = optimize.minimize_scalar(
+            lambda log_alpha, y=y, mu=mu: -nb2_loglik(y, mu, float(np.exp(log_alpha))),
+            bounds=(-12.0, 4.0),
+            method="bounded",
+            options={"xatol": 1e-5},
+        )
+        found = float(np.exp(search.x))
+        best = found if nb2_loglik(y, mu, found) > nb2_loglik(y, mu, 0.0) else 0.0
+        assert alpha == pytest.approx(best, rel=1e-12, abs=1e-300)
+    assert together[3] == 0.0
 
 
 def test_a_series_that_cannot_be_fitted_does_not_stop_the_others():

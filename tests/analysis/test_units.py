@@ -164,7 +164,7 @@ def test_warnings_of_the_pooled_test_point_at_the_callers_line(planted, call):
     assert [warning.filename for warning in record.list] == [__file__]
 
 
-@pytest.mark.parametrize("method", ["placebo", "negbin"])
+@pytest.mark.parametrize("method", ["placebo", "negbin", "quasipoisson"])
 def test_every_unit_has_exactly_the_numbers_of_its_test_alone(planted, method):
     """The units share the design, the baseline fits (one stack of Newton steps) and the
     placebo solves; each unit's numbers are still bit for bit those of its test alone."""
