@@ -29,9 +29,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from eventdata.events.geo import haversine_km
+from eventdata.analysis.spatial._circles import Plan
 
-__all__ = ["Cylinders", "Plan", "log_likelihood_ratio"]
+__all__ = ["Cylinders", "log_likelihood_ratio"]
 
 # cylinders handled in one step (circles x intervals): bounds the memory
 CHUNK = 4_000_000
@@ -47,6 +47,8 @@ BATCH = 10
 MIN_LEVEL = 0.5
 # cells of the grid of ln(mu) per unit (thresholds at a level are looked up on it)
 GRID = 2048
+# (interval, group) pairs whose members are counted in one step
+PIECE = 100_000
 
 
 def log_likelihood_ratio(c, mu, total) -> np.ndarray:
@@ -56,74 +58,6 @@ def log_likelihood_ratio(c, mu, total) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore"):
         outside = np.where(rest > 0, rest * np.log(rest / (total - mu)), 0.0)
         return c * np.log(c / mu) + outside
-
-
-@dataclass
-class Plan:
-    """The circles to scan: for each centre its neighbour order, and which circles count."""
-
-    order: np.ndarray  # (centres, K) neighbour indices, nearest first
-    radius: np.ndarray  # (centres, K) km to the k-th neighbour
-    size: np.ndarray  # (centres, K) events in the circle of the first k+1 neighbours
-    centre: np.ndarray  # (circles,) centre of each distinct circle scanned, ascending
-    step: np.ndarray  # (circles,) its last neighbour's position in the order
-
-    @classmethod
-    def build(cls, latitude, longitude, place, max_share, max_radius_km) -> Plan:
-        """Circles around each location, as SaTScan grows them, each distinct one once."""
-        km = haversine_km(latitude[:, None], longitude[:, None], latitude[None], longitude[None])
-        order = np.argsort(km, axis=1, kind="stable")
-        radius = np.take_along_axis(km, order, axis=1)
-        per_place = np.bincount(place, minlength=len(latitude))
-        size = np.cumsum(per_place[order], axis=1)
-        allowed = size <= max_share * len(place)
-        if max_radius_km is not None:
-            allowed &= radius <= max_radius_km
-        # a circle ends where the next neighbour is farther (equidistant ones enter together)
-        allowed[:, :-1] &= radius[:, 1:] > radius[:, :-1]
-        allowed &= per_place[order] > 0  # a neighbour without events adds nothing to scan
-        # circles holding the same events are scanned once (the first centre's smallest one)
-        weights = np.random.default_rng(0).integers(1, 2**62, len(latitude), dtype=np.int64)
-        weights[per_place == 0] = 0
-        key = np.cumsum(weights[order], axis=1, dtype=np.int64)
-        centres, steps = np.nonzero(allowed)
-        # of circles holding the same events, SaTScan reports the one with the fewest locations
-        by_size = np.lexsort((centres, steps, key[centres, steps]))
-        keys = key[centres, steps][by_size]
-        first = np.sort(by_size[np.r_[True, keys[1:] != keys[:-1]][: len(keys)]])
-        depth = int(steps.max()) + 1 if len(steps) else 1
-        return cls(
-            order[:, :depth], radius[:, :depth], size[:, :depth], centres[first], steps[first]
-        )
-
-    def cumulative(self, place, days, n_days, dtype) -> np.ndarray:
-        """(replications, days + 1, circles) cumulative event counts over the days.
-
-        ``days``: one row of event days per replication (the events' places stay).
-        """
-        n_places, depth = self.order.shape
-        batch = days.shape[0]
-        cell = (np.arange(batch)[:, None] * n_places + place[None, :]) * (n_days + 1) + days + 1
-        flat = np.bincount(cell.ravel(), minlength=batch * n_places * (n_days + 1))
-        table = np.cumsum(flat.reshape(batch, n_places, n_days + 1), axis=2, dtype=dtype)
-        out = np.empty((batch, len(self.centre), n_days + 1), dtype=dtype)
-        # grow every centre's circle one neighbour at a time, keeping the circles scanned
-        # (a loop over the depth: numpy's cumulative sum along a middle axis is slow)
-        circles, centres, bounds = self._by_step
-        grown = np.zeros((batch, n_places, n_days + 1), dtype=dtype)
-        for k in range(depth):
-            grown += table[:, self.order[:, k]]
-            a, b = bounds[k], bounds[k + 1]
-            if a < b:
-                out[:, circles[a:b]] = grown[:, centres[a:b]]
-        # days as rows: the counts over the intervals of one length are then two row slices
-        return np.ascontiguousarray(out.transpose(0, 2, 1))
-
-    def __post_init__(self):
-        # the circles sorted by their depth, their centres, and where each depth begins
-        circles = np.argsort(self.step, kind="stable")
-        bounds = np.searchsorted(self.step[circles], np.arange(self.order.shape[1] + 1))
-        self._by_step = (circles, self.centre[circles], bounds)
 
 
 @dataclass(frozen=True)
@@ -139,7 +73,13 @@ class _Intervals:
 
 @dataclass
 class Cylinders:
-    """Every circle times every interval, with what does not change between replications."""
+    """Every circle times every interval, with what does not change between replications.
+
+    The circles are looked at in the plan's groups (:mod:`._circles`): a group's largest
+    circle's count against the least count of its smallest circle's expectation bounds
+    every member; the members of the few groups and intervals that pass are counted and
+    their LLR computed.
+    """
 
     plan: Plan
     day_totals: np.ndarray
@@ -147,6 +87,7 @@ class Cylinders:
     prospective: bool
     min_events: int
     _thresholds: dict = field(default_factory=dict)
+    _size_tables: dict = field(default_factory=dict)
     _grids: dict = field(default_factory=dict)
     _cached: int = 0
 
@@ -155,17 +96,26 @@ class Cylinders:
         # counts fit in 16 bits for most data, which halves the memory each replication reads
         self.dtype = np.dtype(np.int16 if self.total < np.iinfo(np.int16).max - 1 else np.int32)
         self.sizes = self.plan.size[self.plan.centre, self.plan.step].astype("float64")
-        self._log_sizes = np.log(self.sizes)
+        members = self.plan.members
+        self._member_sizes = np.where(members >= 0, self.sizes[members], np.inf)
+        # a group's thresholds are its smallest circle's; kept per distinct size
+        self._size_values, self._size_index = np.unique(
+            self.sizes[self.plan.first], return_inverse=True
+        )
         # no cylinder with an event expects less than one event's share of the smallest circle
         smallest = self.sizes.min() if len(self.sizes) else 1.0  # none: one place, too big
         self._log_floor = np.log(smallest / self.total) - 1.0 / GRID
         self.blocks = self._blocks()
         longest = max(len(b.start) for b in self.blocks)
+        n_groups = len(self.plan.last)
         step = max(1, CHUNK // longest)
-        self.chunks = [
-            (lo, min(lo + step, len(self.sizes))) for lo in range(0, len(self.sizes), step)
-        ]
-        self._buffer = np.empty(longest * min(step, len(self.sizes)), dtype=self.dtype)
+        self.chunks = [(lo, min(lo + step, n_groups)) for lo in range(0, n_groups, step)]
+        self._buffer = np.empty(longest * min(step, n_groups), dtype=self.dtype)
+
+    @property
+    def n_cylinders(self) -> int:
+        """Cylinders of the groups' largest circles (what a replication compares)."""
+        return len(self.plan.last) * sum(len(b.start) for b in self.blocks)
 
     def _blocks(self) -> list[_Intervals]:
         n_days = len(self.day_totals)
@@ -190,42 +140,54 @@ class Cylinders:
             )
         return blocks
 
-    def _expected(self, a, b, block) -> np.ndarray:
-        """(intervals, circles) expected counts of one block."""
-        return block.day_share[:, None] * self.sizes[None, a:b]
-
     def _counts(self, cumulative, a, b, block) -> np.ndarray:
-        """(intervals, circles) counts of one block, in the engine's buffer."""
+        """(intervals, groups) counts of the groups' largest circles, in the engine's buffer."""
         shape = (len(block.start), b - a)
         out = self._buffer[: shape[0] * shape[1]].reshape(shape)
         return np.subtract(cumulative[block.hi, a:b], cumulative[block.lo, a:b], out=out)
 
     def _threshold(self, level, chunk, index) -> np.ndarray:
-        """The least count at which each cylinder of a block could reach ``level``.
+        """The least count at which a group's largest circle could let a member reach
+        ``level``, for each interval of a block and group of a chunk.
 
-        At a level, from a table over a fine grid of ``ln mu`` (``mu`` is a circle's size
-        times an interval's share, so ``ln mu`` is a sum): the grid point at or below a
-        cylinder's ``mu`` gives a count at most its least one, never more.
+        Kept per cylinder while they fit in :data:`CACHE`, else gathered again from the
+        block's table per smallest-circle size.
         """
         key = (level, chunk, index)
         if key in self._thresholds:
             return self._thresholds[key]
         a, b = self.chunks[chunk]
+        least = np.take(self._size_table(level, index), self._size_index[a:b], axis=1)
+        if self._cached + least.size <= CACHE:
+            self._thresholds[key] = least
+            self._cached += least.size
+        return least
+
+    def _size_table(self, level, index) -> np.ndarray:
+        """(intervals, distinct sizes): the least count that could reach ``level``.
+
+        At a level, from a table over a fine grid of ``ln mu`` (``mu`` is a circle's size
+        times an interval's share, so ``ln mu`` is a sum): the grid point at or below a
+        cylinder's ``mu`` gives a count at most its least one, never more.
+        """
+        key = (level, index)
+        if key in self._size_tables:
+            return self._size_tables[key]
         block = self.blocks[index]
         if level > 0:
             with np.errstate(divide="ignore"):
                 log_share = np.log(block.day_share)
-            log_mu = log_share[:, None] + self._log_sizes[None, a:b]
+            log_mu = log_share[:, None] + np.log(self._size_values)[None, :]
             # one grid step lower than the floor: rounding in the logs never raises a count
             # (cell 0 holds the intervals without events, whose log is -inf)
             cell = np.maximum((log_mu - self._log_floor) * GRID, 0.0).astype(np.intp)
             least = self._least_counts(level)[cell]
         else:  # more events than expected
-            least = np.floor(self._expected(a, b, block)) + 1
+            least = np.floor(block.day_share[:, None] * self._size_values[None, :]) + 1
         least = np.clip(np.maximum(least, self.min_events), 0, self.total + 1).astype(self.dtype)
-        if self._cached + least.size <= CACHE:
-            self._thresholds[key] = least
-            self._cached += least.size
+        if sum(t.size for t in self._size_tables.values()) + least.size > CACHE:
+            self._size_tables = {}  # those of other levels
+        self._size_tables[key] = least
         return least
 
     def _least_counts(self, level: float) -> np.ndarray:
@@ -250,70 +212,92 @@ class Cylinders:
         self._grids[level] = least
         return least
 
-    def largest(self, cumulative, level: float) -> float:
-        """The largest LLR over all cylinders, for one table of cumulative counts.
+    def _candidates(self, tables, level):
+        """Every member cylinder of the groups and intervals that could reach ``level``
+        and holds more events than expected (and ``min_events``), in pieces:
+        ``(circle, start, length, observed, expected, llr)``."""
+        groups, places = tables
+        for chunk, (a, b) in enumerate(self.chunks):
+            for index, block in enumerate(self.blocks):
+                least = self._threshold(level, chunk, index)
+                margin = self._counts(groups, a, b, block)
+                margin -= least
+                # intervals (rows) where some group may reach the level: usually none or few
+                rows = np.flatnonzero(margin.max(axis=1) >= 0)
+                if not len(rows):
+                    continue
+                at, group = np.nonzero(margin[rows] >= 0)
+                rows = rows[at]
+                top = margin[rows, group].astype(np.int64) + least[rows, group]
+                for piece in range(0, len(rows), PIECE):
+                    cut = slice(piece, piece + PIECE)
+                    found = self._members(places, block, rows[cut], group[cut] + a, top[cut])
+                    if found is not None:
+                        yield found
+
+    def _members(self, places, block, rows, group, top):
+        """The member cylinders of some (interval, group) pairs above expectation."""
+        start = block.start[rows]
+        end = start + block.length[rows]  # one past, as a row of the cumulative tables
+        tail = self.plan.tail[group]
+        dropped = places[tail, end[:, None]] - places[tail, start[:, None]]
+        lost = np.zeros((len(rows), tail.shape[1] + 1), dtype=np.int64)
+        np.cumsum(dropped, axis=1, out=lost[:, 1:])
+        c = top[:, None] - np.take_along_axis(lost, self.plan.lacks[group], axis=1)
+        mu = block.day_share[rows][:, None] * self._member_sizes[group]  # padding: inf
+        at, member = np.nonzero((c > mu) & (c >= self.min_events))
+        if not len(at):
+            return None
+        c, mu = c[at, member].astype("float64"), mu[at, member]
+        llr = log_likelihood_ratio(c, mu, self.total)
+        circle = self.plan.members[group[at], member]
+        return circle, start[at], block.length[rows][at], c, mu, llr
+
+    def largest(self, tables, level: float) -> float:
+        """The largest LLR over all cylinders, for one replication's tables.
 
         The cylinders that could reach ``level`` are looked at first, then those that
         could reach half of it, and so on: the first level some cylinder reaches holds
         the largest.
         """
         while level >= MIN_LEVEL:
-            found = self._largest(cumulative, level)
+            found = self._largest(tables, level)
             if found >= level:  # every cylinder that could beat it was looked at
                 return found
             level /= 2
-        return self._largest(cumulative, 0.0)
+        return self._largest(tables, 0.0)
 
-    def _largest(self, cumulative, level) -> float:
+    def _largest(self, tables, level) -> float:
         best = 0.0
-        for chunk, (a, b) in enumerate(self.chunks):
-            for index, block in enumerate(self.blocks):
-                least = self._threshold(level, chunk, index)
-                margin = self._counts(cumulative, a, b, block)
-                margin -= least
-                # intervals (rows) where some circle may reach the level: usually none or few
-                starts = np.flatnonzero(margin.max(axis=1) >= 0)
-                if not len(starts):
-                    continue
-                rows, circles = np.nonzero(margin[starts] >= 0)
-                starts = starts[rows]
-                c = (margin[starts, circles] + least[starts, circles]).astype("float64")
-                expected = block.day_share[starts] * self.sizes[a + circles]
-                llr = log_likelihood_ratio(c, expected, self.total)
-                llr = llr[(c > expected) & (c >= self.min_events)]
-                if len(llr):
-                    best = max(best, float(llr.max()))
+        for *_, llr in self._candidates(tables, level):
+            best = max(best, float(llr.max()))
         return best
 
-    def best(self, cumulative) -> dict[str, np.ndarray]:
-        """Each circle's best cylinder (ties: the earliest start, then the shortest)."""
+    def best(self, tables, level: float = 0.0) -> dict[str, np.ndarray]:
+        """Each circle's best cylinder (ties: the earliest start, then the shortest), for
+        the circles whose best reaches ``level`` (all with more events than expected at 0).
+        """
         n = len(self.sizes)
-        value, start, length = np.zeros(n), np.zeros(n, np.intp), np.ones(n, np.intp)
+        value, start, length = np.full(n, -np.inf), np.zeros(n, np.intp), np.ones(n, np.intp)
         observed, expected = np.zeros(n), np.zeros(n)
-        for a, b in self.chunks:
-            rows = np.arange(b - a)
-            for block in self.blocks:
-                counts = self._counts(cumulative, a, b, block).astype("float64")
-                mu = self._expected(a, b, block)
-                high = (counts > mu) & (counts >= self.min_events)
-                llr = np.zeros(counts.shape)
-                llr[high] = log_likelihood_ratio(counts[high], mu[high], self.total)
-                where = np.argmax(llr, axis=0)
-                top = llr[where, rows]
-                first = block.start[where]
-                better = (top > value[a:b]) | ((top == value[a:b]) & (first < start[a:b]))
-                value[a:b] = np.where(better, top, value[a:b])
-                start[a:b] = np.where(better, first, start[a:b])
-                length[a:b] = np.where(better, block.length[where], length[a:b])
-                observed[a:b] = np.where(better, counts[where, rows], observed[a:b])
-                expected[a:b] = np.where(better, mu[where, rows], expected[a:b])
+        for circle, first, span, c, mu, llr in self._candidates(tables, level):
+            # each circle's best of this piece, then against its best so far
+            order = np.lexsort((span, first, -llr, circle))
+            head = order[np.r_[True, circle[order][1:] != circle[order][:-1]]]
+            circle, first, span, llr = circle[head], first[head], span[head], llr[head]
+            v, s, w = value[circle], start[circle], length[circle]
+            better = (llr > v) | ((llr == v) & ((first < s) | ((first == s) & (span < w))))
+            take = circle[better]
+            value[take], start[take], length[take] = llr[better], first[better], span[better]
+            observed[take], expected[take] = c[head][better], mu[head][better]
+        keep = np.flatnonzero(value >= level) if level > 0 else np.flatnonzero(value > 0)
         return {
-            "circle": np.arange(n),
-            "start": start,
-            "end": start + length - 1,
-            "observed": observed,
-            "expected": expected,
-            "llr": value,
+            "circle": keep,
+            "start": start[keep],
+            "end": start[keep] + length[keep] - 1,
+            "observed": observed[keep],
+            "expected": expected[keep],
+            "llr": value[keep],
         }
 
     def null_statistics(self, place, day, replications, rng, guess) -> np.ndarray:
@@ -327,17 +311,19 @@ class Cylinders:
         null = np.empty(replications)
         level = LEVEL_SHARE * guess
         # replications whose counts are built together (bounded like a chunk)
-        batch = max(1, min(BATCH, CHUNK // max(1, len(self.sizes) * (n_days + 1))))
+        cells = (len(self.plan.last) + self.plan.order.shape[0] + 1) * (n_days + 1)
+        batch = max(1, min(BATCH, CHUNK // max(1, cells)))
         relevel = list(RELEVEL)
         for lo in range(0, replications, batch):
             if relevel and lo >= relevel[0]:
                 relevel = [r for r in relevel if r > lo]
                 level = LEVEL_SHARE * float(np.quantile(null[:lo], 0.1))
-                self._thresholds, self._cached = {}, 0  # those of the old levels
+                # those of the old levels
+                self._thresholds, self._cached, self._size_tables = {}, 0, {}
             shuffled = np.stack(
                 [rng.permutation(day) for _ in range(min(batch, replications - lo))]
             )
-            counts = self.plan.cumulative(place, shuffled, n_days, self.dtype)
-            for r, cumulative in enumerate(counts):
-                null[lo + r] = self.largest(cumulative, level)
+            groups, places = self.plan.tables(place, shuffled, n_days, self.dtype)
+            for r in range(len(groups)):
+                null[lo + r] = self.largest((groups[r], places[r]), level)
         return null

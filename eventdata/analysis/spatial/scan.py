@@ -58,7 +58,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from eventdata.analysis.spatial._cylinders import Cylinders, Plan
+from eventdata.analysis.spatial._circles import Plan
+from eventdata.analysis.spatial._cylinders import Cylinders
 from eventdata.core.errors import EventDataError, InsufficientDataError
 from eventdata.core.options import as_day, require_columns
 from eventdata.core.result import Result
@@ -70,6 +71,12 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
 __all__ = ["ScanResult", "space_time_scan"]
+
+# the largest LLR of the observed data is looked for from this level down (halving)
+FIRST_LEVEL = 256.0
+# what a scan may take: bytes of one replication's count tables, cylinders compared in all
+MAX_TABLE_BYTES = 2**30
+MAX_WORK = 2e12
 
 _COLUMNS = [
     "rank",
@@ -299,6 +306,12 @@ def space_time_scan(
     else:
         window = max(1, int(np.floor(max_period_share * n_days)))
     window = min(window, n_days)
+    # a first check from the places alone (each with events is the centre of some circle)
+    counts = np.bincount(place, minlength=len(places))
+    centres = int(((counts > 0) & (counts <= max_share * n_events)).sum())
+    _check_size(
+        centres, len(places), len(place) and centres, n_days, window, prospective, replications
+    )
     plan = Plan.build(
         places["latitude"].to_numpy("float64"),
         places["longitude"].to_numpy("float64"),
@@ -306,14 +319,26 @@ def space_time_scan(
         max_share,
         max_radius_km,
     )
-    cylinders = Cylinders(plan, np.bincount(day, minlength=n_days), window, prospective, min_events)
-    counts = plan.cumulative(place, day[None], n_days, cylinders.dtype)[0]
-    observed = pd.DataFrame(cylinders.best(counts))
-    null = cylinders.null_statistics(place, day, replications, rng, observed["llr"].max())
-    calendar = (first, last, unit, prospective)
-    table = _report(
-        observed, plan, (place, day), places, calendar, null, replications, max_clusters
+    _check_size(
+        len(plan.last), len(places), len(plan.centre), n_days, window, prospective, replications
     )
+    cylinders = Cylinders(plan, np.bincount(day, minlength=n_days), window, prospective, min_events)
+    tables = plan.tables(place, day[None], n_days, cylinders.dtype)
+    observed = (tables[0][0], tables[1][0])
+    top = cylinders.largest(observed, FIRST_LEVEL)
+    null = cylinders.null_statistics(place, day, replications, rng, top)
+    calendar = (first, last, unit, prospective)
+    # each circle's best cylinder, from the level the report can reach down to: clusters
+    # every replication beat are not reported (with replications), else lower and lower
+    level = min(0.999 * null.min(), top) if replications else top / 4
+    while True:
+        best = pd.DataFrame(cylinders.best(observed, level))
+        table, complete = _report(
+            best, plan, (place, day), places, calendar, null, replications, max_clusters
+        )
+        if complete or level == 0 or (replications and len(table)):
+            break  # (those below this level: p = 1, never reported)
+        level = level / 4 if level > 0.05 else 0.0
     parameters = {
         "start": first,
         "end": last,
@@ -352,6 +377,22 @@ def _check_options(
             raise EventDataError(
                 f"{name} must be a whole number of at least {least}, not {value!r}"
             )
+
+
+def _check_size(groups, places, circles, n_days, window, prospective, replications):
+    """Raise one clear error, before the large allocations, when a scan cannot run here."""
+    intervals = window if prospective else window * (n_days + 1) - window * (window + 1) // 2
+    table = (groups + places + 1) * (n_days + 1) * 4
+    work = groups * intervals * (replications + 1)
+    if table <= MAX_TABLE_BYTES and work <= MAX_WORK:
+        return
+    raise EventDataError(
+        f"this scan is too large to run: {circles:,} circles (in {groups:,} groups) or more "
+        f"x {intervals:,} intervals of {n_days:,} time units, {replications} replications "
+        f"(about {work:.1e} comparisons and {table / 2**30:.1f} GiB per replication); "
+        "scan weeks or months (days_per_unit=7 or 30), shorten max_days, "
+        "bound the circles (max_radius_km or a smaller max_share), or run fewer replications"
+    )
 
 
 def _prepare(events, locations, start, end):
@@ -400,7 +441,11 @@ def _prepare(events, locations, start, end):
 
 
 def _report(observed, plan, events, places, calendar, null, replications, max_clusters):
-    """Each centre's best circle, in decreasing LLR, keeping those that share no location."""
+    """Each centre's best circle, in decreasing LLR, keeping those that share no location.
+
+    Returns the table, and whether it stopped for ``max_clusters`` or a cluster every
+    replication beat (rather than for want of circles in ``observed``).
+    """
     first, last, unit, prospective = calendar
     place, day = events
     found = observed[observed["llr"] > 0].copy()
@@ -413,6 +458,7 @@ def _report(observed, plan, events, places, calendar, null, replications, max_cl
     found = found.drop_duplicates("centre")
     taken = np.zeros(len(places), dtype=bool)
     rows = []
+    complete = False  # stopped for max_clusters or p = 1, not for want of circles
     for row in found.itertuples(index=False):
         members = plan.order[row.centre, : row.step + 1]
         if taken[members].any():
@@ -426,6 +472,7 @@ def _report(observed, plan, events, places, calendar, null, replications, max_cl
             end = int(row.end)
         exceed = int((null >= row.llr - 1e-9 * max(1.0, row.llr)).sum())
         if rows and replications and exceed == replications:
+            complete = True
             break  # every replication beat it (p = 1): SaTScan stops reporting here
         rows.append(
             {
@@ -446,8 +493,9 @@ def _report(observed, plan, events, places, calendar, null, replications, max_cl
             }
         )
         if len(rows) == max_clusters:
+            complete = True
             break
     table = pd.DataFrame(rows, columns=_COLUMNS)
-    return (
-        table.astype({"start": "datetime64[ns]", "end": "datetime64[ns]"}) if table.empty else table
-    )
+    if table.empty:
+        table = table.astype({"start": "datetime64[ns]", "end": "datetime64[ns]"})
+    return table, complete
