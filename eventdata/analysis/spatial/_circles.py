@@ -107,7 +107,8 @@ class Plan:
     def _group(self) -> None:
         """Groups of consecutive circles of one centre (see the module's docstring).
 
-        ``last`` (groups,): each group's largest circle; ``first``: its smallest;
+        ``last`` (groups,): each group's largest circle; ``first``: its smallest (the
+        groups in increasing size of their smallest circle);
         ``members`` (groups, M): its circles, -1 padded; ``lacks`` (groups, M): how many
         of ``tail``'s places each member lacks; ``tail`` (groups, W): the places the
         largest circle adds to the smallest, farthest first, padded with the index of a
@@ -131,7 +132,6 @@ class Plan:
         starts = np.flatnonzero(new)
         group = np.cumsum(new) - 1
         ends = np.r_[starts[1:], n] - 1
-        self.first, self.last = starts, ends
         count = ends - starts + 1
         position = np.arange(n) - starts[group]
         members = np.full((len(starts), int(count.max())), -1, dtype=np.intp)
@@ -148,7 +148,10 @@ class Plan:
             tail[inside] = self.order[
                 np.broadcast_to(centre[:, None], back.shape)[inside], back[inside]
             ]
-        self.members, self.lacks, self.tail = members, lacks, tail
+        # groups sorted by their smallest circle's size: thresholds then change by ranges
+        by_size = np.argsort(sizes[starts], kind="stable")
+        self.first, self.last = starts[by_size], ends[by_size]
+        self.members, self.lacks, self.tail = members[by_size], lacks[by_size], tail[by_size]
 
     def tables(self, place, days, n_days, dtype) -> tuple[np.ndarray, np.ndarray]:
         """Cumulative event counts over the days, of each group's largest circle and of

@@ -31,12 +31,14 @@ import numpy as np
 
 from eventdata.analysis.spatial._circles import Plan
 
-__all__ = ["Cylinders", "log_likelihood_ratio"]
+__all__ = ["Cylinders", "bands", "interval_rows", "log_likelihood_ratio"]
 
 # cylinders handled in one step (circles x intervals): bounds the memory
 CHUNK = 4_000_000
-# cylinders whose count thresholds are kept between replications
+# thresholds kept between replications (cells)
 CACHE = 64_000_000
+# width of a band of circle sizes sharing thresholds, in ln(size) (sizes within 10%)
+BAND = 0.1
 # the first level looked at: a share of the observed largest LLR, then, after RELEVEL
 # replications, of their largest LLRs' 10th percentile
 LEVEL_SHARE = 0.9
@@ -49,6 +51,9 @@ MIN_LEVEL = 0.5
 GRID = 2048
 # (interval, group) pairs whose members are counted in one step
 PIECE = 100_000
+# interval lengths scanned one by one; longer ones in bands of lengths within RATIO
+SINGLE = 8
+RATIO = 1.1
 
 
 def log_likelihood_ratio(c, mu, total) -> np.ndarray:
@@ -60,15 +65,38 @@ def log_likelihood_ratio(c, mu, total) -> np.ndarray:
         return c * np.log(c / mu) + outside
 
 
+def bands(window: int) -> list[tuple[int, int]]:
+    """The bands of interval lengths scanned together: (shortest, longest), in units."""
+    out, shortest = [], 1
+    while shortest <= window:
+        longest = min(
+            window, max(shortest, shortest if shortest <= SINGLE else int(shortest * RATIO))
+        )
+        out.append((shortest, longest))
+        shortest = longest + 1
+    return out
+
+
+def interval_rows(n_days: int, window: int, prospective: bool) -> int:
+    """How many rows (a start and a band of lengths) a replication compares per group."""
+    if prospective:
+        return window
+    return sum(n_days - shortest + 1 for shortest, _ in bands(window))
+
+
 @dataclass(frozen=True)
 class _Intervals:
-    """Intervals of one block: rows of the cumulative table where they start and end."""
+    """Intervals of one block: those starting on ``start`` with a length from ``length``
+    to ``longest`` (ending by the last unit), and the rows of the cumulative tables that
+    hold their widest span (``lo``, ``hi``).
+    """
 
     lo: slice | np.ndarray
     hi: slice | np.ndarray
-    start: np.ndarray  # first unit of each interval
-    length: np.ndarray  # its length in units
-    day_share: np.ndarray  # its events (all locations) over all events
+    start: np.ndarray  # first unit of each row
+    length: np.ndarray  # the shortest interval's length in units
+    day_share: np.ndarray  # its events (all locations) over all events: the least share
+    extra: int  # how much longer than ``length`` the row's longest interval is
 
 
 @dataclass
@@ -86,8 +114,7 @@ class Cylinders:
     window: int
     prospective: bool
     min_events: int
-    _thresholds: dict = field(default_factory=dict)
-    _size_tables: dict = field(default_factory=dict)
+    _tables: dict = field(default_factory=dict)
     _grids: dict = field(default_factory=dict)
     _cached: int = 0
 
@@ -98,18 +125,27 @@ class Cylinders:
         self.sizes = self.plan.size[self.plan.centre, self.plan.step].astype("float64")
         members = self.plan.members
         self._member_sizes = np.where(members >= 0, self.sizes[members], np.inf)
-        # a group's thresholds are its smallest circle's; kept per distinct size
-        self._size_values, self._size_index = np.unique(
-            self.sizes[self.plan.first], return_inverse=True
-        )
+        # a group's thresholds are those of the smallest circle of its band of sizes (the
+        # groups come sorted by their smallest circle's size, so a band is a column range)
+        low = self.sizes[self.plan.first]
+        band = np.floor(np.log(np.maximum(low, 1.0)) / BAND).astype(np.int64)
+        new = np.r_[True, band[1:] != band[:-1]][: len(band)]
+        self._band_sizes, self._band = low[new], np.cumsum(new) - 1
         # no cylinder with an event expects less than one event's share of the smallest circle
         smallest = self.sizes.min() if len(self.sizes) else 1.0  # none: one place, too big
         self._log_floor = np.log(smallest / self.total) - 1.0 / GRID
+        self._day_cumulative = np.concatenate([[0.0], np.cumsum(self.day_totals)])
         self.blocks = self._blocks()
         longest = max(len(b.start) for b in self.blocks)
         n_groups = len(self.plan.last)
         step = max(1, CHUNK // longest)
         self.chunks = [(lo, min(lo + step, n_groups)) for lo in range(0, n_groups, step)]
+        # each chunk's runs of one band: (first column, end column, band), chunk-relative
+        self._runs = []
+        for a, b in self.chunks:
+            cut = np.flatnonzero(np.r_[True, self._band[a + 1 : b] != self._band[a : b - 1]])
+            ends = np.r_[cut[1:], b - a]
+            self._runs.append(list(zip(cut, ends, self._band[a + cut], strict=True)))
         self._buffer = np.empty(longest * min(step, n_groups), dtype=self.dtype)
 
     @property
@@ -118,26 +154,37 @@ class Cylinders:
         return len(self.plan.last) * sum(len(b.start) for b in self.blocks)
 
     def _blocks(self) -> list[_Intervals]:
+        """The intervals, by lengths: each length alone up to :data:`SINGLE`, then bands of
+        lengths within :data:`RATIO` of each other (a band's longest span bounds the
+        counts of all its intervals, its shortest their expectation)."""
         n_days = len(self.day_totals)
-        day_cumulative = np.concatenate([[0.0], np.cumsum(self.day_totals)])
+        cumulative = self._day_cumulative
         if self.prospective:  # intervals that end on the last unit, shortest first
             lengths = np.arange(1, self.window + 1)
             lo = n_days - lengths
-            share = (day_cumulative[n_days] - day_cumulative[lo]) / self.total
-            return [_Intervals(lo, slice(n_days, n_days + 1), lo, lengths, share)]
+            share = (cumulative[n_days] - cumulative[lo]) / self.total
+            return [_Intervals(lo, slice(n_days, n_days + 1), lo, lengths, share, 0)]
         blocks = []
-        for length in range(1, self.window + 1):  # all starts of one length per block
-            starts = np.arange(n_days - length + 1)
-            share = (day_cumulative[starts + length] - day_cumulative[starts]) / self.total
-            blocks.append(
-                _Intervals(
-                    slice(0, n_days - length + 1),
-                    slice(length, n_days + 1),
-                    starts,
-                    np.full(len(starts), length),
-                    share,
-                )
-            )
+        for shortest, longest in bands(self.window):
+            # the starts whose widest span fits, then those it would pass the last unit
+            whole = np.arange(n_days - longest + 1)
+            cut = np.arange(n_days - longest + 1, n_days - shortest + 1)
+            for starts, lo, hi in (
+                (whole, slice(0, len(whole)), slice(longest, n_days + 1)),
+                (cut, slice(cut[0], cut[-1] + 1) if len(cut) else cut, slice(n_days, n_days + 1)),
+            ):
+                if len(starts):
+                    share = (cumulative[starts + shortest] - cumulative[starts]) / self.total
+                    blocks.append(
+                        _Intervals(
+                            lo,
+                            hi,
+                            starts,
+                            np.full(len(starts), shortest),
+                            share,
+                            longest - shortest,
+                        )
+                    )
         return blocks
 
     def _counts(self, cumulative, a, b, block) -> np.ndarray:
@@ -146,48 +193,33 @@ class Cylinders:
         out = self._buffer[: shape[0] * shape[1]].reshape(shape)
         return np.subtract(cumulative[block.hi, a:b], cumulative[block.lo, a:b], out=out)
 
-    def _threshold(self, level, chunk, index) -> np.ndarray:
-        """The least count at which a group's largest circle could let a member reach
-        ``level``, for each interval of a block and group of a chunk.
-
-        Kept per cylinder while they fit in :data:`CACHE`, else gathered again from the
-        block's table per smallest-circle size.
-        """
-        key = (level, chunk, index)
-        if key in self._thresholds:
-            return self._thresholds[key]
-        a, b = self.chunks[chunk]
-        least = np.take(self._size_table(level, index), self._size_index[a:b], axis=1)
-        if self._cached + least.size <= CACHE:
-            self._thresholds[key] = least
-            self._cached += least.size
-        return least
-
-    def _size_table(self, level, index) -> np.ndarray:
-        """(intervals, distinct sizes): the least count that could reach ``level``.
+    def _table(self, level, index) -> np.ndarray:
+        """(intervals, bands): the least count at which a group's largest circle could let
+        a member reach ``level``, for each interval of a block and band of sizes.
 
         At a level, from a table over a fine grid of ``ln mu`` (``mu`` is a circle's size
         times an interval's share, so ``ln mu`` is a sum): the grid point at or below a
         cylinder's ``mu`` gives a count at most its least one, never more.
         """
         key = (level, index)
-        if key in self._size_tables:
-            return self._size_tables[key]
+        if key in self._tables:
+            return self._tables[key]
         block = self.blocks[index]
         if level > 0:
             with np.errstate(divide="ignore"):
                 log_share = np.log(block.day_share)
-            log_mu = log_share[:, None] + np.log(self._size_values)[None, :]
+            log_mu = log_share[:, None] + np.log(self._band_sizes)[None, :]
             # one grid step lower than the floor: rounding in the logs never raises a count
             # (cell 0 holds the intervals without events, whose log is -inf)
             cell = np.maximum((log_mu - self._log_floor) * GRID, 0.0).astype(np.intp)
             least = self._least_counts(level)[cell]
         else:  # more events than expected
-            least = np.floor(block.day_share[:, None] * self._size_values[None, :]) + 1
+            least = np.floor(block.day_share[:, None] * self._band_sizes[None, :]) + 1
         least = np.clip(np.maximum(least, self.min_events), 0, self.total + 1).astype(self.dtype)
-        if sum(t.size for t in self._size_tables.values()) + least.size > CACHE:
-            self._size_tables = {}  # those of other levels
-        self._size_tables[key] = least
+        self._cached += least.size
+        if self._cached > CACHE:
+            self._tables, self._cached = {}, least.size  # those of other levels
+        self._tables[key] = least
         return least
 
     def _least_counts(self, level: float) -> np.ndarray:
@@ -216,55 +248,67 @@ class Cylinders:
         """Every member cylinder of the groups and intervals that could reach ``level``
         and holds more events than expected (and ``min_events``), in pieces:
         ``(circle, start, length, observed, expected, llr)``."""
-        groups, places = tables
-        for chunk, (a, b) in enumerate(self.chunks):
+        groups = tables[0]
+        for (a, b), runs in zip(self.chunks, self._runs, strict=True):
             for index, block in enumerate(self.blocks):
-                least = self._threshold(level, chunk, index)
+                least = self._table(level, index)
                 margin = self._counts(groups, a, b, block)
-                margin -= least
+                for lo, hi, band in runs:
+                    np.subtract(margin[:, lo:hi], least[:, band : band + 1], out=margin[:, lo:hi])
                 # intervals (rows) where some group may reach the level: usually none or few
                 rows = np.flatnonzero(margin.max(axis=1) >= 0)
                 if not len(rows):
                     continue
                 at, group = np.nonzero(margin[rows] >= 0)
-                rows = rows[at]
-                top = margin[rows, group].astype(np.int64) + least[rows, group]
-                for piece in range(0, len(rows), PIECE):
-                    cut = slice(piece, piece + PIECE)
-                    found = self._members(places, block, rows[cut], group[cut] + a, top[cut])
+                rows, group = rows[at], group + a
+                piece_rows = max(1, PIECE // (block.extra + 1))
+                for piece in range(0, len(rows), piece_rows):
+                    cut = slice(piece, piece + piece_rows)
+                    found = self._members(tables, block, rows[cut], group[cut])
                     if found is not None:
                         yield found
 
-    def _members(self, places, block, rows, group, top):
-        """The member cylinders of some (interval, group) pairs above expectation."""
-        start = block.start[rows]
-        end = start + block.length[rows]  # one past, as a row of the cumulative tables
+    def _members(self, tables, block, rows, group):
+        """The member cylinders of some (row, group) pairs of a block above expectation,
+        for every length of the block's band."""
+        groups, places = tables
+        n_days = len(self.day_totals)
+        # each row once per length of the band that ends by the last unit
+        k = block.extra + 1
+        start = np.repeat(block.start[rows], k)
+        length = np.repeat(block.length[rows], k) + np.tile(np.arange(k), len(rows))
+        group = np.repeat(group, k)
+        fits = start + length <= n_days
+        start, length, group = start[fits], length[fits], group[fits]
+        end = start + length  # one past, as a row of the cumulative tables
+        top = groups[end, group].astype(np.int64) - groups[start, group]
         tail = self.plan.tail[group]
         dropped = places[tail, end[:, None]] - places[tail, start[:, None]]
-        lost = np.zeros((len(rows), tail.shape[1] + 1), dtype=np.int64)
+        lost = np.zeros((len(start), tail.shape[1] + 1), dtype=np.int64)
         np.cumsum(dropped, axis=1, out=lost[:, 1:])
         c = top[:, None] - np.take_along_axis(lost, self.plan.lacks[group], axis=1)
-        mu = block.day_share[rows][:, None] * self._member_sizes[group]  # padding: inf
+        share = (self._day_cumulative[end] - self._day_cumulative[start]) / self.total
+        mu = share[:, None] * self._member_sizes[group]  # padding: inf
         at, member = np.nonzero((c > mu) & (c >= self.min_events))
         if not len(at):
             return None
         c, mu = c[at, member].astype("float64"), mu[at, member]
         llr = log_likelihood_ratio(c, mu, self.total)
         circle = self.plan.members[group[at], member]
-        return circle, start[at], block.length[rows][at], c, mu, llr
+        return circle, start[at], length[at], c, mu, llr
 
-    def largest(self, tables, level: float) -> float:
+    def largest(self, tables, level: float, step: float = 2.0) -> float:
         """The largest LLR over all cylinders, for one replication's tables.
 
         The cylinders that could reach ``level`` are looked at first, then those that
-        could reach half of it, and so on: the first level some cylinder reaches holds
-        the largest.
+        could reach ``level / step``, and so on: the first level some cylinder reaches
+        holds the largest.
         """
         while level >= MIN_LEVEL:
             found = self._largest(tables, level)
             if found >= level:  # every cylinder that could beat it was looked at
                 return found
-            level /= 2
+            level /= step
         return self._largest(tables, 0.0)
 
     def _largest(self, tables, level) -> float:
@@ -318,8 +362,7 @@ class Cylinders:
             if relevel and lo >= relevel[0]:
                 relevel = [r for r in relevel if r > lo]
                 level = LEVEL_SHARE * float(np.quantile(null[:lo], 0.1))
-                # those of the old levels
-                self._thresholds, self._cached, self._size_tables = {}, 0, {}
+                self._tables, self._cached = {}, 0  # those of the old levels
             shuffled = np.stack(
                 [rng.permutation(day) for _ in range(min(batch, replications - lo))]
             )

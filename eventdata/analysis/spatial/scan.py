@@ -59,7 +59,7 @@ import numpy as np
 import pandas as pd
 
 from eventdata.analysis.spatial._circles import Plan
-from eventdata.analysis.spatial._cylinders import Cylinders
+from eventdata.analysis.spatial._cylinders import Cylinders, interval_rows
 from eventdata.core.errors import EventDataError, InsufficientDataError
 from eventdata.core.options import as_day, require_columns
 from eventdata.core.result import Result
@@ -72,7 +72,7 @@ if TYPE_CHECKING:
 
 __all__ = ["ScanResult", "space_time_scan"]
 
-# the largest LLR of the observed data is looked for from this level down (halving)
+# the largest LLR of the observed data is looked for from this level down (by fourths)
 FIRST_LEVEL = 256.0
 # what a scan may take: bytes of one replication's count tables, cylinders compared in all
 MAX_TABLE_BYTES = 2**30
@@ -325,7 +325,7 @@ def space_time_scan(
     cylinders = Cylinders(plan, np.bincount(day, minlength=n_days), window, prospective, min_events)
     tables = plan.tables(place, day[None], n_days, cylinders.dtype)
     observed = (tables[0][0], tables[1][0])
-    top = cylinders.largest(observed, FIRST_LEVEL)
+    top = cylinders.largest(observed, FIRST_LEVEL, step=4.0)
     null = cylinders.null_statistics(place, day, replications, rng, top)
     calendar = (first, last, unit, prospective)
     # each circle's best cylinder, from the level the report can reach down to: clusters
@@ -381,14 +381,14 @@ def _check_options(
 
 def _check_size(groups, places, circles, n_days, window, prospective, replications):
     """Raise one clear error, before the large allocations, when a scan cannot run here."""
-    intervals = window if prospective else window * (n_days + 1) - window * (window + 1) // 2
+    intervals = interval_rows(n_days, window, prospective)
     table = (groups + places + 1) * (n_days + 1) * 4
     work = groups * intervals * (replications + 1)
     if table <= MAX_TABLE_BYTES and work <= MAX_WORK:
         return
     raise EventDataError(
         f"this scan is too large to run: {circles:,} circles (in {groups:,} groups) or more "
-        f"x {intervals:,} intervals of {n_days:,} time units, {replications} replications "
+        f"x {intervals:,} interval starts over {n_days:,} time units, {replications} replications "
         f"(about {work:.1e} comparisons and {table / 2**30:.1f} GiB per replication); "
         "scan weeks or months (days_per_unit=7 or 30), shorten max_days, "
         "bound the circles (max_radius_km or a smaller max_share), or run fewer replications"
