@@ -26,7 +26,7 @@ __all__ = ["Plan"]
 # centres whose distances are sorted at once (bounds the memory of the plan's build)
 ROWS = 256
 # a group spans at most SPREAD x sqrt(smallest size) events more than its smallest circle
-SPREAD = 1.5
+SPREAD = 1.0
 # and at most WIDTH neighbours (the places a member may lack)
 WIDTH = 48
 # the neighbour orders (locations x deepest circle) may take at most this many cells
@@ -102,7 +102,15 @@ class Plan:
         steps = self.step[self.last]
         groups = np.argsort(steps, kind="stable")
         bounds = np.searchsorted(steps[groups], np.arange(self.order.shape[1] + 1))
-        self._last_by_step = (groups, self.centre[self.last][groups], bounds)
+        # the centres, deepest circle first: at each depth only a prefix still grows
+        deepest = np.full(self.order.shape[0], -1)
+        np.maximum.at(deepest, self.centre[self.last], steps)
+        by_depth = np.argsort(-deepest, kind="stable")
+        growing = np.searchsorted(-deepest[by_depth], -np.arange(self.order.shape[1]), "right")
+        row = np.empty_like(by_depth)
+        row[by_depth] = np.arange(len(by_depth))
+        self._last_by_step = (groups, row[self.centre[self.last][groups]], bounds)
+        self._growing = (by_depth, growing)
 
     def _group(self) -> None:
         """Groups of consecutive circles of one centre (see the module's docstring).
@@ -171,13 +179,14 @@ class Plan:
         out = np.empty((batch, len(self.last), n_days + 1), dtype=dtype)
         # grow every centre's circle one neighbour at a time, keeping the groups' largest
         # (a loop over the depth: numpy's cumulative sum along a middle axis is slow)
-        groups, centres, bounds = self._last_by_step
-        grown = np.zeros((batch, n_places, n_days + 1), dtype=dtype)
+        groups, rows, bounds = self._last_by_step
+        by_depth, growing = self._growing
+        grown = np.zeros((batch, n_places, n_days + 1), dtype=dtype)  # rows: by_depth
         for k in range(depth):
-            a, b = bounds[k], bounds[k + 1]
-            if bounds[k] == len(groups):
+            a, b, n = bounds[k], bounds[k + 1], growing[k]
+            if n == 0:
                 break
-            grown += table[:, self.order[:, k]]
+            grown[:, :n] += table[:, self.order[by_depth[:n], k]]
             if a < b:
-                out[:, groups[a:b]] = grown[:, centres[a:b]]
+                out[:, groups[a:b]] = grown[:, rows[a:b]]
         return np.ascontiguousarray(out.transpose(0, 2, 1)), table

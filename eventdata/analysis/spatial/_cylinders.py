@@ -37,8 +37,8 @@ __all__ = ["Cylinders", "bands", "interval_rows", "log_likelihood_ratio"]
 CHUNK = 4_000_000
 # thresholds kept between replications (cells)
 CACHE = 64_000_000
-# width of a band of circle sizes sharing thresholds, in ln(size) (sizes within 10%)
-BAND = 0.1
+# width of a band of circle sizes sharing thresholds, in ln(size) (sizes within 3%)
+BAND = 0.03
 # the first level looked at: a share of the observed largest LLR, then, after RELEVEL
 # replications, of their largest LLRs' 10th percentile
 LEVEL_SHARE = 0.9
@@ -264,11 +264,11 @@ class Cylinders:
                 piece_rows = max(1, PIECE // (block.extra + 1))
                 for piece in range(0, len(rows), piece_rows):
                     cut = slice(piece, piece + piece_rows)
-                    found = self._members(tables, block, rows[cut], group[cut])
+                    found = self._members(tables, block, rows[cut], group[cut], level)
                     if found is not None:
                         yield found
 
-    def _members(self, tables, block, rows, group):
+    def _members(self, tables, block, rows, group, level):
         """The member cylinders of some (row, group) pairs of a block above expectation,
         for every length of the block's band."""
         groups, places = tables
@@ -282,20 +282,37 @@ class Cylinders:
         start, length, group = start[fits], length[fits], group[fits]
         end = start + length  # one past, as a row of the cumulative tables
         top = groups[end, group].astype(np.int64) - groups[start, group]
+        share = (self._day_cumulative[end] - self._day_cumulative[start]) / self.total
+        # the group's largest count against its smallest circle's expectation, length by
+        # length, before the members are counted
+        fits = self._could_reach(top, share * self.sizes[self.plan.first[group]], level)
+        start, end, length, group, top, share = (
+            v[fits] for v in (start, end, length, group, top, share)
+        )
         tail = self.plan.tail[group]
         dropped = places[tail, end[:, None]] - places[tail, start[:, None]]
         lost = np.zeros((len(start), tail.shape[1] + 1), dtype=np.int64)
         np.cumsum(dropped, axis=1, out=lost[:, 1:])
         c = top[:, None] - np.take_along_axis(lost, self.plan.lacks[group], axis=1)
-        share = (self._day_cumulative[end] - self._day_cumulative[start]) / self.total
         mu = share[:, None] * self._member_sizes[group]  # padding: inf
-        at, member = np.nonzero((c > mu) & (c >= self.min_events))
+        at, member = np.nonzero(self._could_reach(c, mu, level))
         if not len(at):
             return None
         c, mu = c[at, member].astype("float64"), mu[at, member]
         llr = log_likelihood_ratio(c, mu, self.total)
         circle = self.plan.members[group[at], member]
         return circle, start[at], length[at], c, mu, llr
+
+    def _could_reach(self, c, mu, level) -> np.ndarray:
+        """Whether counts ``c`` over expectations ``mu`` are above them, hold
+        ``min_events``, and could reach ``level``: ``LLR <= x^2 / (2 mu) + x^2 / (C - mu)``
+        with ``x = c - mu`` (no logarithm needed)."""
+        keep = (c > mu) & (c >= self.min_events)
+        if level > 0:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                x = c - mu
+                keep &= x * x * (0.5 / mu + 1.0 / (self.total - mu)) >= level * (1 - 1e-9)
+        return keep
 
     def largest(self, tables, level: float, step: float = 2.0) -> float:
         """The largest LLR over all cylinders, for one replication's tables.

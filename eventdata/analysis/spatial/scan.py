@@ -72,7 +72,7 @@ if TYPE_CHECKING:
 
 __all__ = ["ScanResult", "space_time_scan"]
 
-# the largest LLR of the observed data is looked for from this level down (by fourths)
+# the largest LLR of the observed data is looked for from this level down (halving)
 FIRST_LEVEL = 256.0
 # what a scan may take: bytes of one replication's count tables, cylinders compared in all
 MAX_TABLE_BYTES = 2**30
@@ -325,7 +325,7 @@ def space_time_scan(
     cylinders = Cylinders(plan, np.bincount(day, minlength=n_days), window, prospective, min_events)
     tables = plan.tables(place, day[None], n_days, cylinders.dtype)
     observed = (tables[0][0], tables[1][0])
-    top = cylinders.largest(observed, FIRST_LEVEL, step=4.0)
+    top = cylinders.largest(observed, FIRST_LEVEL)
     null = cylinders.null_statistics(place, day, replications, rng, top)
     calendar = (first, last, unit, prospective)
     # each circle's best cylinder, from the level the report can reach down to: clusters
