@@ -37,6 +37,8 @@ __all__ = ["Cylinders", "bands", "interval_rows", "log_likelihood_ratio"]
 CHUNK = 4_000_000
 # thresholds kept between replications (cells)
 CACHE = 64_000_000
+# bands of sizes in a chunk up to which thresholds are subtracted band by band
+RUNS = 64
 # width of a band of circle sizes sharing thresholds, in ln(size) (sizes within 3%)
 BAND = 0.03
 # the first level looked at: a share of the observed largest LLR, then, after RELEVEL
@@ -45,6 +47,8 @@ LEVEL_SHARE = 0.9
 RELEVEL = (10, 50)
 # replications whose circle counts are built together (fewer numpy calls per replication)
 BATCH = 10
+# cells of the count tables built together for a batch of replications
+TABLE_CELLS = 32_000_000
 # below it, every cylinder with more events than expected is evaluated
 MIN_LEVEL = 0.5
 # cells of the grid of ln(mu) per unit (thresholds at a level are looked up on it)
@@ -115,6 +119,7 @@ class Cylinders:
     prospective: bool
     min_events: int
     _tables: dict = field(default_factory=dict)
+    _spreads: dict = field(default_factory=dict)
     _grids: dict = field(default_factory=dict)
     _cached: int = 0
 
@@ -217,9 +222,21 @@ class Cylinders:
             least = np.floor(block.day_share[:, None] * self._band_sizes[None, :]) + 1
         least = np.clip(np.maximum(least, self.min_events), 0, self.total + 1).astype(self.dtype)
         self._cached += least.size
-        if self._cached > CACHE:
-            self._tables, self._cached = {}, least.size  # those of other levels
+        if self._cached > CACHE:  # those of other levels
+            self._tables, self._spreads, self._cached = {}, {}, least.size
         self._tables[key] = least
+        return least
+
+    def _spread(self, level, chunk, index) -> np.ndarray:
+        """The block's thresholds for each group of a chunk (kept while they fit)."""
+        key = (level, chunk, index)
+        if key in self._spreads:
+            return self._spreads[key]
+        a, b = self.chunks[chunk]
+        least = np.take(self._table(level, index), self._band[a:b], axis=1)
+        if self._cached + least.size <= CACHE:
+            self._spreads[key] = least
+            self._cached += least.size
         return least
 
     def _least_counts(self, level: float) -> np.ndarray:
@@ -249,12 +266,17 @@ class Cylinders:
         and holds more events than expected (and ``min_events``), in pieces:
         ``(circle, start, length, observed, expected, llr)``."""
         groups = tables[0]
-        for (a, b), runs in zip(self.chunks, self._runs, strict=True):
+        for chunk, ((a, b), runs) in enumerate(zip(self.chunks, self._runs, strict=True)):
             for index, block in enumerate(self.blocks):
                 least = self._table(level, index)
                 margin = self._counts(groups, a, b, block)
-                for lo, hi, band in runs:
-                    np.subtract(margin[:, lo:hi], least[:, band : band + 1], out=margin[:, lo:hi])
+                if len(runs) <= RUNS:  # a few bands of sizes: one subtraction each
+                    for lo, hi, band in runs:
+                        np.subtract(
+                            margin[:, lo:hi], least[:, band : band + 1], out=margin[:, lo:hi]
+                        )
+                else:  # many: each group's column of thresholds, kept while they fit
+                    margin -= self._spread(level, chunk, index)
                 # intervals (rows) where some group may reach the level: usually none or few
                 rows = np.flatnonzero(margin.max(axis=1) >= 0)
                 if not len(rows):
@@ -289,11 +311,14 @@ class Cylinders:
         start, end, length, group, top, share = (
             v[fits] for v in (start, end, length, group, top, share)
         )
-        tail = self.plan.tail[group]
-        dropped = places[tail, end[:, None]] - places[tail, start[:, None]]
-        lost = np.zeros((len(start), tail.shape[1] + 1), dtype=np.int64)
-        np.cumsum(dropped, axis=1, out=lost[:, 1:])
-        c = top[:, None] - np.take_along_axis(lost, self.plan.lacks[group], axis=1)
+        if self.plan.members.shape[1] == 1:  # every group one circle: its count is known
+            c = top[:, None]
+        else:
+            tail = self.plan.tail[group]
+            dropped = places[tail, end[:, None]] - places[tail, start[:, None]]
+            lost = np.zeros((len(start), tail.shape[1] + 1), dtype=np.int64)
+            np.cumsum(dropped, axis=1, out=lost[:, 1:])
+            c = top[:, None] - np.take_along_axis(lost, self.plan.lacks[group], axis=1)
         mu = share[:, None] * self._member_sizes[group]  # padding: inf
         at, member = np.nonzero(self._could_reach(c, mu, level))
         if not len(at):
@@ -373,13 +398,13 @@ class Cylinders:
         level = LEVEL_SHARE * guess
         # replications whose counts are built together (bounded like a chunk)
         cells = (len(self.plan.last) + self.plan.order.shape[0] + 1) * (n_days + 1)
-        batch = max(1, min(BATCH, CHUNK // max(1, cells)))
+        batch = max(1, min(BATCH, TABLE_CELLS // max(1, cells)))
         relevel = list(RELEVEL)
         for lo in range(0, replications, batch):
             if relevel and lo >= relevel[0]:
                 relevel = [r for r in relevel if r > lo]
                 level = LEVEL_SHARE * float(np.quantile(null[:lo], 0.1))
-                self._tables, self._cached = {}, 0  # those of the old levels
+                self._tables, self._spreads, self._cached = {}, {}, 0  # of the old levels
             shuffled = np.stack(
                 [rng.permutation(day) for _ in range(min(batch, replications - lo))]
             )
