@@ -343,3 +343,15 @@ def test_a_scan_too_large_to_run_says_so_at_once_with_what_would_shrink_it():
         events, replications=3, days_per_unit=30, max_radius_km=50, max_days=180, seed=1
     )
     assert fits.n_events == n
+
+
+def test_progress_reports_every_replication(seed_events):
+    steps = []
+    result = ed.space_time_scan(
+        seed_events, replications=25, seed=0, min_events=1, progress=steps.append
+    )
+    assert sum(step.n for step in steps) == 25 == len(result.null_statistics)
+    assert all(step.total == 25 and step.description == "scan" for step in steps)
+    assert steps[-1].done == 25
+    with pytest.raises(TypeError, match="progress"):
+        ed.space_time_scan(seed_events, replications=0, progress="yes")

@@ -44,8 +44,12 @@ class Plan:
     step: np.ndarray  # (circles,) its last neighbour's position in the order
 
     @classmethod
-    def build(cls, latitude, longitude, place, max_share, max_radius_km) -> Plan:
+    def build(cls, latitude, longitude, place, max_share, max_radius_km, check=None) -> Plan:
         """Circles around each location, as SaTScan grows them, each distinct one once.
+
+        ``check(groups, circles)``, when given, is called with the fewest groups the
+        circles can make (a group holds at most :data:`WIDTH` circles) before they are
+        grouped.
 
         Raises
         ------
@@ -61,7 +65,7 @@ class Plan:
         for lo in range(0, n, ROWS):
             rows = slice(lo, min(lo + ROWS, n))
             km = haversine_km(latitude[rows, None], longitude[rows, None], latitude, longitude)
-            order = np.argsort(km, axis=1, kind="stable")
+            order = _nearest_first(km, max_radius_km)
             radius = np.take_along_axis(km, order, axis=1)
             size = np.cumsum(per_place[order], axis=1)
             allowed = size <= max_share * len(place)
@@ -90,6 +94,8 @@ class Plan:
             for i in range(3)
         )
         centres, steps, key = (np.concatenate([p[i] for p in parts]) for i in (3, 4, 5))
+        if check is not None:
+            check(-(-len(centres) // WIDTH), len(centres))
         # of circles holding the same events, SaTScan reports the one with the fewest locations
         by_size = np.lexsort((centres, steps, key))
         keys = key[by_size]
@@ -190,3 +196,17 @@ class Plan:
             if a < b:
                 out[:, groups[a:b]] = grown[:, rows[a:b]]
         return np.ascontiguousarray(out.transpose(0, 2, 1)), table
+
+
+def _nearest_first(km: np.ndarray, max_radius_km: float | None) -> np.ndarray:
+    """Each row's columns by distance, ties by column (a stable sort); within a radius,
+    only those inside it and the next one (a partial sort)."""
+    if max_radius_km is not None:
+        inside = int((km <= max_radius_km).sum(axis=1).max(initial=0)) + 1
+        if inside < km.shape[1] // 4:
+            km = np.where(km <= max_radius_km, km, np.inf)
+            near = np.argpartition(km, inside - 1, axis=1)[:, :inside]
+            return np.take_along_axis(
+                near, np.lexsort((near, np.take_along_axis(km, near, axis=1)), axis=1), axis=1
+            )
+    return np.argsort(km, axis=1, kind="stable")

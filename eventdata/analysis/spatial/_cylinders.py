@@ -386,8 +386,10 @@ class Cylinders:
             "llr": value[keep],
         }
 
-    def null_statistics(self, place, day, replications, rng, guess) -> np.ndarray:
+    def null_statistics(self, place, day, replications, rng, guess, done=None) -> np.ndarray:
         """The largest LLR of each replication (the days shuffled among the events).
+
+        ``done(n)``, when given, is called after each batch of ``n`` replications.
 
         ``guess``: where to look first (the observed largest LLR: under the null it is one
         more draw of the replications' distribution). After some replications the first
@@ -411,4 +413,6 @@ class Cylinders:
             groups, places = self.plan.tables(place, shuffled, n_days, self.dtype)
             for r in range(len(groups)):
                 null[lo + r] = self.largest((groups[r], places[r]), level)
+            if done is not None:
+                done(len(groups))
         return null

@@ -62,6 +62,7 @@ from eventdata.analysis.spatial._circles import Plan
 from eventdata.analysis.spatial._cylinders import Cylinders, interval_rows
 from eventdata.core.errors import EventDataError, InsufficientDataError
 from eventdata.core.options import as_day, require_columns
+from eventdata.core.progress import Progress, ProgressOption
 from eventdata.core.result import Result
 from eventdata.events.distance import places_frame
 from eventdata.events.geo import event_coordinates
@@ -76,7 +77,7 @@ __all__ = ["ScanResult", "space_time_scan"]
 FIRST_LEVEL = 256.0
 # what a scan may take: bytes of one replication's count tables, cylinders compared in all
 MAX_TABLE_BYTES = 2**30
-MAX_WORK = 2e12
+MAX_WORK = 1e14
 
 _COLUMNS = [
     "rank",
@@ -202,6 +203,7 @@ def space_time_scan(
     max_clusters: int = 10,
     days_per_unit: int = 1,
     seed: int | np.random.Generator | None = None,
+    progress: ProgressOption = None,
 ) -> ScanResult:
     """Find space-time clusters of events with the space-time permutation scan.
 
@@ -246,6 +248,10 @@ def space_time_scan(
         falls with the square of the unit.
     seed : int or numpy.random.Generator, optional
         For the replications.
+    progress : bool or callable, optional
+        Report the replications as they run: ``True`` draws a bar on stderr (when it is
+        a terminal), a callable gets a :class:`eventdata.core.progress.ProgressStep`
+        after each batch of replications.
 
     Returns
     -------
@@ -292,66 +298,74 @@ def space_time_scan(
             f"days_per_unit must be a whole number of at least 1, not {days_per_unit!r}"
         )
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
-    place, day, places, first, n_days, left_out = _prepare(events, locations, start, end)
-    n_events = len(place)
-    if n_events < 2 or n_days < 1:
-        raise InsufficientDataError(
-            f"the scan needs at least two dated, located events, not {n_events}"
+    # (made first: a wrong progress option is told at once)
+    bar = Progress(progress, total=replications, unit=" replications", description="scan")
+    with bar:
+        place, day, places, first, n_days, left_out = _prepare(events, locations, start, end)
+        n_events = len(place)
+        if n_events < 2 or n_days < 1:
+            raise InsufficientDataError(
+                f"the scan needs at least two dated, located events, not {n_events}"
+            )
+        last = first + pd.Timedelta(days=n_days - 1)
+        unit = int(days_per_unit)
+        day, n_days = day // unit, -(-n_days // unit)
+        if max_days is not None:
+            window = max(1, int(max_days) // unit)
+        else:
+            window = max(1, int(np.floor(max_period_share * n_days)))
+        window = min(window, n_days)
+        # a first check from the places alone (each with events is the centre of some circle)
+        counts = np.bincount(place, minlength=len(places))
+        centres = int(((counts > 0) & (counts <= max_share * n_events)).sum())
+        _check_size(
+            centres, len(places), len(place) and centres, n_days, window, prospective, replications
         )
-    last = first + pd.Timedelta(days=n_days - 1)
-    unit = int(days_per_unit)
-    day, n_days = day // unit, -(-n_days // unit)
-    if max_days is not None:
-        window = max(1, int(max_days) // unit)
-    else:
-        window = max(1, int(np.floor(max_period_share * n_days)))
-    window = min(window, n_days)
-    # a first check from the places alone (each with events is the centre of some circle)
-    counts = np.bincount(place, minlength=len(places))
-    centres = int(((counts > 0) & (counts <= max_share * n_events)).sum())
-    _check_size(
-        centres, len(places), len(place) and centres, n_days, window, prospective, replications
-    )
-    plan = Plan.build(
-        places["latitude"].to_numpy("float64"),
-        places["longitude"].to_numpy("float64"),
-        place,
-        max_share,
-        max_radius_km,
-    )
-    _check_size(
-        len(plan.last), len(places), len(plan.centre), n_days, window, prospective, replications
-    )
-    cylinders = Cylinders(plan, np.bincount(day, minlength=n_days), window, prospective, min_events)
-    tables = plan.tables(place, day[None], n_days, cylinders.dtype)
-    observed = (tables[0][0], tables[1][0])
-    top = cylinders.largest(observed, FIRST_LEVEL)
-    null = cylinders.null_statistics(place, day, replications, rng, top)
-    calendar = (first, last, unit, prospective)
-    # each circle's best cylinder, from the level the report can reach down to: clusters
-    # every replication beat are not reported (with replications), else lower and lower
-    level = min(0.999 * null.min(), top) if replications else top / 4
-    while True:
-        best = pd.DataFrame(cylinders.best(observed, level))
-        table, complete = _report(
-            best, plan, (place, day), places, calendar, null, replications, max_clusters
+        plan = Plan.build(
+            places["latitude"].to_numpy("float64"),
+            places["longitude"].to_numpy("float64"),
+            place,
+            max_share,
+            max_radius_km,
+            check=lambda groups, circles: _check_size(
+                groups, len(places), circles, n_days, window, prospective, replications
+            ),
         )
-        if complete or level == 0 or (replications and len(table)):
-            break  # (those below this level: p = 1, never reported)
-        level = level / 4 if level > 0.05 else 0.0
-    parameters = {
-        "start": first,
-        "end": last,
-        "days_per_unit": unit,
-        "prospective": prospective,
-        "max_share": max_share,
-        "max_radius_km": max_radius_km,
-        "max_days": window * unit,
-        "min_events": min_events,
-        "replications": replications,
-        "left_out": left_out,
-    }
-    return ScanResult(table, null, n_events, len(places), parameters)
+        _check_size(
+            len(plan.last), len(places), len(plan.centre), n_days, window, prospective, replications
+        )
+        cylinders = Cylinders(
+            plan, np.bincount(day, minlength=n_days), window, prospective, min_events
+        )
+        tables = plan.tables(place, day[None], n_days, cylinders.dtype)
+        observed = (tables[0][0], tables[1][0])
+        top = cylinders.largest(observed, FIRST_LEVEL)
+        null = cylinders.null_statistics(place, day, replications, rng, top, bar.advance)
+        calendar = (first, last, unit, prospective)
+        # each circle's best cylinder, from the level the report can reach down to: clusters
+        # every replication beat are not reported (with replications), else lower and lower
+        level = min(0.999 * null.min(), top) if replications else top / 4
+        while True:
+            best = pd.DataFrame(cylinders.best(observed, level))
+            table, complete = _report(
+                best, plan, (place, day), places, calendar, null, replications, max_clusters
+            )
+            if complete or level == 0 or (replications and len(table)):
+                break  # (those below this level: p = 1, never reported)
+            level = level / 4 if level > 0.05 else 0.0
+        parameters = {
+            "start": first,
+            "end": last,
+            "days_per_unit": unit,
+            "prospective": prospective,
+            "max_share": max_share,
+            "max_radius_km": max_radius_km,
+            "max_days": window * unit,
+            "min_events": min_events,
+            "replications": replications,
+            "left_out": left_out,
+        }
+        return ScanResult(table, null, n_events, len(places), parameters)
 
 
 def _check_options(
