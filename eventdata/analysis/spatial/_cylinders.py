@@ -1,26 +1,29 @@
-"""The engine of the space-time permutation scan: its circles, its cylinders, their statistic.
+"""The engine of the space-time permutation scan: its cylinders and their statistic.
 
 Private to :mod:`eventdata.analysis.spatial` (see :mod:`~eventdata.analysis.spatial.scan`
-for the method). Two facts make the Monte Carlo replications cheap:
+for the method, :mod:`~eventdata.analysis.spatial._circles` for the circles). Three facts
+make the Monte Carlo replications cheap, and keep the largest LLR of each exact:
 
 - a replication shuffles the days among the events, so every location's and every day's
-  total stays: the circles, their order, and every cylinder's expected count ``mu`` are
-  the same in all replications; only the counts ``c`` change;
+  total stays: the circles, and every cylinder's expected count ``mu``, are the same in
+  all replications; only the counts ``c`` change;
 - ``LLR(c, mu)`` grows with ``c`` (above ``mu``) and falls with ``mu``, so for a level
-  ``L`` each cylinder has a least count ``T(mu)`` below which its LLR cannot reach ``L``.
-  The thresholds are worked out once per level (the largest ``mu`` each count can beat,
-  by bisection, looked up on a fine grid of ``ln mu``, rounding down). A replication
-  then costs two integer subtractions and a maximum per cylinder (16-bit counts when
-  they fit); the LLR itself is computed only for the few cylinders at or above their
-  threshold. When none of them reaches ``L``, the replication is looked at again at
-  ``L / 2`` (and so on, down to every cylinder with more events than expected), so
-  the largest LLR is always exact.
+  ``L`` each ``mu`` has a least count below which the LLR cannot reach ``L`` (worked out
+  once per level on a fine grid of ``ln mu``, rounding down);
+- a count over a wider span of days in a larger circle is at least as large, and the
+  expectation over a narrower span in a smaller circle at most as large. So the
+  circles are compared in **groups** (consecutive circles of one centre; the largest's
+  count against the least count of the smallest's expectation) and the intervals in
+  **bands** of lengths (the same start, lengths within 10%: the widest span's count
+  against the narrowest's expectation). A replication costs one integer subtraction and
+  comparison per group and band row (16-bit counts when they fit); only the few that
+  pass are looked at length by length, then circle by circle (a member's count is the
+  largest circle's less the places it adds), first through a bound without logarithms
+  (``LLR <= x^2 / (2 mu) + x^2 / (C - mu)``, ``x = c - mu``), then exactly.
 
-The first level is a share of the observed largest LLR, then of a low quantile of the
-replications' own. Circle counts come from growing each centre's circle neighbour by
-neighbour over a location x day table of cumulative counts (ten replications at once);
-counts over the intervals of one length are differences of two row slices (days as
-rows).
+When no cylinder reaches the level, the replication is looked at again at ``L / 2`` (and
+so on, down to every cylinder with more events than expected). The first level is a share
+of the observed largest LLR, then of a low quantile of the replications' own.
 """
 
 from __future__ import annotations

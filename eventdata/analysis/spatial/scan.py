@@ -21,15 +21,14 @@ order when they share no location with a cluster already reported (SaTScan's
 No population is needed, which suits event data.
 
 The scan is vectorised (the engine is :mod:`eventdata.analysis.spatial._cylinders`):
-the circles' cumulative counts over the days come from growing each centre's
-circle through its neighbour order, every interval's count from two rows of
-those cumulative sums, and circles holding the same events (from different
-centres, or grown only by locations without events) are evaluated once. A
-replication keeps every cylinder's expected count, so it compares integer
-counts with each cylinder's least count that could reach a level and computes
-the LLR only where one can (a lower level when none reaches it: the largest
-LLR is exact). 999 replications on 10,000 events at 50 places over a year of
-days (intervals up to 14 days) take seconds (benchmarks/scan_benchmark.py).
+circles holding the same events are evaluated once; a replication keeps every cylinder's
+expected count, so it compares integer counts with the least count that could reach a
+level, for groups of nested circles and bands of interval lengths at once, and counts
+circle by circle and computes the LLR only where one could (a lower level when none
+reaches it: the largest LLR is exact). 999 replications on 10,000 events at 50 places
+over a year of days take seconds; events at thousands of distinct places (ACLED's
+villages) take minutes for a year of days within 50 km, seconds for a two-week export
+(benchmarks/scan_benchmark.py).
 
 References
 ----------
@@ -40,10 +39,10 @@ permutation scan statistic for disease outbreak detection. PLoS Medicine
 Kulldorff M. SaTScan User Guide for version 10.1, 2022 (the space-time
 permutation model; the "no geographical overlap" criterion for secondary clusters).
 
-The cost still grows with (locations)² x days x ``max_days``: events at thousands
-of distinct coordinates call for ``max_radius_km``, a shorter ``max_days``,
-``days_per_unit=7``, or locations snapped to a grid (for instance PRIO-GRID
-centroids, :func:`eventdata.analysis.spatial.priogrid_centroid`) first.
+The cost grows with the circles (locations x neighbours within the largest circle) times
+the days of the study period: thirty years of days at thousands of places is too large to
+run, and the scan says so at once (an :class:`~eventdata.core.errors.EventDataError`
+naming ``days_per_unit``, ``max_days``, ``max_radius_km``), before any large allocation.
 
 Examples
 --------
@@ -260,8 +259,11 @@ def space_time_scan(
     Raises
     ------
     EventDataError
-        If a column is missing, an option is out of range, or an event lies
-        at coordinates that are not among ``locations``.
+        If a column is missing, an option is out of range, an event lies at
+        coordinates that are not among ``locations``, or the scan is too large
+        to run (the message says what would shrink it).
+    TypeError
+        If ``progress`` is not a bool, None or a callable.
     InsufficientDataError
         If fewer than two events or days are left to scan.
 
@@ -270,8 +272,11 @@ def space_time_scan(
     Reproduces SaTScan 10's retrospective and prospective space-time
     permutation analyses of its NYC fever sample to all printed decimals
     (tests/analysis/test_spatial_scan.py). Cost per replication is about
-    (centres x circles per centre x days x ``max_days``) integer comparisons;
-    see benchmarks/scan_benchmark.py.
+    (groups of nested circles x days x bands of interval lengths) integer
+    comparisons, the groups about the square root of the circles' events per
+    centre; see benchmarks/scan_benchmark.py. A scan that would make over
+    1e14 comparisons in all (about a day on one core), or whose count tables
+    would pass 1 GiB, raises :class:`~eventdata.core.errors.EventDataError`.
 
     Examples
     --------
