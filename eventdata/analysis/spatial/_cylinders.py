@@ -269,6 +269,7 @@ class Cylinders:
         and holds more events than expected (and ``min_events``), in pieces:
         ``(circle, start, length, observed, expected, llr)``."""
         groups = tables[0]
+        passed, waiting = [], 0
         for chunk, ((a, b), runs) in enumerate(zip(self.chunks, self._runs, strict=True)):
             for index, block in enumerate(self.blocks):
                 least = self._table(level, index)
@@ -285,27 +286,31 @@ class Cylinders:
                 if not len(rows):
                     continue
                 at, group = np.nonzero(margin[rows] >= 0)
-                rows, group = rows[at], group + a
-                piece_rows = max(1, PIECE // (block.extra + 1))
-                for piece in range(0, len(rows), piece_rows):
-                    cut = slice(piece, piece + piece_rows)
-                    found = self._members(tables, block, rows[cut], group[cut], level)
-                    if found is not None:
-                        yield found
+                rows = rows[at]
+                # each row once per length of its band (counted together, in pieces)
+                passed.append((block.start[rows], block.length[rows], block.extra, group + a))
+                waiting += len(rows) * (block.extra + 1)
+                if waiting >= PIECE:
+                    yield from self._members(tables, passed, level)
+                    passed, waiting = [], 0
+        if passed:
+            yield from self._members(tables, passed, level)
 
-    def _members(self, tables, block, rows, group, level):
-        """The member cylinders of some (row, group) pairs of a block above expectation,
-        for every length of the block's band."""
+    def _members(self, tables, passed, level):
+        """The member cylinders above expectation of the (start, band, group) that passed,
+        for every length of each band that ends by the last unit."""
         groups, places = tables
-        n_days = len(self.day_totals)
-        # each row once per length of the band that ends by the last unit
-        k = block.extra + 1
-        start = np.repeat(block.start[rows], k)
-        length = np.repeat(block.length[rows], k) + np.tile(np.arange(k), len(rows))
-        group = np.repeat(group, k)
-        fits = start + length <= n_days
-        start, length, group = start[fits], length[fits], group[fits]
+        start = np.concatenate([np.repeat(s, extra + 1) for s, _, extra, _ in passed])
+        group = np.concatenate([np.repeat(g, extra + 1) for _, _, extra, g in passed])
+        length = np.concatenate(
+            [
+                np.repeat(n, extra + 1) + np.tile(np.arange(extra + 1), len(n))
+                for _, n, extra, _ in passed
+            ]
+        )
         end = start + length  # one past, as a row of the cumulative tables
+        fits = end <= len(self.day_totals)
+        start, end, length, group = start[fits], end[fits], length[fits], group[fits]
         top = groups[end, group].astype(np.int64) - groups[start, group]
         share = (self._day_cumulative[end] - self._day_cumulative[start]) / self.total
         # the group's largest count against its smallest circle's expectation, length by
@@ -314,6 +319,16 @@ class Cylinders:
         start, end, length, group, top, share = (
             v[fits] for v in (start, end, length, group, top, share)
         )
+        for cut in (slice(lo, lo + PIECE) for lo in range(0, len(start), PIECE)):
+            found = self._count_members(
+                places, start[cut], end[cut], group[cut], top[cut], share[cut], level
+            )
+            if found is not None:
+                circle, at, c, mu, llr = found
+                yield circle, start[cut][at], length[cut][at], c, mu, llr
+
+    def _count_members(self, places, start, end, group, top, share, level):
+        """Each member's count, from its group's largest circle's less the places it adds."""
         if self.plan.members.shape[1] == 1:  # every group one circle: its count is known
             c = top[:, None]
         else:
@@ -328,8 +343,7 @@ class Cylinders:
             return None
         c, mu = c[at, member].astype("float64"), mu[at, member]
         llr = log_likelihood_ratio(c, mu, self.total)
-        circle = self.plan.members[group[at], member]
-        return circle, start[at], length[at], c, mu, llr
+        return self.plan.members[group[at], member], at, c, mu, llr
 
     def _could_reach(self, c, mu, level) -> np.ndarray:
         """Whether counts ``c`` over expectations ``mu`` are above them, hold
