@@ -76,7 +76,7 @@ __all__ = ["ScanResult", "space_time_scan"]
 FIRST_LEVEL = 256.0
 # what a scan may take: bytes of one replication's count tables, cylinders compared in all
 MAX_TABLE_BYTES = 2**30
-MAX_WORK = 1e14
+MAX_WORK = 2e12
 
 _COLUMNS = [
     "rank",
@@ -275,8 +275,8 @@ def space_time_scan(
     (groups of nested circles x days x bands of interval lengths) integer
     comparisons, the groups about the square root of the circles' events per
     centre; see benchmarks/scan_benchmark.py. A scan that would make over
-    1e14 comparisons in all (about a day on one core), or whose count tables
-    would pass 1 GiB, raises :class:`~eventdata.core.errors.EventDataError`.
+    2e12 comparisons in all (about half an hour on one core), or whose count
+    tables would pass 1 GiB, raises :class:`~eventdata.core.errors.EventDataError`.
 
     Examples
     --------
