@@ -40,14 +40,15 @@ __all__ = ["Cylinders", "bands", "interval_rows", "log_likelihood_ratio"]
 CHUNK = 4_000_000
 # thresholds kept between replications (cells)
 CACHE = 64_000_000
-# bands of sizes in a chunk up to which thresholds are subtracted band by band
-RUNS = 64
+# cells per band of sizes from which a chunk's thresholds are subtracted band by band
+# (a numpy call per band costs about what gathering this many cells' thresholds does)
+RUNS = 2000
 # width of a band of circle sizes sharing thresholds, in ln(size) (sizes within 3%)
 BAND = 0.03
 # the first level looked at: a share of the observed largest LLR, then, after RELEVEL
 # replications, of their largest LLRs' 10th percentile
 LEVEL_SHARE = 0.9
-RELEVEL = (10, 50)
+RELEVEL = (1, 10, 50)
 # replications whose circle counts are built together (fewer numpy calls per replication)
 BATCH = 10
 # cells of the count tables built together for a batch of replications
@@ -274,7 +275,7 @@ class Cylinders:
             for index, block in enumerate(self.blocks):
                 least = self._table(level, index)
                 margin = self._counts(groups, a, b, block)
-                if len(runs) <= RUNS:  # a few bands of sizes: one subtraction each
+                if len(runs) * RUNS <= margin.size:  # few bands for the cells: one each
                     for lo, hi, band in runs:
                         np.subtract(
                             margin[:, lo:hi], least[:, band : band + 1], out=margin[:, lo:hi]
@@ -419,14 +420,14 @@ class Cylinders:
         cells = (len(self.plan.last) + self.plan.order.shape[0] + 1) * (n_days + 1)
         batch = max(1, min(BATCH, TABLE_CELLS // max(1, cells)))
         relevel = list(RELEVEL)
-        for lo in range(0, replications, batch):
+        # the first replication alone: the observed LLR can be far above the null's
+        starts = [0, *range(1, replications, batch)] if replications else []
+        for lo, hi in zip(starts, [*starts[1:], replications][: len(starts)], strict=True):
             if relevel and lo >= relevel[0]:
                 relevel = [r for r in relevel if r > lo]
                 level = LEVEL_SHARE * float(np.quantile(null[:lo], 0.1))
                 self._tables, self._spreads, self._cached = {}, {}, 0  # of the old levels
-            shuffled = np.stack(
-                [rng.permutation(day) for _ in range(min(batch, replications - lo))]
-            )
+            shuffled = np.stack([rng.permutation(day) for _ in range(hi - lo)])
             groups, places = self.plan.tables(place, shuffled, n_days, self.dtype)
             for r in range(len(groups)):
                 null[lo + r] = self.largest((groups[r], places[r]), level)

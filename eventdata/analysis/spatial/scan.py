@@ -74,6 +74,9 @@ __all__ = ["ScanResult", "space_time_scan"]
 
 # the largest LLR of the observed data is looked for from this level down (halving)
 FIRST_LEVEL = 256.0
+# the least LLR of a secondary cluster reported without replications (every cylinder with
+# more events than expected has LLR > 0; below this it is noise in any data: p = 1)
+LEAST_REPORTED = 0.05
 # what a scan may take: bytes of one replication's count tables, cylinders compared in all
 MAX_TABLE_BYTES = 2**30
 MAX_WORK = 2e12
@@ -347,17 +350,20 @@ def space_time_scan(
         top = cylinders.largest(observed, FIRST_LEVEL)
         null = cylinders.null_statistics(place, day, replications, rng, top, bar.advance)
         calendar = (first, last, unit, prospective)
-        # each circle's best cylinder, from the level the report can reach down to: clusters
-        # every replication beat are not reported (with replications), else lower and lower
-        level = min(0.999 * null.min(), top) if replications else top / 4
+        # each circle's best cylinder whose LLR reaches a level, from half the largest down
+        # until the report is whole; with replications, not below what every replication
+        # beat (never reported), without, not below LEAST_REPORTED
+        floor = min(0.999 * null.min() if replications else LEAST_REPORTED, top)
+        level = top / 2
         while True:
+            level = max(level, floor)
             best = pd.DataFrame(cylinders.best(observed, level))
             table, complete = _report(
                 best, plan, (place, day), places, calendar, null, replications, max_clusters
             )
-            if complete or level == 0 or (replications and len(table)):
-                break  # (those below this level: p = 1, never reported)
-            level = level / 4 if level > 0.05 else 0.0
+            if complete or level <= floor:
+                break
+            level /= 4
         parameters = {
             "start": first,
             "end": last,
