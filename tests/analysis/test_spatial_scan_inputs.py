@@ -111,7 +111,7 @@ def _case(rng):
     k = int(rng.integers(1, len(grid) + 1))
     chosen = sorted(rng.choice(len(grid), k, replace=False).tolist())
     n_days = int(rng.integers(1, 16))
-    n = int(rng.integers(2, 40))
+    n = int(rng.integers(2, 60))
     weights = rng.dirichlet(np.full(k, 0.5))
     if rng.random() < 0.3:  # one place holding most of the events
         weights = np.r_[0.85, np.full(k - 1, 0.15 / max(k - 1, 1))][:k]
