@@ -231,11 +231,6 @@ def test_the_circle_of_two_places_with_a_burst_is_the_most_likely_cluster():
     assert top["test_statistic"] == pytest.approx(1.726092, abs=1e-6)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a circle whose last equidistant neighbour has no events is never scanned "
-    "(Plan.build keeps a step only if the next neighbour is farther and this one has events)",
-)
 def test_a_circle_closed_by_an_equidistant_place_without_events_is_scanned():
     # places without events change no cylinder's events: the same most likely cluster as
     # without locations= (brute force: 1.726092, 6 observed, 3 expected; found: 0.692085)
@@ -400,9 +395,6 @@ def test_nan_coordinates_are_left_out_and_counted():
     )
 
 
-@pytest.mark.xfail(
-    strict=True, reason="two locations at the same coordinates: pandas InvalidIndexError"
-)
 def test_locations_sharing_coordinates_get_one_clear_error():
     places = pd.DataFrame(
         {
@@ -415,13 +407,11 @@ def test_locations_sharing_coordinates_get_one_clear_error():
         ed.space_time_scan(_six(), locations=places, replications=0)
 
 
-@pytest.mark.xfail(strict=True, reason="numpy's ValueError 'expected non-negative integer'")
 def test_a_negative_seed_gets_one_clear_error():
     with pytest.raises(ed.EventDataError, match="seed"):
         ed.space_time_scan(_six(), replications=9, seed=-1)
 
 
-@pytest.mark.xfail(strict=True, reason="the message speaks of near=, an option the scan lacks")
 def test_empty_locations_are_told_in_the_scans_words():
     places = pd.DataFrame({"name": [], "latitude": [], "longitude": []})
     with pytest.raises(ed.EventDataError, match="locations") as caught:

@@ -71,9 +71,14 @@ class Plan:
             allowed = size <= max_share * len(place)
             if max_radius_km is not None:
                 allowed &= radius <= max_radius_km
-            # a circle ends where the next neighbour is farther (equidistant ones enter together)
-            allowed[:, :-1] &= radius[:, 1:] > radius[:, :-1]
-            allowed &= per_place[order] > 0  # a neighbour without events adds nothing to scan
+            # a circle ends where the next neighbour is farther (equidistant ones enter
+            # together), and is scanned when it holds more events than the circle before
+            # (places without events add nothing, with or without others as far)
+            end = np.ones_like(allowed)
+            end[:, :-1] = radius[:, 1:] > radius[:, :-1]
+            before = np.zeros_like(size)
+            before[:, 1:] = np.where(end[:, :-1], size[:, :-1], 0)
+            allowed &= end & (size > np.maximum.accumulate(before, axis=1))
             centres, steps = np.nonzero(allowed)
             depth = int(steps.max()) + 1 if len(steps) else 1
             key = np.cumsum(weights[order[:, :depth]], axis=1, dtype=np.int64)[centres, steps]

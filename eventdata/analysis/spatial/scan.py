@@ -60,7 +60,7 @@ import pandas as pd
 from eventdata.analysis.spatial._circles import Plan
 from eventdata.analysis.spatial._cylinders import Cylinders, interval_rows
 from eventdata.core.errors import EventDataError, InsufficientDataError
-from eventdata.core.options import as_day, require_columns
+from eventdata.core.options import as_day, as_rng, require_columns
 from eventdata.core.progress import Progress, ProgressOption
 from eventdata.core.result import Result
 from eventdata.events.distance import places_frame
@@ -305,7 +305,7 @@ def space_time_scan(
         raise EventDataError(
             f"days_per_unit must be a whole number of at least 1, not {days_per_unit!r}"
         )
-    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    rng = as_rng(seed)
     # (made first: a wrong progress option is told at once)
     bar = Progress(progress, total=replications, unit=" replications", description="scan")
     with bar:
@@ -452,7 +452,14 @@ def _prepare(events, locations, start, end):
         ]
         places = places[["name", "latitude", "longitude"]]
     else:
-        places = places_frame(locations)
+        places = places_frame(locations, "locations")
+        shared = places[places.duplicated(["latitude", "longitude"], keep=False)]
+        if len(shared):
+            raise EventDataError(
+                f"two locations share the coordinates ({shared['latitude'].iloc[0]}, "
+                f"{shared['longitude'].iloc[0]}): {', '.join(shared['name'].head(3))}; "
+                "give each place once"
+            )
     lookup = pd.MultiIndex.from_frame(places[["latitude", "longitude"]])
     index = lookup.get_indexer(pd.MultiIndex.from_arrays([lat[keep], lon[keep]]))
     if (index < 0).any():
