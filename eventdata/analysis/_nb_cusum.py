@@ -17,6 +17,7 @@ from eventdata.analysis._alert_columns import alert_columns
 from eventdata.analysis._cusum import reference_value, run_cusum
 from eventdata.analysis._glm import nb2_dispersion
 from eventdata.core.errors import EventDataError
+from eventdata.core.options import as_rng
 
 __all__ = ["MIN_NB_REFERENCE", "nb_cusum_detector", "nb_reference_value"]
 
@@ -90,7 +91,7 @@ def _bootstrap_h(
     error of the estimated mean and dispersion as well as overdispersion and
     autocorrelation. Returns h and the block length.
     """
-    rng = np.random.default_rng(seed)
+    rng = as_rng(seed)
     n = len(reference)
     block = _block_length(reference)
     samples = _circular_blocks(reference, n, block, n_bootstrap, rng)

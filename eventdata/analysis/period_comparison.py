@@ -31,6 +31,7 @@ from eventdata.analysis._province_table import (
     finish_table,
     with_deprecated_columns,
 )
+from eventdata.core.options import as_rng
 from eventdata.store import EventStore
 
 __all__ = ["PeriodComparison", "compare_periods"]
@@ -202,7 +203,7 @@ def compare_periods(
         lengths[name] = _period_days(wide.columns, lo, hi)
     days = {name: int(lengths[name].sum()) for name in eras}
     q = stats.norm.ppf(0.5 + level / 2)
-    rng = np.random.default_rng(seed)
+    rng = as_rng(seed)
     rows, country_rows = [], []
     for group, block_b in matrices["before"].groupby(level=0, sort=True):
         block_a = matrices["after"].loc[block_b.index]

@@ -94,6 +94,7 @@ from eventdata.analysis.province_model import (
     province_model,
 )
 from eventdata.core.errors import DispersionWarning
+from eventdata.core.options import as_rng
 from eventdata.core.periods import FREQUENCIES, as_freq
 from eventdata.store import EventStore
 
@@ -499,7 +500,7 @@ def province_frequency(
     if dependence not in ("blocks", "none"):
         raise ValueError(f"dependence must be 'blocks' or 'none', not {dependence!r}")
     block_size = block_periods(freq) if dependence == "blocks" else 1
-    rng = np.random.default_rng(seed)
+    rng = as_rng(seed)
     rows, country_rows = [], []
     with one_warning_per_kind(DispersionWarning):
         for group, block in matrix.groupby(level=0, sort=True):

@@ -780,6 +780,7 @@ def _clusters(args: argparse.Namespace) -> int:
         days_per_unit=args.days_per_unit,
         prospective=args.prospective,
         seed=args.seed,
+        progress=sys.stderr.isatty(),
     )
     print(f"{source}: {checked.n_valid} valid rows of {checked.n_rows}; {len(events)} selected")
     frame = result.to_frame()

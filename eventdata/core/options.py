@@ -20,6 +20,7 @@ import difflib
 from collections.abc import Iterable
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from eventdata.core.errors import EventDataError
@@ -173,3 +174,40 @@ def check_known(
         else:
             hint = "the data hold none"
         raise error(f"unknown {what} {name!r} ({hint})")
+
+
+def as_rng(seed: Any, what: str = "seed") -> np.random.Generator:
+    """A random generator from a ``seed`` option, or one clear error.
+
+    Parameters
+    ----------
+    seed : None, int or numpy.random.Generator
+        None (fresh entropy), a whole number of at least 0, or a generator (used as is).
+    what : str
+        The option's name, for the message.
+
+    Returns
+    -------
+    numpy.random.Generator
+
+    Raises
+    ------
+    EventDataError
+        If ``seed`` is a negative, fractional or boolean number, or not a number.
+
+    Examples
+    --------
+    >>> as_rng(7).integers(10) == as_rng(7).integers(10)
+    True
+    >>> as_rng(-1)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    eventdata.core.errors.EventDataError: seed must be a whole number of at least 0, ...
+    """
+    if seed is None or isinstance(seed, np.random.Generator):
+        return np.random.default_rng(seed)
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise EventDataError(
+            f"{what} must be a whole number of at least 0, a numpy Generator or None, not {seed!r}"
+        )
+    return np.random.default_rng(int(seed))

@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from eventdata.core import codebook
+from eventdata.core.options import as_rng
 from eventdata.core.schema import ACLED_SCHEMA
 from eventdata.datasets.geography import COUNTRIES
 
@@ -209,7 +210,7 @@ def simulate_counts(
     >>> len(daily), daily.index[0].date().isoformat(), bool((daily >= 0).all())
     (366, '2020-01-01', True)
     """
-    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    rng = as_rng(seed)
     mu = daily_intensity(
         start,
         end,
@@ -306,7 +307,7 @@ def simulate(
     >>> len(ed.validate(events)) == len(events)
     True
     """
-    rng = np.random.default_rng(seed)
+    rng = as_rng(seed)
     unknown = set(countries) - set(COUNTRIES)
     if unknown:
         raise ValueError(f"simulate knows Iraq and Syria only, not {sorted(unknown)}")

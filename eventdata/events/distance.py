@@ -69,7 +69,7 @@ def distance_km(lat1, lon1, lat2, lon2) -> np.ndarray:
     )
 
 
-def places_frame(places: Places) -> pd.DataFrame:
+def places_frame(places: Places, option: str = "near") -> pd.DataFrame:
     """Named places as a frame with ``name``, ``latitude``, ``longitude``.
 
     Parameters
@@ -78,6 +78,9 @@ def places_frame(places: Places) -> pd.DataFrame:
         One point ``(lat, lon)`` (named ``"point"``), a mapping of names to
         ``(lat, lon)``, or a frame with ``name`` (or ``location``),
         ``latitude`` and ``longitude`` columns.
+    option : str
+        The option the places came from, named in the messages (``near``,
+        ``locations``).
 
     Returns
     -------
@@ -112,17 +115,17 @@ def places_frame(places: Places) -> pd.DataFrame:
         frame = pd.DataFrame(rows, columns=["name", "latitude", "longitude"])
     else:
         frame = pd.DataFrame(
-            [("point", *_point(places, "near"))], columns=["name", "latitude", "longitude"]
+            [("point", *_point(places, option))], columns=["name", "latitude", "longitude"]
         )
     if frame.empty:
-        raise EventDataError("near= needs at least one place")
+        raise EventDataError(f"{option}= needs at least one place")
     frame["latitude"] = as_degrees(frame["latitude"], "latitude")
     frame["longitude"] = as_degrees(frame["longitude"], "longitude")
     if frame[["latitude", "longitude"]].isna().any().any():
-        raise EventDataError("every place needs a latitude and a longitude")
+        raise EventDataError(f"every place of {option}= needs a latitude and a longitude")
     repeated = frame["name"][frame["name"].duplicated()].tolist()
     if repeated:
-        raise EventDataError(f"place names must be unique; repeated: {repeated[:3]}")
+        raise EventDataError(f"the names of {option}= must be unique; repeated: {repeated[:3]}")
     return frame
 
 

@@ -269,3 +269,89 @@ def test_events_at_one_place_give_no_cluster_rather_than_an_error():
     assert result.table.empty and np.isnan(result.pvalue)
     assert (result.null_statistics == 0).all()
     assert "No cylinder had more events than expected" in result.summary()
+
+
+def _scattered(n, rng, days=40, planted=0):
+    """Events each at its own coordinates (as ACLED's villages), uniform over days;
+    optionally a burst of extra events around (34.5, 42.0) on days 20 to 22."""
+    lat = np.r_[rng.uniform(33, 36, n), 34.5 + rng.normal(0, 0.05, planted)]
+    lon = np.r_[rng.uniform(40, 44, n), 42.0 + rng.normal(0, 0.05, planted)]
+    day = np.r_[rng.integers(0, days, n), rng.integers(20, 23, planted)]
+    return pd.DataFrame(
+        {
+            "latitude": lat.round(4),
+            "longitude": lon.round(4),
+            "event_date": pd.Timestamp("2023-01-01") + pd.to_timedelta(day, unit="D"),
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("planted", "options"),
+    [
+        (0, {"max_days": 20, "max_radius_km": 120}),
+        (25, {"max_share": 0.5}),
+        (0, {"prospective": True, "max_days": 10, "max_radius_km": 150}),
+    ],
+)
+def test_replications_are_exact_when_every_event_has_its_own_place(planted, options):
+    # thousands of distinct places is ACLED's common case: every circle differs, so the
+    # engine shares thresholds between circles of one size and skips intervals it can bound
+    events = _scattered(160, np.random.default_rng(12), planted=planted)
+    events = events.sort_values(["latitude", "longitude", "event_date"], ignore_index=True)
+    result = ed.space_time_scan(events, replications=8, seed=3, **options)
+    first = events["event_date"].min()
+    day = (events["event_date"] - first).dt.days.to_numpy()
+    rng = np.random.default_rng(3)
+    for null in result.null_statistics:
+        shuffled = events.assign(event_date=first + pd.to_timedelta(rng.permutation(day), "D"))
+        full = ed.space_time_scan(shuffled, replications=0, **options)
+        assert null == pytest.approx(full.table["test_statistic"].max(), rel=1e-12)
+
+
+@pytest.mark.parametrize("seed", [5, 6])
+def test_most_likely_cluster_at_distinct_places_is_the_best_of_every_cylinder(seed):
+    events = _scattered(30, np.random.default_rng(seed), days=8, planted=6)
+    for share, window, least in ((0.5, 4, 2), (1.0, 8, 2)):
+        result = ed.space_time_scan(
+            events, replications=0, max_share=share, max_days=window, min_events=least
+        )
+        top = result.table["test_statistic"].max()
+        assert top == pytest.approx(_brute_force_largest(events, share, window, least), abs=1e-9)
+
+
+def test_a_scan_too_large_to_run_says_so_at_once_with_what_would_shrink_it():
+    # thirty years of days at hundreds of places: trillions of cylinders per replication,
+    # and a table of counts larger than memory. One clear error, before any big allocation.
+    rng = np.random.default_rng(1)
+    n = 4000
+    events = pd.DataFrame(
+        {
+            "latitude": rng.uniform(30, 37, n).round(3),
+            "longitude": rng.uniform(39, 48, n).round(3),
+            "event_date": pd.Timestamp("1989-01-01")
+            + pd.to_timedelta(rng.integers(0, 30 * 365, n), unit="D"),
+        }
+    )
+    with pytest.raises(ed.EventDataError) as caught:
+        ed.space_time_scan(events, replications=999)
+    message = str(caught.value)
+    assert "\n" not in message
+    assert "days_per_unit" in message and "max_radius_km" in message
+    # the advice is enough: scanning months within 100 km fits
+    fits = ed.space_time_scan(
+        events, replications=3, days_per_unit=30, max_radius_km=50, max_days=180, seed=1
+    )
+    assert fits.n_events == n
+
+
+def test_progress_reports_every_replication(seed_events):
+    steps = []
+    result = ed.space_time_scan(
+        seed_events, replications=25, seed=0, min_events=1, progress=steps.append
+    )
+    assert sum(step.n for step in steps) == 25 == len(result.null_statistics)
+    assert all(step.total == 25 and step.description == "scan" for step in steps)
+    assert steps[-1].done == 25
+    with pytest.raises(TypeError, match="progress"):
+        ed.space_time_scan(seed_events, replications=0, progress="yes")

@@ -130,6 +130,9 @@ FIGURES_DRAWN: dict[str, Callable[[pd.DataFrame], object]] = {
     "by-province": lambda e: ed.anniversary_test(e, "01-03", by="admin1", min_events=1).plot(),
     "grid-map": lambda e: edplot.grid_map(e),
     "knox": lambda e: ed.knox_test(e, distance_km=25, days=7, permutations=19, seed=1).plot(),
+    "cluster-map": lambda e: ed.space_time_scan(
+        e, max_radius_km=50, max_days=28, days_per_unit=7, replications=19, seed=1
+    ).plot(events=e),
     "event-study": lambda e: ed.event_study(ed.counts(e), "01-03", window=(-7, 7)).plot(),
 }
 COUNT_SCALES = {"heatmap-months", "heatmap-weekdays-fatalities", "calendar"}

@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 
 from eventdata.core.errors import EventDataError, InsufficientDataError
-from eventdata.core.options import require_columns
+from eventdata.core.options import as_rng, require_columns
 from eventdata.core.result import Result
 from eventdata.events.geo import EARTH_RADIUS_KM, event_coordinates, haversine_km
 from eventdata.plot import knox_null
@@ -215,7 +215,7 @@ def knox_test(
         )
     from scipy import stats  # heavy: loaded when first used
 
-    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    rng = as_rng(seed)
     first, second = _space_pairs(lat, lon, float(distance_km))
     close_time = np.abs(day[first] - day[second]) <= days
     statistic = int(close_time.sum())

@@ -21,15 +21,14 @@ order when they share no location with a cluster already reported (SaTScan's
 No population is needed, which suits event data.
 
 The scan is vectorised (the engine is :mod:`eventdata.analysis.spatial._cylinders`):
-the circles' cumulative counts over the days come from growing each centre's
-circle through its neighbour order, every interval's count from two rows of
-those cumulative sums, and circles holding the same events (from different
-centres, or grown only by locations without events) are evaluated once. A
-replication keeps every cylinder's expected count, so it compares integer
-counts with each cylinder's least count that could reach a level and computes
-the LLR only where one can (a lower level when none reaches it: the largest
-LLR is exact). 999 replications on 10,000 events at 50 places over a year of
-days (intervals up to 14 days) take seconds (benchmarks/scan_benchmark.py).
+circles holding the same events are evaluated once; a replication keeps every cylinder's
+expected count, so it compares integer counts with the least count that could reach a
+level, for groups of nested circles and bands of interval lengths at once, and counts
+circle by circle and computes the LLR only where one could (a lower level when none
+reaches it: the largest LLR is exact). 999 replications on 10,000 events at 50 places
+over a year of days take seconds; events at thousands of distinct places (ACLED's
+villages) take minutes for a year of days within 50 km, seconds for a two-week export
+(benchmarks/scan_benchmark.py).
 
 References
 ----------
@@ -40,10 +39,10 @@ permutation scan statistic for disease outbreak detection. PLoS Medicine
 Kulldorff M. SaTScan User Guide for version 10.1, 2022 (the space-time
 permutation model; the "no geographical overlap" criterion for secondary clusters).
 
-The cost still grows with (locations)² x days x ``max_days``: events at thousands
-of distinct coordinates call for ``max_radius_km``, a shorter ``max_days``,
-``days_per_unit=7``, or locations snapped to a grid (for instance PRIO-GRID
-centroids, :func:`eventdata.analysis.spatial.priogrid_centroid`) first.
+The cost grows with the circles (locations x neighbours within the largest circle) times
+the days of the study period: thirty years of days at thousands of places is too large to
+run, and the scan says so at once (an :class:`~eventdata.core.errors.EventDataError`
+naming ``days_per_unit``, ``max_days``, ``max_radius_km``), before any large allocation.
 
 Examples
 --------
@@ -58,9 +57,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from eventdata.analysis.spatial._cylinders import Cylinders, Plan
+from eventdata.analysis.spatial._circles import Plan
+from eventdata.analysis.spatial._cylinders import Cylinders, interval_rows
 from eventdata.core.errors import EventDataError, InsufficientDataError
-from eventdata.core.options import as_day, require_columns
+from eventdata.core.options import as_day, as_rng, require_columns
+from eventdata.core.progress import Progress, ProgressOption
 from eventdata.core.result import Result
 from eventdata.events.distance import places_frame
 from eventdata.events.geo import event_coordinates
@@ -70,6 +71,15 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
 __all__ = ["ScanResult", "space_time_scan"]
+
+# the largest LLR of the observed data is looked for from this level down (halving)
+FIRST_LEVEL = 256.0
+# the least LLR of a secondary cluster reported without replications (every cylinder with
+# more events than expected has LLR > 0; below this it is noise in any data: p = 1)
+LEAST_REPORTED = 0.05
+# what a scan may take: bytes of one replication's count tables, cylinders compared in all
+MAX_TABLE_BYTES = 2**30
+MAX_WORK = 2e12
 
 _COLUMNS = [
     "rank",
@@ -195,6 +205,7 @@ def space_time_scan(
     max_clusters: int = 10,
     days_per_unit: int = 1,
     seed: int | np.random.Generator | None = None,
+    progress: ProgressOption = None,
 ) -> ScanResult:
     """Find space-time clusters of events with the space-time permutation scan.
 
@@ -239,6 +250,10 @@ def space_time_scan(
         falls with the square of the unit.
     seed : int or numpy.random.Generator, optional
         For the replications.
+    progress : bool or callable, optional
+        Report the replications as they run: ``True`` draws a bar on stderr (when it is
+        a terminal), a callable gets a :class:`eventdata.core.progress.ProgressStep`
+        after each batch of replications.
 
     Returns
     -------
@@ -247,8 +262,11 @@ def space_time_scan(
     Raises
     ------
     EventDataError
-        If a column is missing, an option is out of range, or an event lies
-        at coordinates that are not among ``locations``.
+        If a column is missing, an option is out of range, an event lies at
+        coordinates that are not among ``locations``, or the scan is too large
+        to run (the message says what would shrink it).
+    TypeError
+        If ``progress`` is not a bool, None or a callable.
     InsufficientDataError
         If fewer than two events or days are left to scan.
 
@@ -257,8 +275,11 @@ def space_time_scan(
     Reproduces SaTScan 10's retrospective and prospective space-time
     permutation analyses of its NYC fever sample to all printed decimals
     (tests/analysis/test_spatial_scan.py). Cost per replication is about
-    (centres x circles per centre x days x ``max_days``) integer comparisons;
-    see benchmarks/scan_benchmark.py.
+    (groups of nested circles x days x bands of interval lengths) integer
+    comparisons, the groups about the square root of the circles' events per
+    centre; see benchmarks/scan_benchmark.py. A scan that would make over
+    2e12 comparisons in all (about half an hour on one core), or whose count
+    tables would pass 1 GiB, raises :class:`~eventdata.core.errors.EventDataError`.
 
     Examples
     --------
@@ -284,49 +305,78 @@ def space_time_scan(
         raise EventDataError(
             f"days_per_unit must be a whole number of at least 1, not {days_per_unit!r}"
         )
-    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
-    place, day, places, first, n_days, left_out = _prepare(events, locations, start, end)
-    n_events = len(place)
-    if n_events < 2 or n_days < 1:
-        raise InsufficientDataError(
-            f"the scan needs at least two dated, located events, not {n_events}"
+    rng = as_rng(seed)
+    # (made first: a wrong progress option is told at once)
+    bar = Progress(progress, total=replications, unit=" replications", description="scan")
+    with bar:
+        place, day, places, first, n_days, left_out = _prepare(events, locations, start, end)
+        n_events = len(place)
+        if n_events < 2 or n_days < 1:
+            raise InsufficientDataError(
+                f"the scan needs at least two dated, located events, not {n_events}"
+            )
+        last = first + pd.Timedelta(days=n_days - 1)
+        unit = int(days_per_unit)
+        day, n_days = day // unit, -(-n_days // unit)
+        if max_days is not None:
+            window = max(1, int(max_days) // unit)
+        else:
+            window = max(1, int(np.floor(max_period_share * n_days)))
+        window = min(window, n_days)
+        # a first check from the places alone (each with events is the centre of some circle)
+        counts = np.bincount(place, minlength=len(places))
+        centres = int(((counts > 0) & (counts <= max_share * n_events)).sum())
+        _check_size(
+            centres, len(places), len(place) and centres, n_days, window, prospective, replications
         )
-    last = first + pd.Timedelta(days=n_days - 1)
-    unit = int(days_per_unit)
-    day, n_days = day // unit, -(-n_days // unit)
-    if max_days is not None:
-        window = max(1, int(max_days) // unit)
-    else:
-        window = max(1, int(np.floor(max_period_share * n_days)))
-    window = min(window, n_days)
-    plan = Plan.build(
-        places["latitude"].to_numpy("float64"),
-        places["longitude"].to_numpy("float64"),
-        place,
-        max_share,
-        max_radius_km,
-    )
-    cylinders = Cylinders(plan, np.bincount(day, minlength=n_days), window, prospective, min_events)
-    counts = plan.cumulative(place, day[None], n_days, cylinders.dtype)[0]
-    observed = pd.DataFrame(cylinders.best(counts))
-    null = cylinders.null_statistics(place, day, replications, rng, observed["llr"].max())
-    calendar = (first, last, unit, prospective)
-    table = _report(
-        observed, plan, (place, day), places, calendar, null, replications, max_clusters
-    )
-    parameters = {
-        "start": first,
-        "end": last,
-        "days_per_unit": unit,
-        "prospective": prospective,
-        "max_share": max_share,
-        "max_radius_km": max_radius_km,
-        "max_days": window * unit,
-        "min_events": min_events,
-        "replications": replications,
-        "left_out": left_out,
-    }
-    return ScanResult(table, null, n_events, len(places), parameters)
+        plan = Plan.build(
+            places["latitude"].to_numpy("float64"),
+            places["longitude"].to_numpy("float64"),
+            place,
+            max_share,
+            max_radius_km,
+            check=lambda groups, circles: _check_size(
+                groups, len(places), circles, n_days, window, prospective, replications
+            ),
+        )
+        _check_size(
+            len(plan.last), len(places), len(plan.centre), n_days, window, prospective, replications
+        )
+        cylinders = Cylinders(
+            plan, np.bincount(day, minlength=n_days), window, prospective, min_events
+        )
+        tables = plan.tables(place, day[None], n_days, cylinders.dtype)
+        observed = (tables[0][0], tables[1][0])
+        top = cylinders.largest(observed, FIRST_LEVEL)
+        null = cylinders.null_statistics(place, day, replications, rng, top, bar.advance)
+        calendar = (first, last, unit, prospective)
+        # each circle's best cylinder whose LLR reaches a level, from half the largest down
+        # until the report is whole; with replications, not below what every replication
+        # beat (never reported), without, not below LEAST_REPORTED
+        floor = min(0.999 * null.min() if replications else LEAST_REPORTED, top)
+        level = top / 2
+        while True:
+            level = max(level, floor)
+            best = pd.DataFrame(cylinders.best(observed, level))
+            table, complete = _report(
+                best, plan, (place, day), places, calendar, null, replications, max_clusters
+            )
+            if complete or level <= floor:
+                break
+            level /= 4
+        parameters = {
+            "start": first,
+            "end": last,
+            "days_per_unit": unit,
+            "prospective": prospective,
+            "max_share": max_share,
+            "max_radius_km": max_radius_km,
+            "max_days": window * unit,
+            "min_events": min_events,
+            "replications": replications,
+            "left_out": left_out,
+        }
+        return ScanResult(table, null, n_events, len(places), parameters)
 
 
 def _check_options(
@@ -352,6 +402,22 @@ def _check_options(
             raise EventDataError(
                 f"{name} must be a whole number of at least {least}, not {value!r}"
             )
+
+
+def _check_size(groups, places, circles, n_days, window, prospective, replications):
+    """Raise one clear error, before the large allocations, when a scan cannot run here."""
+    intervals = interval_rows(n_days, window, prospective)
+    table = (groups + places + 1) * (n_days + 1) * 4
+    work = groups * intervals * (replications + 1)
+    if table <= MAX_TABLE_BYTES and work <= MAX_WORK:
+        return
+    raise EventDataError(
+        f"this scan is too large to run: {circles:,} circles (in {groups:,} groups) or more "
+        f"x {intervals:,} interval starts over {n_days:,} time units, {replications} replications "
+        f"(about {work:.1e} comparisons and {table / 2**30:.1f} GiB per replication); "
+        "scan weeks or months (days_per_unit=7 or 30), shorten max_days, "
+        "bound the circles (max_radius_km or a smaller max_share), or run fewer replications"
+    )
 
 
 def _prepare(events, locations, start, end):
@@ -386,7 +452,14 @@ def _prepare(events, locations, start, end):
         ]
         places = places[["name", "latitude", "longitude"]]
     else:
-        places = places_frame(locations)
+        places = places_frame(locations, "locations")
+        shared = places[places.duplicated(["latitude", "longitude"], keep=False)]
+        if len(shared):
+            raise EventDataError(
+                f"two locations share the coordinates ({shared['latitude'].iloc[0]}, "
+                f"{shared['longitude'].iloc[0]}): {', '.join(shared['name'].head(3))}; "
+                "give each place once"
+            )
     lookup = pd.MultiIndex.from_frame(places[["latitude", "longitude"]])
     index = lookup.get_indexer(pd.MultiIndex.from_arrays([lat[keep], lon[keep]]))
     if (index < 0).any():
@@ -400,7 +473,11 @@ def _prepare(events, locations, start, end):
 
 
 def _report(observed, plan, events, places, calendar, null, replications, max_clusters):
-    """Each centre's best circle, in decreasing LLR, keeping those that share no location."""
+    """Each centre's best circle, in decreasing LLR, keeping those that share no location.
+
+    Returns the table, and whether it stopped for ``max_clusters`` or a cluster every
+    replication beat (rather than for want of circles in ``observed``).
+    """
     first, last, unit, prospective = calendar
     place, day = events
     found = observed[observed["llr"] > 0].copy()
@@ -413,6 +490,7 @@ def _report(observed, plan, events, places, calendar, null, replications, max_cl
     found = found.drop_duplicates("centre")
     taken = np.zeros(len(places), dtype=bool)
     rows = []
+    complete = False  # stopped for max_clusters or p = 1, not for want of circles
     for row in found.itertuples(index=False):
         members = plan.order[row.centre, : row.step + 1]
         if taken[members].any():
@@ -426,6 +504,7 @@ def _report(observed, plan, events, places, calendar, null, replications, max_cl
             end = int(row.end)
         exceed = int((null >= row.llr - 1e-9 * max(1.0, row.llr)).sum())
         if rows and replications and exceed == replications:
+            complete = True
             break  # every replication beat it (p = 1): SaTScan stops reporting here
         rows.append(
             {
@@ -446,8 +525,9 @@ def _report(observed, plan, events, places, calendar, null, replications, max_cl
             }
         )
         if len(rows) == max_clusters:
+            complete = True
             break
     table = pd.DataFrame(rows, columns=_COLUMNS)
-    return (
-        table.astype({"start": "datetime64[ns]", "end": "datetime64[ns]"}) if table.empty else table
-    )
+    if table.empty:
+        table = table.astype({"start": "datetime64[ns]", "end": "datetime64[ns]"})
+    return table, complete
