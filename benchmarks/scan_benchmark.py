@@ -282,6 +282,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--runs", type=int, default=3, help="runs per timing (median)")
+    parser.add_argument("--speed-only", action="store_true", help="skip the calibration")
     args = parser.parse_args()
     rng = np.random.default_rng(1)
     settings = []
@@ -307,6 +308,8 @@ def main() -> None:
         export = ed.read_acled(EXPORT, errors="quarantine").valid
         settings.append(("ACLED export, 13 days, world", export, {}))
     speed(settings, 999, 1 if args.quick else args.runs)
+    if args.speed_only:
+        return
     calibration(
         40 if args.quick else 200,
         99 if args.quick else 199,

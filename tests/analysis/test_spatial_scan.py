@@ -162,6 +162,21 @@ def test_finds_a_planted_cluster_at_its_place_and_time():
     assert top["observed"] > 2 * top["expected"]
 
 
+def _replications_are_full_scans(events, replications, seed, options):
+    """Each replication's largest LLR is a full scan's of the same shuffled days (events in
+    the scan's own order: by place, then day; the days shuffled by the seed's generator)."""
+    events = events.sort_values(["latitude", "longitude", "event_date"], ignore_index=True)
+    result = ed.space_time_scan(events, replications=replications, seed=seed, **options)
+    first = events["event_date"].min()
+    day = (events["event_date"] - first).dt.days.to_numpy()
+    rng = np.random.default_rng(seed)
+    for null in result.null_statistics:
+        shuffled = events.assign(event_date=first + pd.to_timedelta(rng.permutation(day), "D"))
+        full = ed.space_time_scan(shuffled, replications=0, **options)
+        assert null == pytest.approx(full.table["test_statistic"].max(), rel=1e-12)
+    return result
+
+
 @pytest.mark.parametrize(
     ("planted", "options"),
     [
@@ -172,18 +187,9 @@ def test_finds_a_planted_cluster_at_its_place_and_time():
 )
 def test_each_replication_is_the_largest_statistic_of_its_shuffled_days(planted, options):
     # the replications prune cylinders that cannot reach a level; what they report must be
-    # what a full scan of the same shuffled days finds (events in the scan's own order:
-    # by place, then day; the replications shuffle the days with the seed's generator)
+    # what a full scan of the same shuffled days finds
     events = _towns(300, np.random.default_rng(4), days=40, planted=planted)
-    events = events.sort_values(["latitude", "longitude", "event_date"], ignore_index=True)
-    result = ed.space_time_scan(events, replications=15, seed=7, **options)
-    first = events["event_date"].min()
-    day = (events["event_date"] - first).dt.days.to_numpy()
-    rng = np.random.default_rng(7)
-    for null in result.null_statistics:
-        shuffled = events.assign(event_date=first + pd.to_timedelta(rng.permutation(day), "D"))
-        full = ed.space_time_scan(shuffled, replications=0, **options)
-        assert null == pytest.approx(full.table["test_statistic"].max(), rel=1e-12)
+    result = _replications_are_full_scans(events, 15, 7, options)
     if planted:
         assert result.most_likely["test_statistic"] > 2 * result.null_statistics.max()
 
@@ -298,15 +304,7 @@ def test_replications_are_exact_when_every_event_has_its_own_place(planted, opti
     # thousands of distinct places is ACLED's common case: every circle differs, so the
     # engine shares thresholds between circles of one size and skips intervals it can bound
     events = _scattered(160, np.random.default_rng(12), planted=planted)
-    events = events.sort_values(["latitude", "longitude", "event_date"], ignore_index=True)
-    result = ed.space_time_scan(events, replications=8, seed=3, **options)
-    first = events["event_date"].min()
-    day = (events["event_date"] - first).dt.days.to_numpy()
-    rng = np.random.default_rng(3)
-    for null in result.null_statistics:
-        shuffled = events.assign(event_date=first + pd.to_timedelta(rng.permutation(day), "D"))
-        full = ed.space_time_scan(shuffled, replications=0, **options)
-        assert null == pytest.approx(full.table["test_statistic"].max(), rel=1e-12)
+    _replications_are_full_scans(events, 8, 3, options)
 
 
 @pytest.mark.parametrize("seed", [5, 6])

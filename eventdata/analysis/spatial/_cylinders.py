@@ -156,6 +156,8 @@ class Cylinders:
             ends = np.r_[cut[1:], b - a]
             self._runs.append(list(zip(cut, ends, self._band[a + cut], strict=True)))
         self._buffer = np.empty(longest * min(step, n_groups), dtype=self.dtype)
+        # each group's thresholds can be kept between replications (two levels at a time)
+        self._spread_fits = 2 * self.n_cylinders <= CACHE
 
     @property
     def n_cylinders(self) -> int:
@@ -275,7 +277,8 @@ class Cylinders:
             for index, block in enumerate(self.blocks):
                 least = self._table(level, index)
                 margin = self._counts(groups, a, b, block)
-                if len(runs) * RUNS <= margin.size:  # few bands for the cells: one each
+                if not self._spread_fits and len(runs) * RUNS <= margin.size:
+                    # few bands for the cells, and no room to keep each group's: one each
                     for lo, hi, band in runs:
                         np.subtract(
                             margin[:, lo:hi], least[:, band : band + 1], out=margin[:, lo:hi]
