@@ -242,7 +242,8 @@ def space_time_scan(
     max_clusters : int
         Most clusters reported (the most likely and secondary ones). With
         replications, a secondary cluster whose statistic every replication
-        beat (p = 1) is not reported, as SaTScan does.
+        beat (p = 1) is not reported, as SaTScan does; without replications,
+        none with an LLR below 0.05 (noise in any data).
     days_per_unit : int
         Time aggregation (SaTScan's time aggregation length): 7 scans weeks
         counted from ``start``. Intervals then start and end on unit
