@@ -425,7 +425,8 @@ class Cylinders:
         relevel = list(RELEVEL)
         # the first replication alone: the observed LLR can be far above the null's
         starts = [0, *range(1, replications, batch)] if replications else []
-        for lo, hi in zip(starts, [*starts[1:], replications][: len(starts)], strict=True):
+        ends = [*starts[1:], replications] if starts else []
+        for lo, hi in zip(starts, ends, strict=True):
             if relevel and lo >= relevel[0]:
                 relevel = [r for r in relevel if r > lo]
                 level = LEVEL_SHARE * float(np.quantile(null[:lo], 0.1))

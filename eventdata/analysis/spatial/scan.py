@@ -327,9 +327,7 @@ def space_time_scan(
         # a first check from the places alone (each with events is the centre of some circle)
         counts = np.bincount(place, minlength=len(places))
         centres = int(((counts > 0) & (counts <= max_share * n_events)).sum())
-        _check_size(
-            centres, len(places), len(place) and centres, n_days, window, prospective, replications
-        )
+        _check_size(centres, len(places), centres, n_days, window, prospective, replications)
         plan = Plan.build(
             places["latitude"].to_numpy("float64"),
             places["longitude"].to_numpy("float64"),
